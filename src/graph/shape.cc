@@ -1,0 +1,29 @@
+#include "graph/shape.h"
+
+#include "graph/error.h"
+#include "graph/graph.h"
+
+namespace cae {
+
+namespace {
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+}
+
+int64_t NumElements(const std::vector<int32_t>& shape) {
+  int64_t n = 1;
+  for (int32_t d : shape) {
+    Check(d >= 0, "shape ", ShapeToString(shape), " has a negative dimension");
+    if (d != 0 && n > kMaxElements / d) Fail("shape ", ShapeToString(shape), " has too many elements");
+    n *= d;
+  }
+  return n;
+}
+
+int64_t NumBytes(const std::vector<int32_t>& shape, size_t element_size) {
+  const int64_t n = NumElements(shape);
+  Check(element_size == 0 || n <= kMaxElements / static_cast<int64_t>(element_size), "shape ",
+        ShapeToString(shape), " is too large");
+  return n * static_cast<int64_t>(element_size);
+}
+
+}  // namespace cae
