@@ -58,6 +58,9 @@ struct Op {
   std::vector<uint8_t> custom_options;
   std::vector<int> inputs;
   std::vector<int> outputs;
+  // Tensors internal to the op that carry quantization parameters (TFLite "intermediates", e.g.
+  // of a quantized LSTM); usually empty.
+  std::vector<int> intermediates;
   OpOptions options;
   // Where the op came from, for messages: a Keras layer name, or empty.
   std::string origin;

@@ -95,6 +95,14 @@ struct OpOptions {
   float proj_clip = 0.0f;
   bool time_major = false;
 
+  // Subgraph indices of control-flow ops (-1 = not set): CALL's callee and CALL_ONCE's init
+  // subgraph (call_subgraph_index), IF's branches, WHILE's condition and body.
+  int32_t call_subgraph_index = -1;
+  int32_t then_subgraph_index = -1;
+  int32_t else_subgraph_index = -1;
+  int32_t cond_subgraph_index = -1;
+  int32_t body_subgraph_index = -1;
+
   // Which TFLite BuiltinOptions union member the op carried when read from a file (0 = none).
   // The writer derives the member from the op type; this is kept for inspection and round trips.
   uint8_t builtin_options_type = 0;
