@@ -1,0 +1,12 @@
+// Structural validation of a model before anything runs on it: every index in range, every op
+// input defined before use, constant sizes matching shapes, op input/output counts.
+#pragma once
+
+#include "graph/graph.h"
+
+namespace cae {
+
+// Throws cae::Error naming model.source, the subgraph, and the op or tensor at fault.
+void ValidateGraph(const Model& model);
+
+}  // namespace cae

@@ -1,0 +1,73 @@
+// KernelRegistry, TensorView and KernelContext helpers, and the process-wide default registry.
+#include <algorithm>
+#include <mutex>
+
+#include "graph/error.h"
+#include "graph/shape.h"
+#include "kernels/kernel.h"
+
+namespace cae {
+
+int64_t TensorView::num_elements() const { return NumElements(shape); }
+
+std::string KernelContext::Describe() const {
+  if (graph == nullptr) return StrCat("op ", op_index);
+  return DescribeOp(*graph, op_index);
+}
+
+void KernelRegistry::Register(OpType type, std::string name, int priority, KernelFactory factory) {
+  Check(factory != nullptr, "kernel '", name, "': null factory");
+  Entry e{type, std::move(name), priority, factory};
+  // Stable: among equal priorities, the first registered is tried first.
+  auto pos = std::find_if(entries_.begin(), entries_.end(),
+                          [&](const Entry& x) { return x.priority < e.priority; });
+  entries_.insert(pos, std::move(e));
+}
+
+namespace {
+
+std::string InputTypes(const KernelContext& ctx) {
+  std::string s = "(";
+  for (size_t i = 0; i < ctx.inputs.size(); ++i) {
+    if (i) s += ", ";
+    s += ctx.inputs[i] ? std::string(DTypeName(ctx.inputs[i]->type)) : std::string("none");
+  }
+  return s + ")";
+}
+
+std::string NoKernelMessage(const KernelContext& ctx) {
+  return StrCat(ctx.Describe(), ": no kernel for input types ", InputTypes(ctx));
+}
+
+}  // namespace
+
+std::unique_ptr<OpKernel> KernelRegistry::Create(const KernelContext& ctx, int max_priority) const {
+  Check(ctx.op != nullptr, ctx.Describe(), ": kernel context without an op");
+  for (const Entry& e : entries_) {
+    if (e.type != ctx.op->type || e.priority > max_priority) continue;
+    if (std::unique_ptr<OpKernel> k = e.factory(ctx)) return k;
+  }
+  throw Error(NoKernelMessage(ctx));
+}
+
+std::string KernelRegistry::Choose(const KernelContext& ctx, int max_priority) const {
+  if (ctx.op == nullptr) return {};
+  for (const Entry& e : entries_) {
+    if (e.type != ctx.op->type || e.priority > max_priority) continue;
+    if (e.factory(ctx) != nullptr) return e.name;
+  }
+  return {};
+}
+
+const KernelRegistry& DefaultKernelRegistry() {
+  static const KernelRegistry* registry = [] {
+    auto* r = new KernelRegistry();
+    RegisterRefFloatKernels(*r);
+    RegisterRefQuantizedKernels(*r);
+    RegisterFastKernels(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace cae
