@@ -1,0 +1,48 @@
+// 8-bit images: decoding (PNG through libpng; JPEG, BMP, GIF, TGA through stb_image), bilinear
+// resizing, PNG encoding, and conversion to float32 NHWC tensors scaled by 1/255.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/tensor_data.h"
+
+namespace cae {
+
+// Interleaved 8-bit pixels, row-major, channels 1 (gray) or 3 (RGB).
+struct Image {
+  int width = 0;
+  int height = 0;
+  int channels = 0;
+  std::vector<uint8_t> pixels;  // height * width * channels
+};
+
+// Largest accepted width or height; larger files are rejected before decoding.
+constexpr int kMaxImageSide = 16384;
+
+// Decodes an image file to `channels` channels: 1 (RGB converted to gray), 3 (gray replicated),
+// or 0 = as stored (gray stays 1 channel, anything with colour becomes 3; alpha is dropped).
+// Throws cae::Error naming the file for unreadable, corrupt or oversized images.
+Image DecodeImageFile(const std::string& path, int channels = 0);
+
+// Bilinear resize with half-pixel centres (TF2 tf.image.resize "bilinear" without antialias):
+// source coordinate = (dst + 0.5) * src_size / dst_size - 0.5, clamped to the image.
+Image ResizeBilinear(const Image& img, int width, int height);
+
+// PNG bytes of img (8-bit gray or RGB).
+std::vector<uint8_t> EncodePng(const Image& img);
+// Writes img as PNG atomically.
+void WritePng(const std::string& path, const Image& img);
+
+// One image as float32 [1,H,W,C], values / 255.
+TensorData ImageToTensor(const Image& img);
+
+// Image i of a float32 NHWC tensor with 1 or 3 channels, values in [0,1] clamped, rounded to
+// nearest 8-bit.
+Image TensorToImage(const TensorData& t, int64_t index);
+
+// True for extensions DecodeImageFile reads (.png .jpg .jpeg .bmp .gif .tga), any case.
+bool IsImageExtension(const std::string& path);
+
+}  // namespace cae
