@@ -1,0 +1,91 @@
+#include "report/table.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+namespace cae {
+namespace {
+
+bool LooksNumeric(const std::string& s) {
+  if (s.empty() || s == "-") return true;
+  const unsigned char c = static_cast<unsigned char>(s[0]);
+  return std::isdigit(c) || ((c == '-' || c == '+' || c == '.') && s.size() > 1) || s == "inf";
+}
+
+}  // namespace
+
+void Table::AddRow(std::vector<std::string> cells) {
+  cells.resize(headers_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::Render() const {
+  const size_t cols = headers_.size();
+  std::vector<size_t> width(cols);
+  std::vector<bool> right(cols, true);
+  for (size_t c = 0; c < cols; ++c) {
+    width[c] = headers_[c].size();
+    for (const auto& r : rows_) {
+      width[c] = std::max(width[c], r[c].size());
+      if (!LooksNumeric(r[c])) right[c] = false;
+    }
+    if (rows_.empty()) right[c] = false;
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t c = 0; c < cols; ++c) {
+      const std::string pad(width[c] - cells[c].size(), ' ');
+      if (c) out += "  ";
+      out += right[c] ? pad + cells[c] : cells[c] + (c + 1 < cols ? pad : "");
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(headers_);
+  size_t total = 0;
+  for (size_t c = 0; c < cols; ++c) total += width[c] + (c ? 2 : 0);
+  out += std::string(total, '-') + "\n";
+  for (const auto& r : rows_) out += line(r);
+  return out;
+}
+
+std::string FormatSeconds(double s) {
+  char buf[64];
+  if (std::isnan(s)) return "-";
+  if (s < 1e-3) std::snprintf(buf, sizeof buf, "%.0f us", s * 1e6);
+  else if (s < 1) std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);
+  else if (s < 120) std::snprintf(buf, sizeof buf, "%.3g s", s);
+  else std::snprintf(buf, sizeof buf, "%d min %d s", static_cast<int>(s / 60), static_cast<int>(std::fmod(s, 60)));
+  return buf;
+}
+
+std::string FormatBytes(double b) {
+  char buf[64];
+  if (b < 1024) std::snprintf(buf, sizeof buf, "%.0f B", b);
+  else if (b < 1024.0 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024);
+  else if (b < 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.2f MiB", b / (1024.0 * 1024));
+  else std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+std::string FormatFixed(double v, int digits) {
+  if (std::isnan(v)) return "-";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string FormatCount(long long n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+}  // namespace cae
