@@ -1,0 +1,86 @@
+#include "kernels/ref/float/common.h"
+
+#include "graph/shape_inference.h"
+
+namespace cae::ref {
+
+const TensorView& Input(const KernelContext& ctx, size_t i) {
+  KCheck(ctx, HasInput(ctx, i), "missing input ", i);
+  return *ctx.inputs[i];
+}
+
+TensorView& Output(const KernelContext& ctx, size_t i) {
+  KCheck(ctx, i < ctx.outputs.size() && ctx.outputs[i] != nullptr, "missing output ", i);
+  return *ctx.outputs[i];
+}
+
+bool IsElementCopy(const KernelContext& ctx) {
+  if (!HasInput(ctx, 0) || ctx.outputs.empty()) return false;
+  const TensorView& in = *ctx.inputs[0];
+  if (DTypeSize(in.type) == 0) return false;
+  for (const TensorView* out : ctx.outputs) {
+    if (out == nullptr || out->type != in.type) return false;
+    const bool in_q = in.quant != nullptr && !in.quant->empty();
+    const bool out_q = out->quant != nullptr && !out->quant->empty();
+    if (in_q != out_q) return false;
+    if (in_q && (in.quant->scale != out->quant->scale || in.quant->zero_point != out->quant->zero_point))
+      return false;
+  }
+  return true;
+}
+
+void CheckOutputShape(const KernelContext& ctx, size_t i, const std::vector<int32_t>& shape) {
+  const TensorView& out = Output(ctx, i);
+  KCheck(ctx, out.shape == shape, "output ", i, " has shape ", ShapeToString(out.shape),
+         ", expected ", ShapeToString(shape));
+}
+
+void CheckActivation(const KernelContext& ctx, Activation a) {
+  KCheck(ctx, a != Activation::kSignBit && static_cast<int>(a) >= 0 && static_cast<int>(a) <= 4,
+         "unsupported fused activation ", static_cast<int>(a));
+}
+
+std::vector<int64_t> ReadInts(const KernelContext& ctx, size_t i, const char* what) {
+  const TensorView& t = Input(ctx, i);
+  const int64_t n = t.num_elements();
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  if (t.type == DType::kInt32) {
+    for (int64_t k = 0; k < n; ++k) v[k] = t.as<int32_t>()[k];
+  } else if (t.type == DType::kInt64) {
+    for (int64_t k = 0; k < n; ++k) v[k] = t.as<int64_t>()[k];
+  } else {
+    Fail(ctx.Describe(), ": input ", i, " (", what, ") must be int32 or int64, got ",
+         DTypeName(t.type));
+  }
+  return v;
+}
+
+BroadcastMap::BroadcastMap(const KernelContext& ctx,
+                           const std::vector<std::vector<int32_t>>& inputs,
+                           const std::vector<int32_t>& out)
+    : out_shape(out) {
+  const size_t rank = out.size();
+  KCheck(ctx, rank <= kMaxBroadcastRank, "broadcast of rank ", rank, " (max ", kMaxBroadcastRank,
+         ")");
+  for (const auto& s : inputs) {
+    KCheck(ctx, s.size() <= rank, "input ", ShapeToString(s), " has a higher rank than output ",
+           ShapeToString(out));
+    const std::vector<int64_t> in_strides = Strides(s);
+    std::vector<int64_t> st(rank, 0);
+    const size_t lead = rank - s.size();
+    for (size_t d = 0; d < s.size(); ++d) {
+      KCheck(ctx, s[d] == out[lead + d] || s[d] == 1, "input ", ShapeToString(s),
+             " does not broadcast to ", ShapeToString(out));
+      st[lead + d] = s[d] == 1 ? 0 : in_strides[d];
+    }
+    strides.push_back(std::move(st));
+  }
+}
+
+std::vector<int64_t> Strides(const std::vector<int32_t>& shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (int d = static_cast<int>(shape.size()) - 2; d >= 0; --d) s[d] = s[d + 1] * shape[d + 1];
+  return s;
+}
+
+}  // namespace cae::ref

@@ -1,0 +1,86 @@
+// CONV_2D, float32: NHWC input, OHWI filter, optional bias, SAME/VALID padding (the odd extra pad
+// at bottom/right), strides, dilation, fused activation. Grouped convolution is not supported.
+#include "graph/shape_inference.h"
+#include "kernels/parallel.h"
+#include "kernels/ref/float/common.h"
+#include "kernels/ref/float/float_kernels.h"
+
+namespace cae::ref {
+namespace {
+
+class Conv2D : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const OpOptions& o = ctx.op->options;
+    const TensorView& in = Input(ctx, 0);
+    const TensorView& w = Input(ctx, 1);
+    KCheck(ctx, in.rank() == 4 && w.rank() == 4, "input and filter must be 4-D, got ",
+           ShapeToString(in.shape), " and ", ShapeToString(w.shape));
+    KCheck(ctx, in.dim(3) == w.dim(3), "input has ", in.dim(3), " channels, filter expects ",
+           w.dim(3), " (grouped convolution is not supported)");
+    KCheck(ctx, o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
+           "strides and dilations must be positive");
+    if (HasInput(ctx, 2))
+      KCheck(ctx, Input(ctx, 2).num_elements() == w.dim(0), "bias has ",
+             Input(ctx, 2).num_elements(), " elements, expected ", w.dim(0));
+    CheckActivation(ctx, o.activation);
+    CheckOutputShape(ctx, 0,
+                     {in.dim(0), ConvOutputSize(o.padding, in.dim(1), w.dim(1), o.stride_h, o.dilation_h),
+                      ConvOutputSize(o.padding, in.dim(2), w.dim(2), o.stride_w, o.dilation_w),
+                      w.dim(0)});
+  }
+
+  void Eval(const KernelContext& ctx) override {
+    const OpOptions& o = ctx.op->options;
+    const TensorView& in = Input(ctx, 0);
+    const TensorView& w = Input(ctx, 1);
+    TensorView& out = Output(ctx, 0);
+    const float* input = in.as<float>();
+    const float* filter = w.as<float>();
+    const float* bias = HasInput(ctx, 2) ? Input(ctx, 2).as<float>() : nullptr;
+    float* output = out.as<float>();
+    const int batches = in.dim(0), in_h = in.dim(1), in_w = in.dim(2), in_c = in.dim(3);
+    const int f_h = w.dim(1), f_w = w.dim(2), out_c = w.dim(0);
+    const int out_h = out.dim(1), out_w = out.dim(2);
+    const int pad_h = ConvPaddingBefore(o.stride_h, o.dilation_h, in_h, f_h, out_h);
+    const int pad_w = ConvPaddingBefore(o.stride_w, o.dilation_w, in_w, f_w, out_w);
+    // One task per output row (batch, y).
+    ParallelFor(ctx.pool, int64_t{batches} * out_h, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int b = static_cast<int>(row / out_h), oy = static_cast<int>(row % out_h);
+        for (int ox = 0; ox < out_w; ++ox) {
+          for (int oc = 0; oc < out_c; ++oc) {
+            float acc = 0.0f;
+            for (int ky = 0; ky < f_h; ++ky) {
+              const int iy = oy * o.stride_h - pad_h + ky * o.dilation_h;
+              if (iy < 0 || iy >= in_h) continue;
+              for (int kx = 0; kx < f_w; ++kx) {
+                const int ix = ox * o.stride_w - pad_w + kx * o.dilation_w;
+                if (ix < 0 || ix >= in_w) continue;
+                const float* x = input + ((int64_t{b} * in_h + iy) * in_w + ix) * in_c;
+                const float* f = filter + ((int64_t{oc} * f_h + ky) * f_w + kx) * in_c;
+                for (int ic = 0; ic < in_c; ++ic) acc += x[ic] * f[ic];
+              }
+            }
+            if (bias) acc += bias[oc];
+            output[((int64_t{b} * out_h + oy) * out_w + ox) * out_c + oc] = Activate(acc, o.activation);
+          }
+        }
+      }
+    });
+  }
+};
+
+std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
+  if (!InputIs(ctx, 0, DType::kFloat32) || !InputIs(ctx, 1, DType::kFloat32) ||
+      !OutputIs(ctx, 0, DType::kFloat32))
+    return nullptr;
+  if (HasInput(ctx, 2) && !InputIs(ctx, 2, DType::kFloat32)) return nullptr;
+  return std::make_unique<Conv2D>();
+}
+
+}  // namespace
+
+void RegisterConv(KernelRegistry& r) { r.Register(OpType::CONV_2D, "ref/float/conv_2d", kRefPriority, Create); }
+
+}  // namespace cae::ref
