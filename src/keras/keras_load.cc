@@ -1,0 +1,160 @@
+// LoadKerasModel and LooksLikeKerasFile: file formats in, KerasModel out.
+#include <zip.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "graph/error.h"
+#include "keras/hdf5_reader.h"
+#include "keras/keras_config.h"
+#include "keras/keras_import.h"
+#include "keras/keras_weights.h"
+
+namespace cae {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMaxConfigBytes = int64_t{64} << 20;
+constexpr int64_t kMaxWeightsBytes = int64_t{2} << 30;
+
+bool HasZipSignature(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char buf[4];
+  return in.read(buf, 4) && std::memcmp(buf, "PK\x03\x04", 4) == 0;
+}
+
+std::string ReadTextFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail(path, ": cannot open ", what, " (missing or unreadable)");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct ZipCloser {
+  void operator()(zip_t* z) const { zip_discard(z); }
+};
+using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
+
+ZipPtr OpenZip(const std::string& path) {
+  int err = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
+  if (z == nullptr) Fail(path, ": cannot open as a zip archive (libzip error ", err, ")");
+  return ZipPtr(z);
+}
+
+std::optional<std::vector<uint8_t>> ReadZipEntry(zip_t* z, const std::string& path,
+                                                 const char* entry, int64_t max_bytes) {
+  zip_int64_t index = zip_name_locate(z, entry, 0);
+  if (index < 0) return std::nullopt;
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat_index(z, static_cast<zip_uint64_t>(index), 0, &st) != 0 ||
+      !(st.valid & ZIP_STAT_SIZE)) {
+    Fail(path, ": cannot read zip entry ", entry);
+  }
+  if (st.size > static_cast<zip_uint64_t>(max_bytes)) {
+    Fail(path, ": zip entry ", entry, " too large (", st.size, " bytes)");
+  }
+  std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(
+      zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0), zip_fclose);
+  if (!f) Fail(path, ": cannot open zip entry ", entry);
+  std::vector<uint8_t> bytes(st.size);
+  zip_int64_t got = bytes.empty() ? 0 : zip_fread(f.get(), bytes.data(), bytes.size());
+  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size) {
+    Fail(path, ": zip entry ", entry, " is truncated or corrupt");
+  }
+  return bytes;
+}
+
+std::string ModelClass(const json& model) {
+  return model.is_object() && model.contains("class_name") && model["class_name"].is_string()
+             ? model["class_name"].get<std::string>()
+             : std::string();
+}
+
+KerasModel LoadKerasZip(const std::string& path) {
+  ZipPtr zip = OpenZip(path);
+  auto config = ReadZipEntry(zip.get(), path, "config.json", kMaxConfigBytes);
+  if (!config) Fail(path, ": zip archive has no config.json (not a Keras 3 .keras file)");
+  json model = ParseJsonText(std::string(config->begin(), config->end()), path, "config.json");
+  KerasModel km = ParseKerasModelConfig(model, path);
+  if (auto meta = ReadZipEntry(zip.get(), path, "metadata.json", kMaxConfigBytes)) {
+    json m = ParseJsonText(std::string(meta->begin(), meta->end()), path, "metadata.json");
+    if (m.is_object() && m.contains("keras_version") && m["keras_version"].is_string()) {
+      km.keras_version = m["keras_version"].get<std::string>();
+    }
+  }
+  auto weights = ReadZipEntry(zip.get(), path, "model.weights.h5", kMaxWeightsBytes);
+  if (!weights) Fail(path, ": .keras archive has no model.weights.h5");
+  h5::File file = h5::File::OpenImage(*weights, path + ":model.weights.h5");
+  LoadKeras3Weights(file, km, ModelClass(model) == "Sequential");
+  return km;
+}
+
+KerasModel LoadKerasHdf5(const std::string& path, const std::string& arch_json_path) {
+  h5::File file = h5::File::Open(path);
+  json model;
+  if (file.HasAttribute("/", "model_config")) {
+    model = ParseJsonText(file.ReadStringAttribute("/", "model_config"), path, "model_config");
+  } else if (!arch_json_path.empty()) {
+    model = ParseJsonText(ReadTextFile(arch_json_path, "architecture JSON"), arch_json_path,
+                          "architecture file");
+  } else if (file.HasAttribute("/", "layer_names")) {
+    Fail(path, ": weights-only file (saved with save_weights, no model_config): "
+               "give the architecture JSON (model.to_json()) as well");
+  } else {
+    Fail(path, ": HDF5 file without model_config: not a Keras model file");
+  }
+  KerasModel km = ParseKerasModelConfig(model, path);
+  km.source = path;
+  const std::string root = file.IsGroup("/model_weights") ? "/model_weights" : "/";
+  for (const std::string& where : {std::string("/"), root}) {
+    if (km.keras_version.empty()) {
+      km.keras_version = file.ReadOptionalStringAttribute(where, "keras_version").value_or("");
+    }
+    if (km.backend.empty()) {
+      km.backend = file.ReadOptionalStringAttribute(where, "backend").value_or("");
+    }
+  }
+  if (root == "/" && !file.HasAttribute("/", "layer_names")) {
+    Fail(path, ": no model_weights group and no layer_names: the file holds no Keras weights");
+  }
+  LoadLegacyWeights(file, root, km);
+  return km;
+}
+
+}  // namespace
+
+KerasModel LoadKerasModel(const std::string& path, const std::string& arch_json_path) {
+  {
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) Fail(path, ": cannot open file (missing or unreadable)");
+  }
+  KerasModel km;
+  if (HasZipSignature(path)) {
+    km = LoadKerasZip(path);
+  } else if (h5::HasHdf5Signature(path)) {
+    km = LoadKerasHdf5(path, arch_json_path);
+  } else {
+    Fail(path, ": not a Keras file (neither HDF5 nor a .keras zip archive)");
+  }
+  km.source = path;
+  return km;
+}
+
+bool LooksLikeKerasFile(const std::string& path) {
+  if (h5::HasHdf5Signature(path)) return true;
+  if (!HasZipSignature(path)) return false;
+  int err = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
+  if (z == nullptr) return false;
+  const bool has_config = zip_name_locate(z, "config.json", 0) >= 0;
+  zip_discard(z);
+  return has_config;
+}
+
+}  // namespace cae
