@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "graph/graph.h"
@@ -44,6 +45,17 @@ class Interpreter {
   const Tensor& output(int i) const;
   int num_inputs() const;
   int num_outputs() const;
+
+  // Name of the kernel chosen for each op of the main graph, e.g. "ref/float/conv_2d".
+  const std::vector<std::string>& kernel_names() const;
+  // Multiply-accumulates of each op of the main graph for one image (batch 1 shapes); 0 for ops
+  // that do no multiply-accumulate (only CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV,
+  // FULLY_CONNECTED count).
+  std::vector<int64_t> MacsPerImage() const;
+  // Bytes of the activation arena as planned for the current batch, and the bytes the same
+  // activations would need without sharing (for reports and tests of the memory planner).
+  int64_t arena_bytes() const;
+  int64_t unshared_activation_bytes() const;
 
   std::vector<TensorData> Run(const std::vector<TensorData>& inputs);
   // As Run, calling observer after every op of every chunk.
