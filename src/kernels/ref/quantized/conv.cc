@@ -1,0 +1,122 @@
+// CONV_2D on int8 (per-channel weights, TFLite ConvPerChannel) and uint8 (per-tensor weights with
+// a zero point, TFLite's legacy multiplier computed from the float product of the scales).
+#include <vector>
+
+#include "kernels/ref/quantized/qutil.h"
+#include "kernels/ref/quantized/registrations.h"
+
+namespace cae::qref {
+namespace {
+
+class QuantizedConv : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    const TensorView& filter = In(ctx, 1);
+    const TensorView* bias = OptIn(ctx, 2);
+    TensorView& out = Out(ctx, 0);
+    CheckRank(ctx, in, 4);
+    CheckRank(ctx, filter, 4);
+    CheckRank(ctx, out, 4);
+    const OpOptions& o = ctx.op->options;
+    Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
+          ctx.Describe(), ": strides and dilations must be positive");
+    const int32_t cout = filter.dim(0);
+    Check(filter.dim(3) == in.dim(3), ctx.Describe(), ": filter ", ShapeToString(filter.shape),
+          " does not match input depth ", in.dim(3));
+    const int32_t oh = ConvOutSize(o.padding, in.dim(1), filter.dim(1), o.stride_h, o.dilation_h);
+    const int32_t ow = ConvOutSize(o.padding, in.dim(2), filter.dim(2), o.stride_w, o.dilation_w);
+    Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == cout,
+          ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
+          ",", oh, ",", ow, ",", cout, "]");
+    pad_h_ = ConvPadding(o.padding, in.dim(1), filter.dim(1), o.stride_h, o.dilation_h, oh);
+    pad_w_ = ConvPadding(o.padding, in.dim(2), filter.dim(2), o.stride_w, o.dilation_w, ow);
+    if (bias) {
+      Check(bias->type == DType::kInt32 && bias->num_elements() == cout, ctx.Describe(),
+            ": bias must be int32 with ", cout, " elements");
+    }
+    input_offset_ = -ZeroPoint(ctx, in);
+    output_offset_ = ZeroPoint(ctx, out);
+    const float in_scale = Scale(ctx, in);
+    const float out_scale = Scale(ctx, out);
+    mult_.assign(static_cast<size_t>(cout), {});
+    if (in.type == DType::kUInt8) {
+      filter_offset_ = -ZeroPoint(ctx, filter);
+      // TFLite GetQuantizedConvolutionMultipler: the product of the scales is taken in float.
+      const double product = static_cast<double>(in_scale * Scale(ctx, filter));
+      const QuantizedMultiplier m = QuantizeMultiplier(product / static_cast<double>(out_scale));
+      mult_.assign(static_cast<size_t>(cout), m);
+    } else {
+      filter_offset_ = 0;
+      const std::vector<float> fs = ChannelScales(ctx, filter, cout);
+      for (int32_t c = 0; c < cout; ++c) {
+        mult_[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
+                                      static_cast<double>(out_scale));
+      }
+    }
+    CalculateActivationRangeQuantized(o.activation, out.type, out_scale, output_offset_, &act_min_,
+                                      &act_max_);
+  }
+
+  void Eval(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    const TensorView& filter = In(ctx, 1);
+    const TensorView* bias = OptIn(ctx, 2);
+    TensorView& out = Out(ctx, 0);
+    const OpOptions& o = ctx.op->options;
+    const int32_t batches = in.dim(0), ih = in.dim(1), iw = in.dim(2), cin = in.dim(3);
+    const int32_t kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(0);
+    const int32_t oh = out.dim(1), ow = out.dim(2);
+    const int32_t* bias_data = bias ? bias->as<int32_t>() : nullptr;
+    ParallelFor(ctx.pool, int64_t{batches} * oh, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int32_t b = static_cast<int32_t>(row / oh);
+        const int32_t y = static_cast<int32_t>(row % oh);
+        for (int32_t x = 0; x < ow; ++x) {
+          const int32_t in_y0 = y * o.stride_h - pad_h_;
+          const int32_t in_x0 = x * o.stride_w - pad_w_;
+          for (int32_t oc = 0; oc < cout; ++oc) {
+            int32_t acc = 0;
+            for (int32_t fy = 0; fy < kh; ++fy) {
+              const int32_t iy = in_y0 + fy * o.dilation_h;
+              if (iy < 0 || iy >= ih) continue;
+              for (int32_t fx = 0; fx < kw; ++fx) {
+                const int32_t ix = in_x0 + fx * o.dilation_w;
+                if (ix < 0 || ix >= iw) continue;
+                const int64_t in_base = ((int64_t{b} * ih + iy) * iw + ix) * cin;
+                const int64_t f_base = ((int64_t{oc} * kh + fy) * kw + fx) * cin;
+                for (int32_t ic = 0; ic < cin; ++ic) {
+                  acc += (Load8(filter, f_base + ic) + filter_offset_) *
+                         (Load8(in, in_base + ic) + input_offset_);
+                }
+              }
+            }
+            if (bias_data) acc += bias_data[oc];
+            acc = MultiplyByQuantizedMultiplier(acc, mult_[oc]) + output_offset_;
+            Store8(out, ((row * ow) + x) * cout + oc, std::clamp(acc, act_min_, act_max_));
+          }
+        }
+      }
+    });
+  }
+
+ private:
+  int32_t pad_h_ = 0, pad_w_ = 0;
+  int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0;
+  int32_t act_min_ = 0, act_max_ = 0;
+  std::vector<QuantizedMultiplier> mult_;
+};
+
+std::unique_ptr<OpKernel> Factory(const KernelContext& ctx) {
+  const DType t = InType(ctx, 0);
+  if (!IsQ8(t) || OutType(ctx, 0) != t || InType(ctx, 1) != t) return nullptr;
+  return Make<QuantizedConv>();
+}
+
+}  // namespace
+
+void RegisterConv(KernelRegistry& r) {
+  r.Register(OpType::CONV_2D, "ref/quantized/conv_2d", kRefPriority, Factory);
+}
+
+}  // namespace cae::qref

@@ -1,0 +1,91 @@
+// FULLY_CONNECTED on int8 (per-tensor or per-channel weights) and uint8 (per-tensor weights with
+// a zero point). Weights [units, depth]; the input is any shape whose element count is a multiple
+// of depth (keep_num_dims only changes the output shape, which the output view already has).
+// Per-tensor multipliers use TFLite's float product of the input and weight scales.
+#include <vector>
+
+#include "kernels/ref/quantized/qutil.h"
+#include "kernels/ref/quantized/registrations.h"
+
+namespace cae::qref {
+namespace {
+
+class QuantizedFullyConnected : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    const TensorView& filter = In(ctx, 1);
+    const TensorView* bias = OptIn(ctx, 2);
+    TensorView& out = Out(ctx, 0);
+    CheckRank(ctx, filter, 2);
+    Check(ctx.op->options.weights_format == 0, ctx.Describe(),
+          ": shuffled FULLY_CONNECTED weights are not supported");
+    units_ = filter.dim(0);
+    depth_ = filter.dim(1);
+    Check(depth_ > 0 && in.num_elements() % depth_ == 0, ctx.Describe(), ": input shape ",
+          ShapeToString(in.shape), " is not a multiple of the weight depth ", depth_);
+    batches_ = in.num_elements() / depth_;
+    Check(out.num_elements() == batches_ * units_, ctx.Describe(), ": output shape ",
+          ShapeToString(out.shape), " does not hold ", batches_, "x", units_, " values");
+    if (bias) {
+      Check(bias->type == DType::kInt32 && bias->num_elements() == units_, ctx.Describe(),
+            ": bias must be int32 with ", units_, " elements");
+    }
+    input_offset_ = -ZeroPoint(ctx, in);
+    filter_offset_ = -ZeroPoint(ctx, filter);
+    output_offset_ = ZeroPoint(ctx, out);
+    const float si = Scale(ctx, in), so = Scale(ctx, out);
+    const std::vector<float> fs = ChannelScales(ctx, filter, units_);
+    mult_.resize(static_cast<size_t>(units_));
+    const bool per_channel = filter.quant->scale.size() > 1;
+    for (int32_t u = 0; u < units_; ++u) {
+      const double real = per_channel
+                              ? static_cast<double>(si) * static_cast<double>(fs[u]) /
+                                    static_cast<double>(so)
+                              : static_cast<double>(si * fs[u]) / static_cast<double>(so);
+      mult_[u] = QuantizeMultiplier(real);
+    }
+    CalculateActivationRangeQuantized(ctx.op->options.activation, out.type, so, output_offset_,
+                                      &act_min_, &act_max_);
+  }
+
+  void Eval(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    const TensorView& filter = In(ctx, 1);
+    const TensorView* bias = OptIn(ctx, 2);
+    TensorView& out = Out(ctx, 0);
+    const int32_t* bias_data = bias ? bias->as<int32_t>() : nullptr;
+    for (int64_t b = 0; b < batches_; ++b) {
+      for (int32_t u = 0; u < units_; ++u) {
+        int32_t acc = 0;
+        for (int32_t k = 0; k < depth_; ++k) {
+          acc += (Load8(filter, int64_t{u} * depth_ + k) + filter_offset_) *
+                 (Load8(in, b * depth_ + k) + input_offset_);
+        }
+        if (bias_data) acc += bias_data[u];
+        acc = MultiplyByQuantizedMultiplier(acc, mult_[u]) + output_offset_;
+        Store8(out, b * units_ + u, std::clamp(acc, act_min_, act_max_));
+      }
+    }
+  }
+
+ private:
+  int32_t units_ = 0, depth_ = 0;
+  int64_t batches_ = 0;
+  int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0, act_min_ = 0, act_max_ = 0;
+  std::vector<QuantizedMultiplier> mult_;
+};
+
+std::unique_ptr<OpKernel> Factory(const KernelContext& ctx) {
+  const DType t = InType(ctx, 0);
+  if (!IsQ8(t) || InType(ctx, 1) != t || OutType(ctx, 0) != t) return nullptr;
+  return Make<QuantizedFullyConnected>();
+}
+
+}  // namespace
+
+void RegisterFullyConnected(KernelRegistry& r) {
+  r.Register(OpType::FULLY_CONNECTED, "ref/quantized/fully_connected", kRefPriority, Factory);
+}
+
+}  // namespace cae::qref
