@@ -1,5 +1,7 @@
 #include "passes/pipeline.h"
 
+#include "graph/shape_inference.h"
+
 #include "passes/fold_batchnorm.h"
 #include "passes/remove_dead.h"
 #include "passes/remove_identity.h"
@@ -14,7 +16,10 @@ std::vector<PassResult> RunStandardPasses(Graph& g, const PipelineOptions& optio
   results.push_back({"fuse-activation", FuseActivations(g, options.fuse)});
   const DeadRemoval dead = RemoveDeadOps(g);
   results.push_back({"remove-dead", dead.ops + dead.tensors});
-  if (options.batch > 0) results.push_back({"set-batch", SetBatch(g, options.batch)});
+  if (options.batch > 0) {
+    results.push_back({"set-batch", SetBatch(g, options.batch)});
+    InferShapes(g);  // re-derives every shape from the new batch; throws if anything disagrees
+  }
   return results;
 }
 

@@ -21,7 +21,8 @@ struct PassResult {
   int changes = 0;   // ops removed / folded / fused, tensors reshaped
 };
 
-// Runs the passes in order on g (the main graph) and returns one entry per pass.
+// Runs the passes in order on g (the main graph) and returns one entry per pass. After set-batch,
+// shapes are re-inferred (graph/shape_inference.h) so they are consistent.
 std::vector<PassResult> RunStandardPasses(Graph& g, const PipelineOptions& options);
 
 }  // namespace cae::passes

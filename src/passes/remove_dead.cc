@@ -35,6 +35,7 @@ DeadRemoval RemoveDeadOps(Graph& g) {
   for (const Op& op : g.ops) {
     for (int t : op.inputs) mark(t);
     for (int t : op.outputs) mark(t);
+    for (int t : op.intermediates) mark(t);
   }
   for (int t : g.inputs) mark(t);
   for (int t : g.outputs) mark(t);
@@ -55,6 +56,7 @@ DeadRemoval RemoveDeadOps(Graph& g) {
   for (Op& op : g.ops) {
     for (int& t : op.inputs) fix(t);
     for (int& t : op.outputs) fix(t);
+    for (int& t : op.intermediates) fix(t);
   }
   for (int& t : g.inputs) fix(t);
   for (int& t : g.outputs) fix(t);

@@ -2,7 +2,8 @@
 //
 // Contract: an op is dead when none of its outputs is a graph output or read by a live op; dead
 // ops are deleted. Then every tensor referenced by no op and not a graph input/output is deleted
-// and the remaining tensor indices are renumbered (order kept). Graph inputs stay even if unused.
+// and the remaining tensor indices are renumbered (order kept; op intermediates count as
+// references). Graph inputs stay even if unused.
 #pragma once
 
 #include "graph/graph.h"
