@@ -2,6 +2,7 @@
 // that are the identity at inference.
 #include <array>
 #include <cmath>
+#include <cstdio>
 
 #include "graph/shape.h"
 #include "keras/keras_lowering.h"
@@ -80,6 +81,15 @@ std::array<int32_t, 4> PadPairs(const LayerContext& ctx, const char* key, int32_
   ctx.Fail("config '", key, "' has an unsupported form: ", v.dump());
 }
 
+// True for versions of standalone Keras before 2.4 ("2.2.4", "2.3.1", "1.2.2"); tf.keras
+// writes "-tf" suffixed versions ("2.3.0-tf") or 2.4 and later.
+bool StandaloneKerasBefore24(const std::string& v) {
+  if (v.empty() || v.find("-tf") != std::string::npos) return false;
+  int major = 0, minor = 0;
+  if (std::sscanf(v.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major < 2 || (major == 2 && minor < 4);
+}
+
 // Merges inputs pairwise with op: ((a op b) op c) ...
 Value MergeChain(LayerContext& ctx, const std::vector<Value>& in, OpType op, const char* what,
                  size_t min_inputs, size_t max_inputs) {
@@ -127,6 +137,10 @@ std::vector<Value> LowerUpSampling2D(LayerContext& ctx, const std::vector<Value>
                       "ResizeNearestNeighbor")};
   }
   if (interp == "bilinear") {
+    // tf.keras since TF 2.0 and Keras 3 resize with tf.image.resize (half-pixel centers);
+    // standalone Keras before 2.4 called TF1's resize_bilinear (corner-aligned grid offsets,
+    // half_pixel_centers=false, align_corners=false).
+    o.half_pixel_centers = !StandaloneKerasBefore24(ctx.model().keras_version);
     return {ctx.AddOp(OpType::RESIZE_BILINEAR, {x.tensor, size_t_}, o, out, "ResizeBilinear")};
   }
   ctx.Fail("interpolation '", interp, "' is not supported (nearest, bilinear)");
