@@ -1,0 +1,317 @@
+#include "cli/cli_util.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "data/convert.h"
+#include "data/file_io.h"
+#include "keras/keras_import.h"
+#include "report/json_util.h"
+#include "report/table.h"
+#include "report/timing.h"
+#include "runtime/interpreter.h"
+#include "tflite/reader.h"
+
+namespace cae::cli {
+
+namespace fs = std::filesystem;
+
+GlobalFlags& Globals() {
+  static GlobalFlags flags;
+  return flags;
+}
+
+bool ShowProgress() { return !Globals().quiet && isatty(STDERR_FILENO); }
+
+Progress::Progress(std::string label, int64_t total)
+    : label_(std::move(label)), total_(total), active_(ShowProgress()) {}
+
+Progress::~Progress() {
+  if (active_) std::fprintf(stderr, "\r\033[K");
+}
+
+void Progress::Update(int64_t done) {
+  if (!active_) return;
+  std::fprintf(stderr, "\r\033[K%s %lld/%lld", label_.c_str(), static_cast<long long>(done),
+               static_cast<long long>(total_));
+  std::fflush(stderr);
+}
+
+namespace {
+
+bool HasTfliteIdentifier(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char buf[8];
+  return in.read(buf, 8) && std::memcmp(buf + 4, "TFL3", 4) == 0;
+}
+
+}  // namespace
+
+LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) Fail(path, ": no such file");
+  if (fs::is_directory(path, ec)) Fail(path, ": is a folder, expected a model file");
+  LoadedModel m;
+  m.path = path;
+  m.file_size = FileSize(path);
+  const std::string ext = LowerExtension(path);
+  const bool keras_ext = ext == ".h5" || ext == ".hdf5" || ext == ".keras";
+  if (HasTfliteIdentifier(path) || (ext == ".tflite" && !LooksLikeKerasFile(path))) {
+    m.kind = ModelKind::kTflite;
+    m.model = ReadTflite(path);
+  } else if (LooksLikeKerasFile(path) || keras_ext) {
+    m.kind = ModelKind::kKeras;
+    m.keras = LoadKerasModel(path, arch_json);
+    m.model = LowerKerasModel(*m.keras);
+    if (m.model.source.empty()) m.model.source = path;
+  } else {
+    Fail(path, ": not a model file (expected Keras HDF5 .h5, Keras .keras, or .tflite)");
+  }
+  Check(!m.model.subgraphs.empty(), path, ": model has no graph");
+  return m;
+}
+
+namespace {
+
+std::vector<int32_t> WithBatch(std::vector<int32_t> shape, int32_t n) {
+  if (!shape.empty()) shape[0] = n;
+  return shape;
+}
+
+std::string ExpectedShape(const std::vector<int32_t>& shape) {
+  std::string s = "[N";
+  for (size_t i = 1; i < shape.size(); ++i) s += "," + std::to_string(shape[i]);
+  return s + "]";
+}
+
+template <typename T>
+TensorData Quantize(const TensorData& f, DType type, float scale, int64_t zp) {
+  TensorData q(type, f.shape);
+  const float* src = f.as<float>();
+  T* dst = q.as<T>();
+  const int64_t n = f.num_elements();
+  const double lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = std::round(static_cast<double>(src[i]) / scale) + static_cast<double>(zp);
+    dst[i] = static_cast<T>(std::isnan(v) ? static_cast<double>(zp) : std::clamp(v, lo, hi));
+  }
+  return q;
+}
+
+template <typename T>
+TensorData Dequantize(const TensorData& q, float scale, int64_t zp) {
+  TensorData f(DType::kFloat32, q.shape);
+  const T* src = q.as<T>();
+  float* dst = f.as<float>();
+  const int64_t n = q.num_elements();
+  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>((static_cast<int64_t>(src[i]) - zp) * static_cast<double>(scale));
+  return f;
+}
+
+}  // namespace
+
+TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions& options, const std::string& source) {
+  Check(index >= 0 && index < static_cast<int>(g.inputs.size()), "model has no input ", index);
+  const int ti = g.inputs[index];
+  Check(ti >= 0 && ti < static_cast<int>(g.tensors.size()), "model input ", index, " refers to a missing tensor");
+  const Tensor& t = g.tensors[ti];
+  const std::string who = StrCat("input ", index, " '", t.name, "'");
+  if (data.shape.empty()) Fail(source, ": data is a scalar; ", who, " expects shape ", ExpectedShape(t.shape));
+  const int32_t n = data.shape[0];
+  if (n < 1) Fail(source, ": data holds no items");
+  std::vector<int32_t> want = WithBatch(t.shape, n);
+  if (data.shape != want) {
+    // A flat input [1,K] takes any data with K values per item (e.g. 28x28 images for Dense AEs).
+    const bool flat = t.shape.size() == 2 && data.shape.size() >= 2 &&
+                      NumElements(data.shape) == static_cast<int64_t>(n) * t.shape[1];
+    if (!flat)
+      Fail(who, " expects shape ", ExpectedShape(t.shape), ", found ", ShapeToString(data.shape), " in ", source);
+    data.shape = want;
+  }
+  if (options.raw) {
+    if (data.type != t.type)
+      Fail(who, " has type ", DTypeName(t.type), " but ", source, " holds ", DTypeName(data.type),
+           " (--raw feeds values unchanged)");
+    return data;
+  }
+  if (data.type != DType::kFloat32) data = ToFloat32(data);
+  switch (t.type) {
+    case DType::kFloat32: return data;
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kInt16: {
+      if (t.quant.scale.size() != 1 || t.quant.zero_point.size() != 1 || !(t.quant.scale[0] > 0))
+        Fail(who, " is ", DTypeName(t.type), " without one per-tensor scale; use --raw to feed integer data");
+      const float s = t.quant.scale[0];
+      const int64_t zp = t.quant.zero_point[0];
+      if (t.type == DType::kInt8) return Quantize<int8_t>(data, t.type, s, zp);
+      if (t.type == DType::kUInt8) return Quantize<uint8_t>(data, t.type, s, zp);
+      return Quantize<int16_t>(data, t.type, s, zp);
+    }
+    default:
+      Fail(who, " has type ", DTypeName(t.type), "; float data can only be converted for float32 and "
+           "quantized int8/uint8/int16 inputs (use --raw)");
+  }
+}
+
+TensorData OutputToFloat(const Graph& g, int index, const TensorData& out) {
+  const Tensor& t = g.tensors.at(g.outputs.at(index));
+  if (out.type == DType::kFloat32) return out;
+  if (IsQuantizedType(out.type) && t.quant.scale.size() == 1 && t.quant.zero_point.size() == 1) {
+    const float s = t.quant.scale[0];
+    const int64_t zp = t.quant.zero_point[0];
+    if (out.type == DType::kInt8) return Dequantize<int8_t>(out, s, zp);
+    if (out.type == DType::kUInt8) return Dequantize<uint8_t>(out, s, zp);
+    return Dequantize<int16_t>(out, s, zp);
+  }
+  return ToFloat32(out);
+}
+
+namespace {
+
+TensorData Slice(const TensorData& t, int64_t begin, int64_t count) {
+  std::vector<int32_t> shape = t.shape;
+  shape[0] = static_cast<int32_t>(count);
+  TensorData out(t.type, shape);
+  std::memcpy(out.bytes.data(), t.bytes.data() + begin * (t.bytes.size() / t.shape[0]), out.bytes.size());
+  return out;
+}
+
+}  // namespace
+
+RunResult RunInBatches(const Model& model, const std::vector<TensorData>& inputs, const RunOptions& options) {
+  InterpreterOptions io;
+  io.threads = options.threads;
+  Interpreter interp(model, io);
+  Check(static_cast<int>(inputs.size()) == interp.num_inputs(), model.source, ": model has ", interp.num_inputs(),
+        " inputs, ", inputs.size(), " data files given");
+  RunResult r;
+  r.items = inputs.empty() ? 0 : inputs[0].shape.at(0);
+  for (const auto& in : inputs)
+    Check(!in.shape.empty() && in.shape[0] == r.items, "all inputs must hold the same number of items (",
+          r.items, " vs ", in.shape.empty() ? 0 : in.shape[0], ")");
+  const int64_t batch = options.batch > 0 ? options.batch : r.items;
+  std::vector<std::vector<TensorData>> parts(interp.num_outputs());
+  Progress progress(options.label, r.items);
+  for (int64_t b = 0; b < r.items; b += batch) {
+    const int64_t count = std::min(batch, r.items - b);
+    std::vector<TensorData> chunk;
+    for (const auto& in : inputs) chunk.push_back(count == r.items ? in : Slice(in, b, count));
+    Stopwatch w;
+    std::vector<TensorData> outs = interp.Run(chunk);
+    r.seconds += w.Seconds();
+    Check(static_cast<int>(outs.size()) == interp.num_outputs(), "interpreter returned ", outs.size(), " outputs");
+    for (size_t k = 0; k < outs.size(); ++k) parts[k].push_back(std::move(outs[k]));
+    progress.Update(b + count);
+  }
+  for (auto& p : parts) {
+    if (p.size() == 1) {
+      r.outputs.push_back(std::move(p[0]));
+      continue;
+    }
+    std::vector<int32_t> shape = p[0].shape;
+    int64_t total = 0;
+    for (const auto& t : p) total += t.shape.at(0);
+    shape[0] = static_cast<int32_t>(total);
+    TensorData all(p[0].type, shape);
+    size_t off = 0;
+    for (const auto& t : p) {
+      Check(off + t.bytes.size() <= all.bytes.size(), "output chunks have inconsistent shapes");
+      std::memcpy(all.bytes.data() + off, t.bytes.data(), t.bytes.size());
+      off += t.bytes.size();
+    }
+    r.outputs.push_back(std::move(all));
+  }
+  return r;
+}
+
+std::vector<std::string> OutputPaths(const std::string& out, int count) {
+  if (count == 1) return {out};
+  const fs::path p(out);
+  const std::string stem = (p.parent_path() / p.stem()).string();
+  const std::string ext = p.has_extension() ? p.extension().string() : ".npy";
+  std::vector<std::string> paths;
+  for (int i = 0; i < count; ++i) paths.push_back(stem + "_" + std::to_string(i) + ext);
+  return paths;
+}
+
+void CheckWritable(const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) Fail(path, ": cannot write: folder '", dir.string(), "' does not exist");
+  if (fs::is_directory(p, ec)) Fail(path, ": cannot write: it is a folder");
+  if (access(dir.c_str(), W_OK) != 0) Fail(path, ": cannot write: folder '", dir.string(), "' is not writable");
+}
+
+uint64_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const uint64_t s = fs::file_size(path, ec);
+  return ec ? 0 : s;
+}
+
+std::string SharedFile(const std::string& relative) {
+  return fs::weakly_canonical(fs::path(CAE_SOURCE_DIR) / ".." / "shared" / relative).string();
+}
+
+
+Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const std::string& data_path,
+                         const RunOptions& options) {
+  const Graph& g = model.model.main();
+  if (g.inputs.size() != 1) Fail(model.path, ": has ", g.inputs.size(), " inputs; reconstruction metrics need one");
+  if (g.outputs.empty()) Fail(model.path, ": has no outputs");
+  Evaluation e;
+  e.name = model.path;
+  e.file_size = model.file_size;
+  RunOptions o = options;
+  o.label = fs::path(model.path).filename().string();
+  RunResult r = RunInBatches(model.model, {FitInput(g, 0, data, FitOptions{}, data_path)}, o);
+  e.items = r.items;
+  e.seconds = r.seconds;
+  e.output = OutputToFloat(g, 0, r.outputs.at(0));
+  if (e.output.num_elements() == data.num_elements() && e.output.shape != data.shape) e.output.shape = data.shape;
+  if (e.output.shape == data.shape) e.vs_input = CompareReconstruction(e.output, data);
+  return e;
+}
+
+void CompareToReference(const Evaluation& ref, Evaluation* e) {
+  if (ref.output.shape != e->output.shape) return;
+  e->ref_mean_abs = MeanAbsError(e->output, ref.output);
+  e->ref_max_abs = MaxAbsDiff(e->output, ref.output);
+}
+
+nlohmann::json EvaluationJson(const Evaluation& e) {
+  nlohmann::json j = {{"model", e.name},
+                      {"file_size", e.file_size},
+                      {"images", e.items},
+                      {"seconds", e.seconds},
+                      {"seconds_per_image", e.items ? e.seconds / e.items : 0.0}};
+  j["mae"] = e.vs_input ? JsonNumber(e.vs_input->mae) : nullptr;
+  j["mse"] = e.vs_input ? JsonNumber(e.vs_input->mse) : nullptr;
+  j["psnr"] = e.vs_input ? JsonNumber(e.vs_input->psnr) : nullptr;
+  j["ssim"] = e.vs_input ? JsonNumber(e.vs_input->ssim) : nullptr;
+  j["ref_mean_abs_diff"] = JsonNumber(e.ref_mean_abs);
+  j["ref_max_abs_diff"] = JsonNumber(e.ref_max_abs);
+  return j;
+}
+
+std::string EvaluationTable(const std::vector<Evaluation>& evals) {
+  Table t({"model", "size", "time", "per image", "MAE", "MSE", "PSNR dB", "SSIM", "mean|d ref|", "max|d ref|"});
+  auto opt = [](const std::optional<double>& v, int digits) { return v ? FormatFixed(*v, digits) : std::string("-"); };
+  for (const auto& e : evals) {
+    const auto& m = e.vs_input;
+    t.AddRow({e.name, FormatBytes(static_cast<double>(e.file_size)), FormatSeconds(e.seconds),
+              FormatSeconds(e.items ? e.seconds / e.items : 0.0), m ? FormatFixed(m->mae, 6) : "-",
+              m ? FormatFixed(m->mse, 6) : "-", m ? FormatFixed(m->psnr, 2) : "-", m ? opt(m->ssim, 4) : "-",
+              opt(e.ref_mean_abs, 6), opt(e.ref_max_abs, 6)});
+  }
+  return t.Render();
+}
+
+}  // namespace cae::cli

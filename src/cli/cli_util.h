@@ -1,0 +1,139 @@
+// Helpers every subcommand shares: loading a model of any kind, fitting data to a model's inputs,
+// running it in batches with progress, naming output files, and reporting.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/error.h"
+#include "graph/graph.h"
+#include "graph/tensor_data.h"
+#include "keras/keras_model.h"
+#include "report/metrics.h"
+
+namespace CLI {
+class App;
+}
+
+namespace cae::cli {
+
+// A mistake in how the command was called (exit status 2), as opposed to cae::Error (status 1).
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Flags of the top-level app that every subcommand sees.
+struct GlobalFlags {
+  bool quiet = false;
+};
+GlobalFlags& Globals();
+
+// True when progress lines should be drawn: stderr is a terminal and --quiet is off.
+bool ShowProgress();
+
+// Progress on stderr as one rewritten line "<label> done/total"; silent unless ShowProgress().
+class Progress {
+ public:
+  Progress(std::string label, int64_t total);
+  ~Progress();
+  void Update(int64_t done);
+
+ private:
+  std::string label_;
+  int64_t total_;
+  bool active_;
+};
+
+enum class ModelKind { kKeras, kTflite };
+
+struct LoadedModel {
+  std::string path;
+  ModelKind kind = ModelKind::kTflite;
+  uint64_t file_size = 0;
+  std::optional<KerasModel> keras;  // set for Keras files
+  Model model;                      // the graph that runs (lowered for Keras)
+};
+
+// Loads a Keras file (HDF5 or .keras zip, by content; .h5/.hdf5/.keras by extension) or a .tflite
+// file (TFL3 identifier or .tflite extension). arch_json: a model.to_json() file for weights-only
+// HDF5. Throws cae::Error naming the file.
+LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json = "");
+
+// How data files become model inputs.
+struct FitOptions {
+  bool raw = false;  // feed values as they are (type must match); otherwise quantize float data
+};
+
+// Checks data against input `index` of graph g and converts it: shapes must agree except dim 0
+// (a rank-2 input [1,K] also takes any data with K values per item); float data is quantized with
+// the input's scale/zero point for int8/uint8/int16 inputs unless raw. Errors name the input
+// tensor, the expected and found shapes and `source` (the data file).
+TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions& options,
+                    const std::string& source);
+
+// Output `index` of g as float32: quantized outputs are dequantized, float16 decoded.
+TensorData OutputToFloat(const Graph& g, int index, const TensorData& out);
+
+struct RunOptions {
+  int threads = 0;
+  int64_t batch = 256;  // images per Interpreter::Run call
+  std::string label = "running";
+};
+
+struct RunResult {
+  std::vector<TensorData> outputs;  // in the outputs' own types, concatenated over all items
+  double seconds = 0;               // wall time of the Run calls only
+  int64_t items = 0;
+};
+
+// Runs model on inputs (already fitted; equal dim 0), `batch` items at a time, with progress.
+RunResult RunInBatches(const Model& model, const std::vector<TensorData>& inputs, const RunOptions& options);
+
+// OUT.npy for one output; OUT_0.npy, OUT_1.npy, ... for several (inserted before the extension).
+std::vector<std::string> OutputPaths(const std::string& out, int count);
+
+// Throws cae::Error naming path when its folder does not exist or is not writable (so a long run
+// fails before it starts).
+void CheckWritable(const std::string& path);
+
+// Size of a file in bytes (0 if unreadable).
+uint64_t FileSize(const std::string& path);
+
+// Where the project's shared fixtures are: CAE_SOURCE_DIR "/../shared/" + relative.
+std::string SharedFile(const std::string& relative);
+
+// ---- Evaluating reconstruction models (compare, demo) ----
+
+// One model run over a data set, with reconstruction metrics.
+struct Evaluation {
+  std::string name;        // what tables show (the path, or a variant name)
+  uint64_t file_size = 0;
+  int64_t items = 0;
+  double seconds = 0;      // wall time of the interpreter calls for the whole set
+  TensorData output;       // output 0 as float32, in the data's shape when sizes agree
+  std::optional<ReconstructionMetrics> vs_input;  // when output and data have the same shape
+  std::optional<double> ref_mean_abs, ref_max_abs;  // vs the reference's output, when shapes agree
+};
+
+// Runs a single-input model on float32 data (quantizing for integer inputs) and measures output 0
+// against the data. Throws cae::Error when the model has several inputs or the data does not fit.
+Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const std::string& data_path,
+                         const RunOptions& options);
+
+// Fills e.ref_* from the reference's output (left empty when shapes differ).
+void CompareToReference(const Evaluation& ref, Evaluation* e);
+
+// JSON of an evaluation: {"model","file_size","images","seconds","seconds_per_image",
+// "mae","mse","psnr","ssim","ref_mean_abs_diff","ref_max_abs_diff"} (null when not applicable).
+nlohmann::json EvaluationJson(const Evaluation& e);
+
+// The human table of several evaluations (first row is the reference).
+std::string EvaluationTable(const std::vector<Evaluation>& evals);
+
+}  // namespace cae::cli

@@ -1,0 +1,107 @@
+// `cae2tpu run MODEL --input DATA... -o OUT.npy`: runs a Keras or TFLite model on data files and
+// writes its outputs as .npy.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "data/dataset.h"
+#include "data/npy.h"
+#include "graph/graph.h"
+#include "report/table.h"
+
+namespace cae::cli {
+namespace {
+
+struct RunArgs {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string out;
+  int64_t batch = 256;
+  int threads = 0;
+  int64_t limit = 0;
+  bool raw = false;
+  std::string arch_json;
+  std::string resize;
+  bool json = false;
+};
+
+// "HxW" -> height, width.
+void ParseResize(const std::string& text, LoadOptions* o) {
+  if (text.empty()) return;
+  int h = 0, w = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d%c", &h, &x, &w, &extra) != 3 || (x != 'x' && x != 'X') || h <= 0 || w <= 0)
+    throw UsageError(StrCat("--resize expects HxW (e.g. 28x28), found '", text, "'"));
+  o->height = h;
+  o->width = w;
+}
+
+void Execute(const RunArgs& a) {
+  CheckWritable(a.out);
+  const LoadedModel lm = LoadAnyModel(a.model, a.arch_json);
+  const Graph& g = lm.model.main();
+  if (a.inputs.size() != g.inputs.size())
+    throw UsageError(StrCat(a.model, ": model has ", g.inputs.size(), " input(s), ", a.inputs.size(),
+                            " --input given"));
+  std::vector<TensorData> inputs;
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    const Tensor& t = g.tensors.at(g.inputs[i]);
+    LoadOptions o;
+    o.limit = a.limit;
+    o.keep_type = a.raw;
+    if (t.shape.size() == 4 && (t.shape[3] == 1 || t.shape[3] == 3)) o.channels = t.shape[3];
+    ParseResize(a.resize, &o);
+    inputs.push_back(FitInput(g, static_cast<int>(i), LoadData(a.inputs[i], o), FitOptions{a.raw}, a.inputs[i]));
+  }
+  RunOptions ro;
+  ro.threads = a.threads;
+  ro.batch = a.batch;
+  RunResult r = RunInBatches(lm.model, inputs, ro);
+  const std::vector<std::string> paths = OutputPaths(a.out, static_cast<int>(r.outputs.size()));
+  nlohmann::json outs = nlohmann::json::array();
+  for (size_t k = 0; k < r.outputs.size(); ++k) {
+    const TensorData out = a.raw ? r.outputs[k] : OutputToFloat(g, static_cast<int>(k), r.outputs[k]);
+    WriteNpy(paths[k], out);
+    outs.push_back({{"path", paths[k]}, {"shape", out.shape}, {"dtype", std::string(DTypeName(out.type))}});
+  }
+  const double per_second = r.seconds > 0 ? r.items / r.seconds : 0.0;
+  if (a.json) {
+    nlohmann::json j = {{"model", a.model},        {"inputs", a.inputs},
+                        {"images", r.items},       {"seconds", r.seconds},
+                        {"images_per_second", per_second}, {"outputs", outs}};
+    std::cout << j.dump(2) << "\n";
+  } else if (!Globals().quiet) {
+    std::cout << a.model << ": " << FormatCount(r.items) << " images in " << FormatSeconds(r.seconds) << " ("
+              << FormatFixed(per_second, 1) << " images/s)\n";
+    for (const auto& o : outs)
+      std::cout << "  wrote " << o["path"].get<std::string>() << " " << ShapeToString(o["shape"].get<std::vector<int32_t>>())
+                << " " << o["dtype"].get<std::string>() << "\n";
+  }
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a Keras or TFLite model on data and write its outputs as .npy");
+  cmd->add_option("model", args->model, "Model file: Keras .h5/.keras or .tflite")->required();
+  cmd->add_option("-i,--input", args->inputs,
+                  "Data for each model input, in order: .npy, IDX (.gz or not), an image, or a folder of images")
+      ->required();
+  cmd->add_option("-o,--output", args->out, "Output .npy (several outputs: OUT_0.npy, OUT_1.npy, ...)")->required();
+  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit", args->limit, "Use only the first N items of the data")->check(CLI::PositiveNumber);
+  cmd->add_flag("--raw", args->raw,
+                "Feed .npy values to the input tensor unchanged (type must match) and write outputs in their own type");
+  cmd->add_option("--arch-json", args->arch_json, "model.to_json() file for a weights-only Keras HDF5");
+  cmd->add_option("--resize", args->resize, "Resize images to HxW (bilinear)");
+  cmd->add_flag("--json", args->json, "Print the summary as JSON");
+  cmd->callback([args] { Execute(*args); });
+}
+
+}  // namespace cae::cli
