@@ -810,4 +810,14 @@ void InferShapes(Graph& g) {
   ShapeInferrer(g).Run();
 }
 
+void InferShapesForBatch(Graph& g, int32_t batch) {
+  Check(batch >= 1, "batch ", batch, " must be at least 1");
+  ShapeInferrer inferrer(g);  // records the stored shapes first
+  for (int t : g.inputs) {
+    Check(t >= 0 && t < static_cast<int>(g.tensors.size()), "graph input tensor ", t, " out of range");
+    if (!g.tensors[t].shape.empty()) g.tensors[t].shape[0] = batch;
+  }
+  inferrer.Run();
+}
+
 }  // namespace cae

@@ -18,6 +18,12 @@ namespace cae {
 // Throws cae::Error naming the op on inconsistent shapes.
 void InferShapes(Graph& g);
 
+// Sets the leading dim of every graph input of rank >= 1 to batch, then infers shapes as
+// InferShapes, treating g's shapes before the call as the stored ones (so a RESHAPE to
+// [stored_batch, ...] follows the new batch, and other fixed leading dims fail with
+// "batch N not supported by op ...").
+void InferShapesForBatch(Graph& g, int32_t batch);
+
 // TFLite output size of a convolution/pool along one spatial dim (>= 0 for valid input).
 int32_t ConvOutputSize(Padding padding, int32_t in, int32_t filter, int32_t stride,
                        int32_t dilation);

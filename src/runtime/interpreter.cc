@@ -125,14 +125,11 @@ void Interpreter::Impl::Configure(int32_t n) {
   for (size_t t = 0; t < graph.tensors.size(); ++t) graph.tensors[t].shape = stored.tensors[t].shape;
   bool batch_changed = false;
   for (int t : graph.inputs) {
-    std::vector<int32_t>& s = graph.tensors[t].shape;
-    if (!s.empty() && s[0] != n) {
-      s[0] = n;
-      batch_changed = true;
-    }
+    const std::vector<int32_t>& s = graph.tensors[t].shape;
+    if (!s.empty() && s[0] != n) batch_changed = true;
   }
   try {
-    InferShapes(graph);
+    InferShapesForBatch(graph, n);
   } catch (const Error& e) {
     if (batch_changed) Fail(Where(), ": ", e.what());
     // At the stored batch the stored shapes stand; the kernels check them in Prepare.
