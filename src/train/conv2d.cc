@@ -1,0 +1,150 @@
+// Conv2D: per sample, out[Cout, P] = W[Cout, K] x im2col(x)[K, P] + bias, then the activation.
+// Internal kernel layout W[co][(ci * kh + ky) * kw + kx]; Keras stores HWIO.
+#include <cstring>
+
+#include <algorithm>
+#include "graph/error.h"
+#include "train/conv_geometry.h"
+#include "train/gemm.h"
+#include "train/layers.h"
+
+namespace cae::train {
+namespace {
+
+class Conv2D : public Layer {
+ public:
+  explicit Conv2D(const KerasLayer& kl) {
+    const nlohmann::json& c = kl.config;
+    RequireChannelsLast(c, kl.name);
+    filters_ = c.value("filters", 0);
+    Check(filters_ > 0 && filters_ <= 65536, "layer '", kl.name, "': filters must be 1..65536");
+    std::tie(kh_, kw_) = ConfigPair(c, "kernel_size", 1, kl.name);
+    std::tie(sh_, sw_) = ConfigPair(c, "strides", 1, kl.name);
+    std::tie(dh_, dw_) = ConfigPair(c, "dilation_rate", 1, kl.name);
+    Check((sh_ == 1 && sw_ == 1) || (dh_ == 1 && dw_ == 1), "layer '", kl.name,
+          "': strides and dilation both > 1");
+    const int groups = c.value("groups", 1);
+    Check(groups == 1, "layer '", kl.name, "': grouped convolution (groups=", groups,
+          ") is not supported");
+    same_ = ConfigSamePadding(c, kl.name);
+    act_ = ParseActivation(ConfigActivation(c, kl.name), kl.name);
+    use_bias_ = c.value("use_bias", true);
+  }
+
+  Dims Setup(const std::vector<Dims>& in) override {
+    Check(in.size() == 1, "layer '", name, "': expects one input");
+    g_ = MakeConvGeom(in[0].c, in[0].h, in[0].w, kh_, kw_, sh_, sw_, dh_, dw_, same_, name);
+    params.clear();
+    params.push_back({"kernel", std::vector<float>(filters_ * g_.K()), {}, true});
+    if (use_bias_) params.push_back({"bias", std::vector<float>(filters_), {}, true});
+    for (Param& p : params) p.grad.assign(p.value.size(), 0.0f);
+    return Dims{filters_, g_.oh, g_.ow};
+  }
+
+  void Initialize(uint64_t seed) override {
+    GlorotUniform(params[0].value, g_.K(), static_cast<int64_t>(filters_) * kh_ * kw_, seed);
+    if (use_bias_) std::fill(params[1].value.begin(), params[1].value.end(), 0.0f);
+  }
+
+  std::vector<int32_t> KerasKernelShape() const { return {kh_, kw_, g_.cin, filters_}; }
+
+  void LoadKerasWeights(const std::vector<KerasWeight>& w) override {
+    Check(w.size() == (use_bias_ ? 2u : 1u), "layer '", name, "': expected ",
+          use_bias_ ? 2 : 1, " weights, got ", w.size());
+    const KerasWeight& k = FindWeight(w, 0, "kernel", KerasKernelShape(), name);
+    std::vector<float>& dst = params[0].value;
+    for (int ky = 0; ky < kh_; ++ky)
+      for (int kx = 0; kx < kw_; ++kx)
+        for (int ci = 0; ci < g_.cin; ++ci)
+          for (int co = 0; co < filters_; ++co)
+            dst[co * g_.K() + (ci * kh_ + ky) * kw_ + kx] =
+                k.values[((ky * kw_ + kx) * g_.cin + ci) * filters_ + co];
+    if (use_bias_) params[1].value = FindWeight(w, 1, "bias", {filters_}, name).values;
+  }
+
+  std::vector<KerasWeight> StoreKerasWeights() const override {
+    KerasWeight k{"kernel", KerasKernelShape(), std::vector<float>(params[0].value.size())};
+    const std::vector<float>& src = params[0].value;
+    for (int ky = 0; ky < kh_; ++ky)
+      for (int kx = 0; kx < kw_; ++kx)
+        for (int ci = 0; ci < g_.cin; ++ci)
+          for (int co = 0; co < filters_; ++co)
+            k.values[((ky * kw_ + kx) * g_.cin + ci) * filters_ + co] =
+                src[co * g_.K() + (ci * kh_ + ky) * kw_ + kx];
+    std::vector<KerasWeight> out{std::move(k)};
+    if (use_bias_) out.push_back({"bias", {filters_}, params[1].value});
+    return out;
+  }
+
+  void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
+               float* out) override {
+    const int64_t K = g_.K(), P = g_.P();
+    const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
+    const float* W = params[0].value.data();
+    ForSampleChunks(ctx, n, [&](int, int begin, int end) {
+      std::vector<float> col(static_cast<size_t>(K * P));
+      for (int s = begin; s < end; ++s) {
+        float* y = out + s * out_size;
+        for (int co = 0; co < filters_; ++co) {
+          const float b = use_bias_ ? params[1].value[co] : 0.0f;
+          std::fill(y + co * P, y + (co + 1) * P, b);
+        }
+        Im2Col(g_, in[0] + s * in_size, col.data());
+        GemmAcc(filters_, static_cast<int>(P), static_cast<int>(K), W, static_cast<int>(K),
+                col.data(), static_cast<int>(P), y, static_cast<int>(P));
+        ApplyActivation(act_, 0.0f, y, filters_, P);
+      }
+    });
+  }
+
+  void Backward(const RunContext& ctx, int n, const std::vector<const float*>& in, const float* out,
+                float* dout, const std::vector<float*>& din) override {
+    const int64_t K = g_.K(), P = g_.P();
+    const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
+    std::vector<float> wt(static_cast<size_t>(K * filters_));  // W^T: [K, Cout]
+    Transpose(filters_, static_cast<int>(K), params[0].value.data(), wt.data());
+    const int chunks = SampleChunks(n);
+    PartialGrads dw(chunks, params[0].value.size());
+    PartialGrads db(chunks, use_bias_ ? filters_ : 0);
+    ForSampleChunks(ctx, n, [&](int chunk, int begin, int end) {
+      std::vector<float> col(static_cast<size_t>(K * P)), colt(col.size());
+      float* gw = dw.chunk(chunk);
+      float* gb = db.chunk(chunk);
+      for (int s = begin; s < end; ++s) {
+        float* dz = dout + s * out_size;
+        ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, P);
+        if (use_bias_) {
+          for (int co = 0; co < filters_; ++co) {
+            float acc = 0.0f;
+            for (int64_t p = 0; p < P; ++p) acc += dz[co * P + p];
+            gb[co] += acc;
+          }
+        }
+        Im2Col(g_, in[0] + s * in_size, col.data());
+        Transpose(static_cast<int>(K), static_cast<int>(P), col.data(), colt.data());
+        GemmAcc(filters_, static_cast<int>(K), static_cast<int>(P), dz, static_cast<int>(P),
+                colt.data(), static_cast<int>(K), gw, static_cast<int>(K));
+        if (din[0] != nullptr) {
+          std::fill(col.begin(), col.end(), 0.0f);
+          GemmAcc(static_cast<int>(K), static_cast<int>(P), filters_, wt.data(), filters_, dz,
+                  static_cast<int>(P), col.data(), static_cast<int>(P));
+          Col2ImAdd(g_, col.data(), din[0] + s * in_size);
+        }
+      }
+    });
+    dw.AddTo(params[0].grad);
+    if (use_bias_) db.AddTo(params[1].grad);
+  }
+
+ private:
+  int filters_ = 0, kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1, dh_ = 1, dw_ = 1;
+  bool same_ = false, use_bias_ = true;
+  Act act_ = Act::kLinear;
+  ConvGeom g_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> MakeConv2D(const KerasLayer& kl) { return std::make_unique<Conv2D>(kl); }
+
+}  // namespace cae::train

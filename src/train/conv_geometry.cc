@@ -1,0 +1,95 @@
+#include "train/conv_geometry.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "graph/error.h"
+
+namespace cae::train {
+
+ConvGeom MakeConvGeom(int cin, int ih, int iw, int kh, int kw, int sh, int sw, int dh, int dw,
+                      bool same, const std::string& layer) {
+  Check(cin > 0 && ih > 0 && iw > 0, "layer '", layer, "': empty input ", ih, "x", iw, "x", cin);
+  Check(kh > 0 && kw > 0 && sh > 0 && sw > 0 && dh > 0 && dw > 0 && kh <= 1024 && kw <= 1024 &&
+            sh <= 1024 && sw <= 1024 && dh <= 1024 && dw <= 1024,
+        "layer '", layer, "': kernel/stride/dilation must be in 1..1024");
+  ConvGeom g;
+  g.cin = cin;
+  g.ih = ih;
+  g.iw = iw;
+  g.kh = kh;
+  g.kw = kw;
+  g.sh = sh;
+  g.sw = sw;
+  g.dh = dh;
+  g.dw = dw;
+  const int ekh = (kh - 1) * dh + 1;
+  const int ekw = (kw - 1) * dw + 1;
+  if (same) {
+    g.oh = (ih + sh - 1) / sh;
+    g.ow = (iw + sw - 1) / sw;
+    g.pad_top = std::max((g.oh - 1) * sh + ekh - ih, 0) / 2;
+    g.pad_left = std::max((g.ow - 1) * sw + ekw - iw, 0) / 2;
+  } else {
+    Check(ih >= ekh && iw >= ekw, "layer '", layer, "': input ", ih, "x", iw,
+          " is smaller than the kernel ", ekh, "x", ekw, " with padding 'valid'");
+    g.oh = (ih - ekh) / sh + 1;
+    g.ow = (iw - ekw) / sw + 1;
+  }
+  return g;
+}
+
+void Im2Col(const ConvGeom& g, const float* x, float* col) {
+  const int64_t P = g.P();
+  for (int c = 0; c < g.cin; ++c) {
+    const float* xc = x + static_cast<int64_t>(c) * g.ih * g.iw;
+    for (int ky = 0; ky < g.kh; ++ky) {
+      for (int kx = 0; kx < g.kw; ++kx) {
+        float* row = col + ((static_cast<int64_t>(c) * g.kh + ky) * g.kw + kx) * P;
+        for (int oy = 0; oy < g.oh; ++oy) {
+          float* dst = row + static_cast<int64_t>(oy) * g.ow;
+          const int iy = oy * g.sh + ky * g.dh - g.pad_top;
+          if (iy < 0 || iy >= g.ih) {
+            std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.ow));
+            continue;
+          }
+          const float* src = xc + static_cast<int64_t>(iy) * g.iw;
+          const int x0 = kx * g.dw - g.pad_left;
+          if (g.sw == 1 && x0 >= 0 && x0 + g.ow <= g.iw) {
+            std::memcpy(dst, src + x0, sizeof(float) * static_cast<size_t>(g.ow));
+            continue;
+          }
+          for (int ox = 0; ox < g.ow; ++ox) {
+            const int ix = ox * g.sw + x0;
+            dst[ox] = (ix >= 0 && ix < g.iw) ? src[ix] : 0.0f;
+          }
+        }
+      }
+    }
+  }
+}
+
+void Col2ImAdd(const ConvGeom& g, const float* col, float* x) {
+  const int64_t P = g.P();
+  for (int c = 0; c < g.cin; ++c) {
+    float* xc = x + static_cast<int64_t>(c) * g.ih * g.iw;
+    for (int ky = 0; ky < g.kh; ++ky) {
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const float* row = col + ((static_cast<int64_t>(c) * g.kh + ky) * g.kw + kx) * P;
+        for (int oy = 0; oy < g.oh; ++oy) {
+          const int iy = oy * g.sh + ky * g.dh - g.pad_top;
+          if (iy < 0 || iy >= g.ih) continue;
+          const float* src = row + static_cast<int64_t>(oy) * g.ow;
+          float* dst = xc + static_cast<int64_t>(iy) * g.iw;
+          const int x0 = kx * g.dw - g.pad_left;
+          for (int ox = 0; ox < g.ow; ++ox) {
+            const int ix = ox * g.sw + x0;
+            if (ix >= 0 && ix < g.iw) dst[ix] += src[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace cae::train

@@ -1,0 +1,31 @@
+// Geometry of a 2-D convolution in the trainer's channels-major layout, and the im2col / col2im
+// transforms that turn it into matrix products. Padding follows Keras/TensorFlow: "same" gives
+// ceil(in / stride) outputs with the smaller half of the padding before, "valid" gives
+// floor((in - dilated_kernel) / stride) + 1.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cae::train {
+
+struct ConvGeom {
+  int cin = 0, ih = 0, iw = 0;       // input: cin x ih x iw
+  int kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+  int pad_top = 0, pad_left = 0;
+  int oh = 0, ow = 0;                // output pixels
+  int64_t K() const { return static_cast<int64_t>(cin) * kh * kw; }  // rows of the column matrix
+  int64_t P() const { return static_cast<int64_t>(oh) * ow; }        // its columns
+};
+
+// Computes output size and padding; throws cae::Error naming layer when the output would be empty
+// or a parameter is not positive.
+ConvGeom MakeConvGeom(int cin, int ih, int iw, int kh, int kw, int sh, int sw, int dh, int dw,
+                      bool same, const std::string& layer);
+
+// col[K, P] with row (c * kh + ky) * kw + kx; zeros where the window reads padding.
+void Im2Col(const ConvGeom& g, const float* x, float* col);
+// x[c, y, x] += every col entry that Im2Col would have read from there (the adjoint of Im2Col).
+void Col2ImAdd(const ConvGeom& g, const float* col, float* x);
+
+}  // namespace cae::train

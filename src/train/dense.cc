@@ -1,0 +1,108 @@
+// Dense on a flat input: out[n, U] = x[n, In] x W[In, U] + bias, then the activation.
+// The kernel keeps the Keras layout [In, U].
+#include <algorithm>
+#include "graph/error.h"
+#include "train/gemm.h"
+#include "train/layers.h"
+
+namespace cae::train {
+namespace {
+
+class Dense : public Layer {
+ public:
+  explicit Dense(const KerasLayer& kl) {
+    units_ = kl.config.value("units", 0);
+    Check(units_ > 0 && units_ <= (1 << 20), "layer '", kl.name, "': units must be 1..2^20");
+    act_ = ParseActivation(ConfigActivation(kl.config, kl.name), kl.name);
+    use_bias_ = kl.config.value("use_bias", true);
+  }
+
+  Dims Setup(const std::vector<Dims>& in) override {
+    Check(in.size() == 1, "layer '", name, "': expects one input");
+    Check(in[0].h == 1 && in[0].w == 1, "layer '", name, "': Dense on a ", DimsToString(in[0]),
+          " input is not supported by the trainer (add a Flatten)");
+    in_ = in[0].c;
+    Check(static_cast<int64_t>(in_) * units_ <= (int64_t{1} << 28), "layer '", name,
+          "': kernel too large");
+    params.clear();
+    params.push_back({"kernel", std::vector<float>(static_cast<size_t>(in_) * units_), {}, true});
+    if (use_bias_) params.push_back({"bias", std::vector<float>(units_), {}, true});
+    for (Param& p : params) p.grad.assign(p.value.size(), 0.0f);
+    return Dims{units_, 1, 1};
+  }
+
+  void Initialize(uint64_t seed) override {
+    GlorotUniform(params[0].value, in_, units_, seed);
+    if (use_bias_) std::fill(params[1].value.begin(), params[1].value.end(), 0.0f);
+  }
+
+  void LoadKerasWeights(const std::vector<KerasWeight>& w) override {
+    Check(w.size() == (use_bias_ ? 2u : 1u), "layer '", name, "': expected ",
+          use_bias_ ? 2 : 1, " weights, got ", w.size());
+    params[0].value = FindWeight(w, 0, "kernel", {in_, units_}, name).values;
+    if (use_bias_) params[1].value = FindWeight(w, 1, "bias", {units_}, name).values;
+  }
+
+  std::vector<KerasWeight> StoreKerasWeights() const override {
+    std::vector<KerasWeight> out{{"kernel", {in_, units_}, params[0].value}};
+    if (use_bias_) out.push_back({"bias", {units_}, params[1].value});
+    return out;
+  }
+
+  void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
+               float* out) override {
+    ForSampleChunks(ctx, n, [&](int, int begin, int end) {
+      for (int s = begin; s < end; ++s) {
+        float* y = out + static_cast<int64_t>(s) * units_;
+        for (int u = 0; u < units_; ++u) y[u] = use_bias_ ? params[1].value[u] : 0.0f;
+      }
+      GemmAcc(end - begin, units_, in_, in[0] + static_cast<int64_t>(begin) * in_, in_,
+              params[0].value.data(), units_, out + static_cast<int64_t>(begin) * units_, units_);
+      for (int s = begin; s < end; ++s) {
+        ApplyActivation(act_, 0.0f, out + static_cast<int64_t>(s) * units_, units_, 1);
+      }
+    });
+  }
+
+  void Backward(const RunContext& ctx, int n, const std::vector<const float*>& in, const float* out,
+                float* dout, const std::vector<float*>& din) override {
+    std::vector<float> wt(params[0].value.size());  // W^T: [U, In]
+    Transpose(in_, units_, params[0].value.data(), wt.data());
+    const int chunks = SampleChunks(n);
+    PartialGrads dw(chunks, params[0].value.size());
+    PartialGrads db(chunks, use_bias_ ? units_ : 0);
+    ForSampleChunks(ctx, n, [&](int chunk, int begin, int end) {
+      const int m = end - begin;
+      float* dz = dout + static_cast<int64_t>(begin) * units_;
+      for (int s = 0; s < m; ++s) {
+        ActivationBackward(act_, 0.0f, out + static_cast<int64_t>(begin + s) * units_,
+                           dz + static_cast<int64_t>(s) * units_, units_, 1);
+      }
+      if (use_bias_) {
+        float* gb = db.chunk(chunk);
+        for (int s = 0; s < m; ++s)
+          for (int u = 0; u < units_; ++u) gb[u] += dz[static_cast<int64_t>(s) * units_ + u];
+      }
+      std::vector<float> xt(static_cast<size_t>(in_) * m);
+      Transpose(m, in_, in[0] + static_cast<int64_t>(begin) * in_, xt.data());
+      GemmAcc(in_, units_, m, xt.data(), m, dz, units_, dw.chunk(chunk), units_);
+      if (din[0] != nullptr) {
+        GemmAcc(m, in_, units_, dz, units_, wt.data(), in_,
+                din[0] + static_cast<int64_t>(begin) * in_, in_);
+      }
+    });
+    dw.AddTo(params[0].grad);
+    if (use_bias_) db.AddTo(params[1].grad);
+  }
+
+ private:
+  int units_ = 0, in_ = 0;
+  bool use_bias_ = true;
+  Act act_ = Act::kLinear;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> MakeDense(const KerasLayer& kl) { return std::make_unique<Dense>(kl); }
+
+}  // namespace cae::train

@@ -1,0 +1,69 @@
+#include <algorithm>
+#include "train/layers.h"
+
+#include "graph/error.h"
+
+namespace cae::train {
+
+std::pair<int, int> ConfigPair(const nlohmann::json& config, const char* key, int fallback,
+                               const std::string& layer) {
+  auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return {fallback, fallback};
+  if (it->is_number_integer()) return {it->get<int>(), it->get<int>()};
+  Check(it->is_array() && it->size() == 2 && (*it)[0].is_number_integer() &&
+            (*it)[1].is_number_integer(),
+        "layer '", layer, "': config '", key, "' must be an integer or a pair, got ", it->dump());
+  return {(*it)[0].get<int>(), (*it)[1].get<int>()};
+}
+
+bool ConfigSamePadding(const nlohmann::json& config, const std::string& layer) {
+  const std::string p = config.value("padding", std::string("valid"));
+  Check(p == "same" || p == "valid", "layer '", layer, "': padding '", p,
+        "' is not supported (same, valid)");
+  return p == "same";
+}
+
+std::string ConfigActivation(const nlohmann::json& config, const std::string& layer) {
+  auto it = config.find("activation");
+  if (it == config.end() || it->is_null()) return "linear";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_object() && it->contains("config") && (*it)["config"].is_object() &&
+      (*it)["config"].contains("name") && (*it)["config"]["name"].is_string()) {
+    return (*it)["config"]["name"].get<std::string>();
+  }
+  Fail("layer '", layer, "': cannot read activation ", it->dump());
+}
+
+void RequireChannelsLast(const nlohmann::json& config, const std::string& layer) {
+  auto it = config.find("data_format");
+  if (it == config.end() || it->is_null()) return;
+  Check(it->is_string() && it->get<std::string>() == "channels_last", "layer '", layer,
+        "': only data_format channels_last is supported, got ", it->dump());
+}
+
+std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl) {
+  const std::string& c = kl.class_name;
+  std::unique_ptr<Layer> layer;
+  if (c == "Conv2D" || c == "Convolution2D") layer = MakeConv2D(kl);
+  else if (c == "Conv2DTranspose" || c == "Deconvolution2D") layer = MakeConv2DTranspose(kl);
+  else if (c == "DepthwiseConv2D") layer = MakeDepthwiseConv2D(kl);
+  else if (c == "Dense") layer = MakeDense(kl);
+  else if (c == "MaxPooling2D" || c == "MaxPool2D") layer = MakePool(kl, true);
+  else if (c == "AveragePooling2D" || c == "AvgPool2D") layer = MakePool(kl, false);
+  else if (c == "UpSampling2D") layer = MakeUpSampling2D(kl);
+  else if (c == "BatchNormalization") layer = MakeBatchNorm(kl);
+  else if (c == "Dropout") layer = MakeDropout(kl);
+  else if (c == "Activation" || c == "ReLU" || c == "LeakyReLU" || c == "Softmax" || c == "ELU")
+    layer = MakeActivationLayer(kl);
+  else if (c == "Concatenate") layer = MakeConcatenate(kl);
+  else if (c == "Add") layer = MakeAdd(kl);
+  else if (c == "Flatten") layer = MakeFlatten(kl);
+  else if (c == "Reshape") layer = MakeReshape(kl);
+  else
+    Fail("layer '", kl.name, "': class ", c, " is not supported by the trainer");
+  layer->name = kl.name;
+  layer->class_name = c;
+  return layer;
+}
+
+}  // namespace cae::train

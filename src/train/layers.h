@@ -1,0 +1,42 @@
+// The Keras layers the trainer can train, created from their Keras configs.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "keras/keras_model.h"
+#include "train/layer.h"
+
+namespace cae::train {
+
+// A Layer for a KerasLayer's class and config (weights are loaded separately). Supported:
+// Conv2D, Conv2DTranspose, DepthwiseConv2D, Dense, MaxPooling2D, AveragePooling2D, UpSampling2D
+// (nearest), BatchNormalization, Dropout, Activation, ReLU, LeakyReLU, Softmax, Concatenate,
+// Add, Flatten, Reshape. Anything else throws cae::Error naming the layer and its class.
+std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl);
+
+// Config readers shared by the layer files: an int pair from `key` (a number or a 2-list),
+// "same"/"valid" padding, the activation name (string or Keras 3 serialized object).
+std::pair<int, int> ConfigPair(const nlohmann::json& config, const char* key, int fallback,
+                               const std::string& layer);
+bool ConfigSamePadding(const nlohmann::json& config, const std::string& layer);
+std::string ConfigActivation(const nlohmann::json& config, const std::string& layer);
+// Requires data_format to be absent or "channels_last".
+void RequireChannelsLast(const nlohmann::json& config, const std::string& layer);
+
+// Factories, one per layer file.
+std::unique_ptr<Layer> MakeConv2D(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeConv2DTranspose(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeDepthwiseConv2D(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeDense(const KerasLayer& kl);
+std::unique_ptr<Layer> MakePool(const KerasLayer& kl, bool max);
+std::unique_ptr<Layer> MakeUpSampling2D(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeBatchNorm(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeDropout(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeActivationLayer(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeConcatenate(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeAdd(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeFlatten(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeReshape(const KerasLayer& kl);
+
+}  // namespace cae::train

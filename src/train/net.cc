@@ -1,0 +1,195 @@
+#include <algorithm>
+#include "train/net.h"
+
+#include <map>
+
+#include "graph/error.h"
+#include "train/layers.h"
+
+namespace cae::train {
+namespace {
+
+Dims InputDims(const KerasLayer& l, const std::string& source) {
+  nlohmann::json shape;
+  for (const char* key : {"batch_input_shape", "batch_shape"}) {
+    if (l.config.is_object() && l.config.contains(key) && !l.config[key].is_null())
+      shape = l.config[key];
+  }
+  Check(shape.is_array() && (shape.size() == 2 || shape.size() == 4), source, ": input '", l.name,
+        "' must have shape [None, D] or [None, H, W, C] for training, got ", shape.dump());
+  std::vector<int> d;
+  for (size_t i = 1; i < shape.size(); ++i) {
+    Check(shape[i].is_number_integer() && shape[i].get<int64_t>() > 0 &&
+              shape[i].get<int64_t>() <= (1 << 16),
+          source, ": input '", l.name, "' dimension ", i, " must be a known size, got ",
+          shape[i].dump());
+    d.push_back(shape[i].get<int>());
+  }
+  Dims dims = d.size() == 1 ? Dims{d[0], 1, 1} : Dims{d[2], d[0], d[1]};
+  Check(dims.size() <= (int64_t{1} << 26), source, ": input '", l.name, "' is too large");
+  return dims;
+}
+
+}  // namespace
+
+Net::~Net() = default;
+
+Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "model" : km.source) {
+  Check(km.inputs.size() == 1 && km.outputs.size() == 1, source_,
+        ": the trainer needs exactly one model input and one output (has ", km.inputs.size(),
+        " and ", km.outputs.size(), ")");
+  const KerasLayer* in = km.FindLayer(km.inputs[0].layer);
+  Check(in != nullptr && in->class_name == "InputLayer", source_, ": model input '",
+        km.inputs[0].layer, "' is not an InputLayer");
+  input_dims_ = InputDims(*in, source_);
+  std::map<std::string, int> node_of;
+  nodes_.push_back(Node{nullptr, {}, input_dims_, {}, {}});
+  node_of[in->name] = 0;
+
+  // Layers in dependency order (Keras files list them so, but do not rely on it).
+  std::vector<const KerasLayer*> pending;
+  for (const KerasLayer& l : km.layers) {
+    if (&l == in) continue;
+    Check(l.class_name != "InputLayer", source_, ": layer '", l.name,
+          "': more than one InputLayer is not supported by the trainer");
+    Check(!l.submodel, source_, ": layer '", l.name,
+          "' is a nested model; the trainer needs a flat model");
+    Check(l.calls.size() == 1, source_, ": layer '", l.name, "' is called ", l.calls.size(),
+          " times; the trainer needs every layer called exactly once");
+    pending.push_back(&l);
+  }
+  uint64_t index = 0;
+  while (!pending.empty()) {
+    bool progress = false;
+    for (auto it = pending.begin(); it != pending.end();) {
+      const KerasLayer& l = **it;
+      bool ready = true;
+      for (const KerasInbound& ib : l.calls[0]) ready = ready && node_of.count(ib.layer) > 0;
+      if (!ready) {
+        ++it;
+        continue;
+      }
+      Node node;
+      std::vector<Dims> in_dims;
+      for (const KerasInbound& ib : l.calls[0]) {
+        Check(ib.node_index == 0 && ib.tensor_index == 0, source_, ": layer '", l.name,
+              "' reads output ", ib.tensor_index, " of call ", ib.node_index, " of '", ib.layer,
+              "'; only single-call, single-output layers are supported");
+        node.inputs.push_back(node_of[ib.layer]);
+        in_dims.push_back(nodes_[node_of[ib.layer]].dims);
+      }
+      node.layer = MakeLayer(l);
+      node.layer->in_dims = in_dims;
+      node.dims = node.layer->Setup(in_dims);
+      node.layer->out_dims = node.dims;
+      if (l.weights.empty()) {
+        node.layer->Initialize(Mix(seed, ++index, 0x1417));
+      } else {
+        ++index;
+        node.layer->LoadKerasWeights(l.weights);
+      }
+      node_of[l.name] = static_cast<int>(nodes_.size());
+      nodes_.push_back(std::move(node));
+      it = pending.erase(it);
+      progress = true;
+    }
+    Check(progress, source_, ": layer '", pending.front()->name,
+          "' depends on a layer that is missing or on a cycle");
+  }
+  const KerasInbound& out = km.outputs[0];
+  auto found = node_of.find(out.layer);
+  Check(found != node_of.end(), source_, ": model output '", out.layer, "' is not a layer");
+  Check(found->second == static_cast<int>(nodes_.size()) - 1, source_, ": model output '",
+        out.layer, "' must be the last layer; layers after it are not supported");
+}
+
+void KerasToInternal(const float* nhwc, const Dims& d, int n, float* chw) {
+  const int64_t P = d.pixels();
+  for (int s = 0; s < n; ++s) {
+    const float* x = nhwc + s * d.size();
+    float* y = chw + s * d.size();
+    for (int64_t p = 0; p < P; ++p)
+      for (int c = 0; c < d.c; ++c) y[c * P + p] = x[p * d.c + c];
+  }
+}
+
+void InternalToKeras(const float* chw, const Dims& d, int n, float* nhwc) {
+  const int64_t P = d.pixels();
+  for (int s = 0; s < n; ++s) {
+    const float* x = chw + s * d.size();
+    float* y = nhwc + s * d.size();
+    for (int64_t p = 0; p < P; ++p)
+      for (int c = 0; c < d.c; ++c) y[p * d.c + c] = x[c * P + p];
+  }
+}
+
+void Net::Forward(const RunContext& ctx, const float* x_nhwc, int n) {
+  Check(n > 0, source_, ": empty batch");
+  batch_ = n;
+  Node& input = nodes_[0];
+  input.value.resize(static_cast<size_t>(n * input.dims.size()));
+  KerasToInternal(x_nhwc, input.dims, n, input.value.data());
+  for (size_t i = 1; i < nodes_.size(); ++i) {
+    Node& node = nodes_[i];
+    node.value.resize(static_cast<size_t>(n * node.dims.size()));
+    std::vector<const float*> ins;
+    for (int k : node.inputs) ins.push_back(nodes_[k].value.data());
+    node.layer->Forward(ctx, n, ins, node.value.data());
+  }
+}
+
+void Net::Backward(const RunContext& ctx, const std::vector<float>& doutput) {
+  Check(batch_ > 0 && doutput.size() == nodes_.back().value.size(), source_,
+        ": Backward needs a gradient of the last Forward's output size");
+  for (Param* p : params()) std::fill(p->grad.begin(), p->grad.end(), 0.0f);
+  for (size_t i = 1; i < nodes_.size(); ++i) {
+    nodes_[i].grad.assign(nodes_[i].value.size(), 0.0f);
+  }
+  nodes_.back().grad = doutput;
+  for (size_t i = nodes_.size() - 1; i >= 1; --i) {
+    Node& node = nodes_[i];
+    std::vector<const float*> ins;
+    std::vector<float*> dins;
+    for (int k : node.inputs) {
+      ins.push_back(nodes_[k].value.data());
+      dins.push_back(k == 0 ? nullptr : nodes_[k].grad.data());
+    }
+    node.layer->Backward(ctx, batch_, ins, node.value.data(), node.grad.data(), dins);
+  }
+}
+
+std::vector<Param*> Net::params() {
+  std::vector<Param*> out;
+  for (Node& n : nodes_)
+    if (n.layer)
+      for (Param& p : n.layer->params) out.push_back(&p);
+  return out;
+}
+
+std::vector<Layer*> Net::layers() {
+  std::vector<Layer*> out;
+  for (Node& n : nodes_)
+    if (n.layer) out.push_back(n.layer.get());
+  return out;
+}
+
+int64_t Net::ParamCount() const {
+  int64_t total = 0;
+  for (const Node& n : nodes_)
+    if (n.layer)
+      for (const Param& p : n.layer->params) total += static_cast<int64_t>(p.value.size());
+  return total;
+}
+
+void Net::StoreWeights(KerasModel& km) const {
+  for (const Node& n : nodes_) {
+    if (!n.layer) continue;
+    KerasLayer* l = nullptr;
+    for (KerasLayer& kl : km.layers)
+      if (kl.name == n.layer->name) l = &kl;
+    Check(l != nullptr, source_, ": layer '", n.layer->name, "' is not in the model");
+    l->weights = n.layer->StoreKerasWeights();
+  }
+}
+
+}  // namespace cae::train

@@ -1,0 +1,62 @@
+// A trainable network built from a KerasModel: its layers in dependency order, forward and
+// backward passes over a batch, and the weights written back into the KerasModel.
+//
+// Supported models: one InputLayer (rank 2 [None, D] or rank 4 [None, H, W, C]), one output, every
+// layer called once, no nested models, layers as listed in layers.h. Anything else throws
+// cae::Error naming the model and the layer.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keras/keras_model.h"
+#include "train/layer.h"
+
+namespace cae::train {
+
+class Net {
+ public:
+  // Layers whose KerasLayer has weights load them; the others get Keras's default initialization
+  // derived from seed (the same seed gives the same weights).
+  Net(const KerasModel& km, uint64_t seed);
+  ~Net();
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  // Per-sample input/output sizes in the trainer's layout (Keras shapes are H x W x C).
+  const Dims& input_dims() const { return input_dims_; }
+  const Dims& output_dims() const { return nodes_.back().dims; }
+
+  // Runs n samples given in Keras order (NHWC, or [n, D]). Keeps every activation for Backward.
+  void Forward(const RunContext& ctx, const float* x_nhwc, int n);
+  // The output of the last Forward in the trainer's layout (n blocks of C x H x W).
+  const std::vector<float>& output() const { return nodes_.back().value; }
+  // Zeroes the param grads, then back-propagates dL/doutput (trainer layout) of the last Forward.
+  void Backward(const RunContext& ctx, const std::vector<float>& doutput);
+
+  std::vector<Param*> params();
+  std::vector<Layer*> layers();
+  int64_t ParamCount() const;
+  // Writes the current weights into km's layers (Keras layout and order); km must be the model
+  // this Net was built from.
+  void StoreWeights(KerasModel& km) const;
+
+ private:
+  struct Node {
+    std::unique_ptr<Layer> layer;  // null for the input node
+    std::vector<int> inputs;       // node indices
+    Dims dims;
+    std::vector<float> value, grad;
+  };
+  std::vector<Node> nodes_;  // nodes_[0] is the input, nodes_.back() the output
+  Dims input_dims_;
+  std::string source_;
+  int batch_ = 0;
+};
+
+// NHWC (Keras) <-> channels-major (trainer) for n samples of dims d.
+void KerasToInternal(const float* nhwc, const Dims& d, int n, float* chw);
+void InternalToKeras(const float* chw, const Dims& d, int n, float* nhwc);
+
+}  // namespace cae::train

@@ -1,0 +1,169 @@
+// MaxPooling2D and AveragePooling2D. Padded positions never win a max and are not counted in an
+// average (as TensorFlow and TFLite). Max pooling routes the gradient to the first maximum of each
+// window in row-major window order.
+#include <limits>
+
+#include <algorithm>
+#include "graph/error.h"
+#include "train/conv_geometry.h"
+#include "train/layers.h"
+
+namespace cae::train {
+namespace {
+
+class Pool : public Layer {
+ public:
+  Pool(const KerasLayer& kl, bool max) : max_(max) {
+    RequireChannelsLast(kl.config, kl.name);
+    std::tie(ph_, pw_) = ConfigPair(kl.config, "pool_size", 2, kl.name);
+    std::tie(sh_, sw_) = ConfigPair(kl.config, "strides", 0, kl.name);
+    if (sh_ == 0) sh_ = ph_;
+    if (sw_ == 0) sw_ = pw_;
+    same_ = ConfigSamePadding(kl.config, kl.name);
+  }
+
+  Dims Setup(const std::vector<Dims>& in) override {
+    Check(in.size() == 1, "layer '", name, "': expects one input");
+    g_ = MakeConvGeom(in[0].c, in[0].h, in[0].w, ph_, pw_, sh_, sw_, 1, 1, same_, name);
+    return Dims{in[0].c, g_.oh, g_.ow};
+  }
+
+  void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
+               float* out) override {
+    const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
+    if (max_) argmax_.resize(static_cast<size_t>(n * out_size));
+    ForSampleChunks(ctx, n, [&](int, int begin, int end) {
+      for (int s = begin; s < end; ++s) {
+        const float* x = in[0] + s * in_size;
+        float* y = out + s * out_size;
+        int32_t* arg = max_ ? argmax_.data() + s * out_size : nullptr;
+        for (int c = 0; c < g_.cin; ++c)
+          for (int oy = 0; oy < g_.oh; ++oy)
+            for (int ox = 0; ox < g_.ow; ++ox) {
+              const int64_t o = (static_cast<int64_t>(c) * g_.oh + oy) * g_.ow + ox;
+              float best = -std::numeric_limits<float>::infinity(), sum = 0.0f;
+              int32_t best_i = -1, count = 0;
+              for (int ky = 0; ky < ph_; ++ky) {
+                const int iy = oy * sh_ + ky - g_.pad_top;
+                if (iy < 0 || iy >= g_.ih) continue;
+                for (int kx = 0; kx < pw_; ++kx) {
+                  const int ix = ox * sw_ + kx - g_.pad_left;
+                  if (ix < 0 || ix >= g_.iw) continue;
+                  const int32_t i = (c * g_.ih + iy) * g_.iw + ix;
+                  if (best_i < 0 || x[i] > best) {
+                    best = x[i];
+                    best_i = i;
+                  }
+                  sum += x[i];
+                  ++count;
+                }
+              }
+              if (max_) {
+                y[o] = best;
+                arg[o] = best_i;
+              } else {
+                y[o] = sum / static_cast<float>(count);
+              }
+            }
+      }
+    });
+  }
+
+  void Backward(const RunContext& ctx, int n, const std::vector<const float*>&, const float*,
+                float* dout, const std::vector<float*>& din) override {
+    if (din[0] == nullptr) return;
+    const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
+    ForSampleChunks(ctx, n, [&](int, int begin, int end) {
+      for (int s = begin; s < end; ++s) {
+        float* dx = din[0] + s * in_size;
+        const float* dy = dout + s * out_size;
+        if (max_) {
+          const int32_t* arg = argmax_.data() + s * out_size;
+          for (int64_t o = 0; o < out_size; ++o) dx[arg[o]] += dy[o];
+          continue;
+        }
+        for (int c = 0; c < g_.cin; ++c)
+          for (int oy = 0; oy < g_.oh; ++oy)
+            for (int ox = 0; ox < g_.ow; ++ox) {
+              const int64_t o = (static_cast<int64_t>(c) * g_.oh + oy) * g_.ow + ox;
+              const int y0 = std::max(oy * sh_ - g_.pad_top, 0);
+              const int y1 = std::min(oy * sh_ - g_.pad_top + ph_, g_.ih);
+              const int x0 = std::max(ox * sw_ - g_.pad_left, 0);
+              const int x1 = std::min(ox * sw_ - g_.pad_left + pw_, g_.iw);
+              const float g = dy[o] / static_cast<float>((y1 - y0) * (x1 - x0));
+              for (int iy = y0; iy < y1; ++iy)
+                for (int ix = x0; ix < x1; ++ix) dx[(c * g_.ih + iy) * g_.iw + ix] += g;
+            }
+      }
+    });
+  }
+
+ private:
+  bool max_ = true, same_ = false;
+  int ph_ = 2, pw_ = 2, sh_ = 2, sw_ = 2;
+  ConvGeom g_;
+  std::vector<int32_t> argmax_;  // per output of the last Forward: input index of the maximum
+};
+
+class UpSampling2D : public Layer {
+ public:
+  explicit UpSampling2D(const KerasLayer& kl) {
+    RequireChannelsLast(kl.config, kl.name);
+    std::tie(fh_, fw_) = ConfigPair(kl.config, "size", 2, kl.name);
+    Check(fh_ > 0 && fw_ > 0 && fh_ <= 1024 && fw_ <= 1024, "layer '", kl.name,
+          "': size must be 1..1024");
+    const std::string interp = kl.config.value("interpolation", std::string("nearest"));
+    Check(interp == "nearest", "layer '", kl.name, "': UpSampling2D interpolation '", interp,
+          "' is not supported by the trainer (nearest)");
+  }
+
+  Dims Setup(const std::vector<Dims>& in) override {
+    Check(in.size() == 1, "layer '", name, "': expects one input");
+    Check(static_cast<int64_t>(in[0].h) * fh_ <= 65536 && static_cast<int64_t>(in[0].w) * fw_ <= 65536,
+          "layer '", name, "': output too large");
+    return Dims{in[0].c, in[0].h * fh_, in[0].w * fw_};
+  }
+
+  void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
+               float* out) override {
+    const Dims& d = in_dims[0];
+    ForRange(ctx, static_cast<int64_t>(n) * d.c, 16, [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        const float* x = in[0] + plane * d.pixels();
+        float* y = out + plane * out_dims.pixels();
+        for (int oy = 0; oy < out_dims.h; ++oy)
+          for (int ox = 0; ox < out_dims.w; ++ox)
+            y[oy * out_dims.w + ox] = x[(oy / fh_) * d.w + ox / fw_];
+      }
+    });
+  }
+
+  void Backward(const RunContext& ctx, int n, const std::vector<const float*>&, const float*,
+                float* dout, const std::vector<float*>& din) override {
+    if (din[0] == nullptr) return;
+    const Dims& d = in_dims[0];
+    ForRange(ctx, static_cast<int64_t>(n) * d.c, 16, [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        float* dx = din[0] + plane * d.pixels();
+        const float* dy = dout + plane * out_dims.pixels();
+        for (int oy = 0; oy < out_dims.h; ++oy)
+          for (int ox = 0; ox < out_dims.w; ++ox)
+            dx[(oy / fh_) * d.w + ox / fw_] += dy[oy * out_dims.w + ox];
+      }
+    });
+  }
+
+ private:
+  int fh_ = 2, fw_ = 2;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> MakePool(const KerasLayer& kl, bool max) {
+  return std::make_unique<Pool>(kl, max);
+}
+std::unique_ptr<Layer> MakeUpSampling2D(const KerasLayer& kl) {
+  return std::make_unique<UpSampling2D>(kl);
+}
+
+}  // namespace cae::train

@@ -1,0 +1,214 @@
+// Every trainable layer's gradients against central finite differences, on small shapes.
+// Each model starts with a 1x1 Conv2D (or Dense) so that the gradient a layer passes to its input
+// is checked too (through that first layer's weight gradients).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "keras/keras_builders.h"
+#include "kernels/parallel.h"
+#include "train/layer.h"
+#include "train/loss.h"
+#include "train/net.h"
+
+namespace cae::train {
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<float> RandomValues(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = lo + (hi - lo) * UnitFloat(Mix(seed, i, 7));
+  return v;
+}
+
+// L = sum(output * r): dL/doutput = r.
+double Objective(Net& net, const RunContext& ctx, const std::vector<float>& x, int n,
+                 const std::vector<float>& r) {
+  net.Forward(ctx, x.data(), n);
+  double l = 0.0;
+  for (size_t i = 0; i < r.size(); ++i) l += static_cast<double>(net.output()[i]) * r[i];
+  return l;
+}
+
+// Checks every trainable param element's analytic gradient against central differences.
+void CheckGradients(const KerasModel& km, int n, bool training, ThreadPool* pool = nullptr,
+                    float h = 1e-4f) {
+  Net net(km, 42);
+  RunContext ctx{pool, training, 1234};
+  const std::vector<float> x = RandomValues(static_cast<size_t>(n * net.input_dims().size()), 1);
+  net.Forward(ctx, x.data(), n);
+  const std::vector<float> r = RandomValues(net.output().size(), 2);
+  net.Backward(ctx, r);
+  int checked = 0, bad = 0;
+  std::string first_bad;
+  for (Layer* layer : net.layers()) {
+    for (Param& p : layer->params) {
+      if (!p.trainable) continue;
+      const std::vector<float> analytic = p.grad;
+      for (size_t i = 0; i < p.value.size(); ++i) {
+        const float saved = p.value[i];
+        p.value[i] = saved + h;
+        const double up = Objective(net, ctx, x, n, r);
+        p.value[i] = saved - h;
+        const double down = Objective(net, ctx, x, n, r);
+        p.value[i] = saved;
+        const double numeric = (up - down) / (2.0 * h);
+        const double tol = 2e-2 * std::max(1.0, std::abs(numeric)) + 2e-3;
+        ++checked;
+        if (std::abs(numeric - analytic[i]) > tol) {
+          if (bad++ == 0)
+            first_bad = layer->name + "/" + p.keras_name + "[" + std::to_string(i) +
+                        "]: numeric " + std::to_string(numeric) + " analytic " +
+                        std::to_string(analytic[i]);
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 0);
+  // ReLU/max kinks may flip under a perturbation: allow a tiny fraction of mismatches.
+  EXPECT_LE(bad, checked / 100) << bad << " of " << checked << " mismatched; first " << first_bad;
+}
+
+// input (h, w, c) -> 1x1 conv (c channels, linear) -> layers... ; returns the model.
+KerasModel Chain(std::vector<int> shape, const std::vector<std::pair<std::string, json>>& layers) {
+  KerasModelBuilder b("test");
+  std::string x = b.Input(shape);
+  if (shape.size() == 3) x = b.Add("Conv2D", Conv2DConfig(shape[2], 1, "linear"), {x}, "pre");
+  else x = b.Add("Dense", DenseConfig(shape[0], "linear"), {x}, "pre");
+  for (const auto& [cls, cfg] : layers) x = b.Add(cls, cfg, {x});
+  return b.Finish(x);
+}
+
+TEST(GradientCheck, Conv2DSameRelu) {
+  CheckGradients(Chain({5, 6, 2}, {{"Conv2D", Conv2DConfig(3, 3, "relu")}}), 2, true);
+}
+
+TEST(GradientCheck, Conv2DValidStridedSigmoid) {
+  CheckGradients(Chain({7, 6, 2}, {{"Conv2D", Conv2DConfig(3, 3, "sigmoid", "valid", 2)}}), 2,
+                 true);
+}
+
+TEST(GradientCheck, Conv2DSameStridedTanhAndDilated) {
+  json dilated = Conv2DConfig(2, 3, "linear");
+  dilated["dilation_rate"] = {2, 2};
+  CheckGradients(Chain({7, 7, 2}, {{"Conv2D", Conv2DConfig(3, 3, "tanh", "same", 2)},
+                                   {"Conv2D", dilated}}),
+                 2, true);
+}
+
+TEST(GradientCheck, Conv2DTransposeSameAndValid) {
+  CheckGradients(Chain({3, 4, 2}, {{"Conv2DTranspose", Conv2DTransposeConfig(3, 3, 2, "linear", "same")},
+                                   {"Conv2DTranspose", Conv2DTransposeConfig(2, 2, 2, "sigmoid", "valid")}}),
+                 2, true);
+}
+
+TEST(GradientCheck, DepthwiseConv2D) {
+  json c = {{"kernel_size", {3, 3}}, {"strides", {1, 1}}, {"padding", "same"},
+            {"depth_multiplier", 2}, {"activation", "linear"}, {"use_bias", true}};
+  json v = c;
+  v["padding"] = "valid";
+  v["strides"] = {2, 2};
+  v["depth_multiplier"] = 1;
+  CheckGradients(Chain({6, 5, 2}, {{"DepthwiseConv2D", c}, {"DepthwiseConv2D", v}}), 2, true);
+}
+
+TEST(GradientCheck, DenseActivations) {
+  CheckGradients(Chain({6}, {{"Dense", DenseConfig(5, "tanh")}, {"Dense", DenseConfig(4, "sigmoid")},
+                             {"Dense", DenseConfig(3, "softmax")}}),
+                 3, true);
+}
+
+TEST(GradientCheck, MaxAndAveragePoolSameAndValid) {
+  json avg = PoolConfig(2, "same");
+  json max3 = PoolConfig(3, "valid");
+  max3["strides"] = {1, 1};
+  CheckGradients(Chain({5, 7, 2}, {{"MaxPooling2D", PoolConfig(2, "same")},
+                                   {"Conv2D", Conv2DConfig(2, 1, "linear")},
+                                   {"AveragePooling2D", avg}}),
+                 2, true);
+  CheckGradients(Chain({5, 5, 1}, {{"MaxPooling2D", max3}}), 2, true);
+}
+
+TEST(GradientCheck, UpSamplingNearest) {
+  CheckGradients(Chain({3, 2, 2}, {{"UpSampling2D", UpSamplingConfig(2)},
+                                   {"Conv2D", Conv2DConfig(2, 3, "linear")}}),
+                 2, true);
+}
+
+TEST(GradientCheck, BatchNormTrainingAndInference) {
+  const KerasModel km = Chain({4, 3, 3}, {{"BatchNormalization", BatchNormConfig()},
+                                          {"Conv2D", Conv2DConfig(2, 3, "linear")}});
+  CheckGradients(km, 3, true);
+  CheckGradients(km, 3, false);
+  CheckGradients(Chain({5}, {{"BatchNormalization", BatchNormConfig()},
+                             {"Dense", DenseConfig(2, "linear")}}),
+                 4, true);
+}
+
+TEST(GradientCheck, DropoutAndActivationLayers) {
+  CheckGradients(Chain({4, 4, 2}, {{"Dropout", {{"rate", 0.3}}},
+                                   {"Activation", {{"activation", "sigmoid"}}},
+                                   {"LeakyReLU", {{"alpha", 0.2}}},
+                                   {"ELU", {{"alpha", 1.0}}},
+                                   {"ReLU", {{"max_value", 6.0}}},
+                                   {"Softmax", {{"axis", -1}}}}),
+                 2, true);
+}
+
+TEST(GradientCheck, FlattenDenseReshape) {
+  CheckGradients(Chain({3, 2, 2}, {{"Flatten", json::object()},
+                                   {"Dense", DenseConfig(12, "linear")},
+                                   {"Reshape", {{"target_shape", {2, 3, 2}}}},
+                                   {"Conv2D", Conv2DConfig(2, 2, "linear")}}),
+                 2, true);
+}
+
+TEST(GradientCheck, ConcatenateAndAddSkips) {
+  KerasModelBuilder b("skips");
+  std::string in = b.Input({4, 4, 2});
+  std::string a = b.Add("Conv2D", Conv2DConfig(3, 3, "linear"), {in});
+  std::string c = b.Add("Conv2D", Conv2DConfig(3, 1, "tanh"), {a});
+  std::string s = b.Add("Add", json::object(), {a, c});
+  std::string cat = b.Add("Concatenate", {{"axis", -1}}, {s, a});
+  std::string out = b.Add("Conv2D", Conv2DConfig(2, 3, "linear"), {cat});
+  CheckGradients(b.Finish(out), 2, true);
+}
+
+TEST(GradientCheck, SmallUnetWithThreads) {
+  UnetOptions o;
+  o.height = o.width = 4;
+  o.depth = 1;
+  o.base_filters = 2;
+  o.classes = 3;
+  ThreadPool pool(2);
+  CheckGradients(BuildUnet(o), 3, true, &pool);
+}
+
+// The losses' gradients against central differences of LossSum / n.
+TEST(GradientCheck, Losses) {
+  const Dims d{3, 2, 2};
+  const int n = 2;
+  const size_t count = static_cast<size_t>(n * d.size());
+  std::vector<float> y = RandomValues(count, 5, 0.05f, 0.95f);
+  std::vector<float> t = RandomValues(count, 6, 0.0f, 1.0f);
+  for (Loss loss : {Loss::kMse, Loss::kBce, Loss::kCce}) {
+    std::vector<float> grad;
+    LossSum(loss, y.data(), t.data(), d, n, &grad);
+    for (size_t i = 0; i < count; ++i) {
+      const float h = 1e-3f, saved = y[i];
+      y[i] = saved + h;
+      const double up = LossSum(loss, y.data(), t.data(), d, n, nullptr) / n;
+      y[i] = saved - h;
+      const double down = LossSum(loss, y.data(), t.data(), d, n, nullptr) / n;
+      y[i] = saved;
+      EXPECT_NEAR((up - down) / (2 * h), grad[i], 1e-3 + 1e-2 * std::abs(grad[i]))
+          << KerasLossName(loss) << " element " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cae::train
