@@ -60,7 +60,8 @@ class Lowerer {
             ": input dimension ", i, " must be a known positive size, found ", d.dump());
       dims.push_back(d.get<int32_t>());
     }
-    NumElements(dims);
+    Check(NumElements(dims) <= (int64_t{1} << 28), where, ": input shape ", ShapeToString(dims),
+          " is too large");
     const std::string dtype = l.config.value("dtype", nlohmann::json("float32")).is_string()
                                   ? l.config.value("dtype", std::string("float32"))
                                   : std::string("float32");

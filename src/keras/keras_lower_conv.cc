@@ -35,12 +35,12 @@ Conv2DParams ReadConvParams(const LayerContext& ctx) {
 
 // Output length of a convolution or pooling window (TF semantics).
 int32_t ConvOut(const LayerContext& ctx, int32_t in, int32_t k, int32_t s, int32_t d, Padding p) {
-  const int32_t eff = (k - 1) * d + 1;
-  const int32_t out = p == Padding::kSame ? (in + s - 1) / s : (in - eff) / s + 1;
+  const int64_t eff = (int64_t{k} - 1) * d + 1;
+  const int64_t out = p == Padding::kSame ? (int64_t{in} + s - 1) / s : (in - eff) / s + 1;
   if (out <= 0 || (p == Padding::kValid && in < eff)) {
     ctx.Fail("input size ", in, " is smaller than the window ", eff);
   }
-  return out;
+  return static_cast<int32_t>(out);
 }
 
 OpOptions ConvOptions(const Conv2DParams& p) {
@@ -108,17 +108,17 @@ std::vector<Value> LowerConv2DTranspose(LayerContext& ctx, const std::vector<Val
   std::vector<int32_t> op_pad;
   if (ctx.Has("output_padding")) op_pad = ctx.IntTuple("output_padding", 2, {}, 0);
   // Keras deconv_output_length.
-  auto out_len = [&](int32_t len, int32_t k, int32_t s, int axis) -> int32_t {
+  auto out_len = [&](int64_t len, int64_t k, int64_t s, int axis) -> int32_t {
     if (op_pad.empty()) {
-      return p.padding == Padding::kSame ? len * s : len * s + std::max(k - s, 0);
+      return ctx.Dim(p.padding == Padding::kSame ? len * s : len * s + std::max<int64_t>(k - s, 0),
+                     "output size");
     }
     ctx.Check(op_pad[axis] < s, "output_padding must be smaller than the stride");
-    const int32_t pad = p.padding == Padding::kSame ? k / 2 : 0;
-    return (len - 1) * s + k - 2 * pad + op_pad[axis];
+    const int64_t pad = p.padding == Padding::kSame ? k / 2 : 0;
+    return ctx.Dim((len - 1) * s + k - 2 * pad + op_pad[axis], "output size");
   };
   const int32_t oh = out_len(x.shape[1], p.kh, p.sh, 0);
   const int32_t ow = out_len(x.shape[2], p.kw, p.sw, 1);
-  ctx.Check(oh > 0 && ow > 0, "output size is empty");
   // Keras kernel (kh, kw, out, in) -> OHWI (out, kh, kw, in).
   const KerasWeight& k = ctx.Weight("kernel", {p.kh, p.kw, f, c});
   std::vector<float> ohwi(k.values.size());
@@ -145,6 +145,7 @@ std::vector<Value> LowerDepthwiseConv2D(LayerContext& ctx, const std::vector<Val
   const int32_t c = x.shape[3];
   const int32_t m = ctx.Int("depth_multiplier", 1);
   ctx.Check(m > 0, "depth_multiplier must be positive");
+  ctx.Dim(int64_t{c} * m, "output channels");
   // (kh, kw, in, m) has the same row-major order as [1, kh, kw, in*m].
   const KerasWeight& k = ctx.Weight("depthwise_kernel", {p.kh, p.kw, c, m});
   const int w = ctx.AddConstFloat("depthwise_kernel", {1, p.kh, p.kw, c * m}, k.values);
@@ -164,6 +165,7 @@ std::vector<Value> LowerSeparableConv2D(LayerContext& ctx, const std::vector<Val
   const int32_t m = ctx.Int("depth_multiplier", 1);
   const int32_t f = ctx.Int("filters", 0);
   ctx.Check(m > 0 && f > 0, "depth_multiplier and filters must be positive");
+  ctx.Dim(int64_t{c} * m, "depthwise channels");
   const KerasWeight& dk = ctx.Weight("depthwise_kernel", {p.kh, p.kw, c, m});
   const KerasWeight& pk = ctx.Weight("pointwise_kernel", {1, 1, c * m, f});
   const int dw = ctx.AddConstFloat("depthwise_kernel", {1, p.kh, p.kw, c * m}, dk.values);

@@ -125,8 +125,8 @@ std::vector<Value> LowerUpSampling2D(LayerContext& ctx, const std::vector<Value>
   const Value& x = OneInput4D(ctx, in);
   const auto size = ctx.IntTuple("size", 2, {2, 2});
   const std::string interp = ctx.String("interpolation", "nearest");
-  const int32_t oh = x.shape[1] * size[0];
-  const int32_t ow = x.shape[2] * size[1];
+  const int32_t oh = ctx.Dim(int64_t{x.shape[1]} * size[0], "output height");
+  const int32_t ow = ctx.Dim(int64_t{x.shape[2]} * size[1], "output width");
   const int size_t_ = ctx.AddConstInt32("size", {2}, {oh, ow});
   OpOptions o;
   o.align_corners = false;
@@ -150,7 +150,9 @@ std::vector<Value> LowerZeroPadding2D(LayerContext& ctx, const std::vector<Value
   const Value& x = OneInput4D(ctx, in);
   const auto p = PadPairs(ctx, "padding", 1);
   const int pads = ctx.AddConstInt32("paddings", {4, 2}, {0, 0, p[0], p[1], p[2], p[3], 0, 0});
-  std::vector<int32_t> out = {x.shape[0], x.shape[1] + p[0] + p[1], x.shape[2] + p[2] + p[3],
+  std::vector<int32_t> out = {x.shape[0],
+                              ctx.Dim(int64_t{x.shape[1]} + p[0] + p[1], "output height"),
+                              ctx.Dim(int64_t{x.shape[2]} + p[2] + p[3], "output width"),
                               x.shape[3]};
   return {ctx.AddOp(OpType::PAD, {x.tensor, pads}, OpOptions{}, out, "Pad")};
 }
@@ -239,7 +241,7 @@ std::vector<Value> LowerConcatenate(LayerContext& ctx, const std::vector<Value>&
                  " differ outside axis ", axis);
       }
     }
-    if (i > 0) out[axis] += s[axis];
+    if (i > 0) out[axis] = ctx.Dim(int64_t{out[axis]} + s[axis], "concatenated size");
     inputs.push_back(in[i].tensor);
   }
   if (in.size() == 1) return {in[0]};

@@ -53,6 +53,8 @@ class LayerContext {
   // An int or a list of n ints (kernel_size, strides, size, dilation_rate); each >= min_value.
   std::vector<int32_t> IntTuple(const char* key, size_t n, std::vector<int32_t> fallback,
                                 int32_t min_value = 1) const;
+  // A spatial or channel size computed from config and input sizes: fails unless 0 < v <= 2^24.
+  int32_t Dim(int64_t v, const char* what) const;
   // The activation name of the config's "activation" entry ("linear" when absent/null).
   std::string ActivationName() const;
 

@@ -74,6 +74,11 @@ std::vector<int32_t> LayerContext::IntTuple(const char* key, size_t n,
   return out;
 }
 
+int32_t LayerContext::Dim(int64_t v, const char* what) const {
+  if (v <= 0 || v > (int64_t{1} << 24)) Fail(what, " ", v, " is out of range (1..2^24)");
+  return static_cast<int32_t>(v);
+}
+
 std::string LayerContext::ActivationName() const {
   if (!Has("activation")) return "linear";
   const json& v = layer_.config["activation"];

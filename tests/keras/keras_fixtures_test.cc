@@ -204,7 +204,9 @@ TEST(KerasFixtures, UnetConcatenateAndSummary) {
   EXPECT_EQ(counts["CONCATENATION"], 2);
   EXPECT_EQ(counts["TRANSPOSE_CONV"], 2);
   for (const Op& op : m.main().ops) {
-    if (op.type == OpType::CONCATENATION) EXPECT_EQ(op.options.axis, 3);
+    if (op.type == OpType::CONCATENATION) {
+      EXPECT_EQ(op.options.axis, 3);
+    }
   }
   std::vector<KerasLayerSummary> rows = SummarizeKerasModel(km);
   ASSERT_EQ(rows.size(), km.layers.size());
@@ -219,7 +221,9 @@ TEST(KerasFixtures, UnetConcatenateAndSummary) {
       ASSERT_EQ(r.output_shapes.size(), 1u);
       EXPECT_EQ(r.output_shapes[0], (std::vector<int32_t>{-1, 14, 14, 56}));
     }
-    if (r.name == "batch_normalization_1") EXPECT_EQ(r.params, 56);
+    if (r.name == "batch_normalization_1") {
+      EXPECT_EQ(r.params, 56);
+    }
   }
 }
 

@@ -154,7 +154,9 @@ TEST(KerasLowering, GeneralReluThresholdIsDecomposed) {
   EXPECT_EQ(counts["MINIMUM"], 1);
   EXPECT_EQ(counts["SUB"], 1);
   for (const Op& op : m.main().ops) {
-    if (op.type == OpType::GREATER) EXPECT_EQ(m.main().tensors[op.outputs[0]].type, DType::kBool);
+    if (op.type == OpType::GREATER) {
+      EXPECT_EQ(m.main().tensors[op.outputs[0]].type, DType::kBool);
+    }
   }
 }
 

@@ -321,3 +321,38 @@ TEST(KerasNumeric, FunctionalMergesPaddingCropping) {
 
 }  // namespace
 }  // namespace cae::testing
+
+namespace cae::testing {
+namespace {
+
+TEST(KerasNumeric, TwoInputsSharedLayerCalledTwice) {
+  // Keras 2 functional model with two inputs; one Dense layer is called on each (two nodes), and
+  // the second call's output (node 1) feeds the Add.
+  KerasModel km = ModelFromJson(R"({"class_name": "Model", "config": {"name": "two",
+    "layers": [
+      {"name": "a", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 2], "name": "a"}, "inbound_nodes": []},
+      {"name": "b", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 2], "name": "b"}, "inbound_nodes": []},
+      {"name": "shared", "class_name": "Dense", "config": {"name": "shared", "units": 1, "activation": "linear"},
+       "inbound_nodes": [[["a", 0, 0, {}]], [["b", 0, 0, {}]]]},
+      {"name": "sum", "class_name": "Add", "config": {"name": "sum"},
+       "inbound_nodes": [[["shared", 0, 0, {}], ["shared", 1, 0, {}], ["b", 0, 0, {}]]]}],
+    "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["sum", 0, 0]]}})");
+  MutableLayer(km, "shared").weights = {{"kernel", {2, 1}, {2.0f, 3.0f}}, {"bias", {1}, {1.0f}}};
+  Model m = LowerKerasModel(km);
+  ASSERT_EQ(m.main().inputs.size(), 2u);
+  EXPECT_EQ(CountOps(m)["FULLY_CONNECTED"], 2);
+  EXPECT_EQ(CountOps(m)["ADD"], 2);
+  Interpreter interp(m);
+  TensorData a(DType::kFloat32, {1, 2}), b(DType::kFloat32, {1, 2});
+  a.as<float>()[0] = 1; a.as<float>()[1] = 1;    // shared(a) = 2 + 3 + 1 = 6
+  b.as<float>()[0] = 10; b.as<float>()[1] = -1;  // shared(b) = 20 - 3 + 1 = 18
+  std::vector<TensorData> out = interp.Run({a, b});
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].shape, (std::vector<int32_t>{1, 2}));
+  // 6 + 18 + b (broadcast [1,1] + [1,2]) = [34, 23].
+  EXPECT_FLOAT_EQ(out[0].as<float>()[0], 34.0f);
+  EXPECT_FLOAT_EQ(out[0].as<float>()[1], 23.0f);
+}
+
+}  // namespace
+}  // namespace cae::testing
