@@ -42,7 +42,8 @@ void CollectKerasTensors(const json& v, const std::string& where, std::vector<Ke
   if (v.is_array()) {
     for (const json& e : v) CollectKerasTensors(e, where, out, depth + 1);
   } else if (v.is_object()) {
-    if (v.value("class_name", "") == "__keras_tensor__") {
+    const auto cls = v.find("class_name");
+    if (cls != v.end() && cls->is_string() && cls->get<std::string>() == "__keras_tensor__") {
       const json& cfg = Member(v, "config", where);
       out.push_back(InboundFromList(Member(cfg, "keras_history", where), where));
     }
@@ -164,7 +165,10 @@ KerasModel ParseModel(const json& model, const std::string& source) {
   NestingGuard guard(source);
   const std::string cls = StringMember(model, "class_name", source + ": model config");
   const json& cfg = Member(model, "config", source + ": model config");
-  std::string name = cfg.is_object() ? cfg.value("name", std::string()) : std::string();
+  std::string name;
+  if (cfg.is_object() && cfg.contains("name") && cfg["name"].is_string()) {
+    name = cfg["name"].get<std::string>();
+  }
   if (cls == "Sequential") return ParseSequential(cfg, source, name);
   if (cls == "Model" || cls == "Functional") return ParseFunctional(cfg, source, name);
   Fail(source, ": unsupported model class '", cls, "' (expected Sequential, Functional or Model)");
@@ -210,7 +214,11 @@ json ParseJsonText(const std::string& text, const std::string& source, const std
 }
 
 KerasModel ParseKerasModelConfig(const json& model, const std::string& source) {
-  return ParseModel(model, source);
+  try {
+    return ParseModel(model, source);
+  } catch (const json::exception& e) {
+    Fail(source, ": malformed Keras config (", e.what(), ")");
+  }
 }
 
 }  // namespace cae

@@ -127,9 +127,7 @@ KerasModel LoadKerasHdf5(const std::string& path, const std::string& arch_json_p
   return km;
 }
 
-}  // namespace
-
-KerasModel LoadKerasModel(const std::string& path, const std::string& arch_json_path) {
+KerasModel LoadKerasFile(const std::string& path, const std::string& arch_json_path) {
   {
     std::ifstream probe(path, std::ios::binary);
     if (!probe) Fail(path, ": cannot open file (missing or unreadable)");
@@ -144,6 +142,17 @@ KerasModel LoadKerasModel(const std::string& path, const std::string& arch_json_
   }
   km.source = path;
   return km;
+}
+
+}  // namespace
+
+KerasModel LoadKerasModel(const std::string& path, const std::string& arch_json_path) {
+  try {
+    return LoadKerasFile(path, arch_json_path);
+  } catch (const nlohmann::json::exception& e) {
+    // A config value of an unexpected JSON type that no explicit check caught.
+    Fail(path, ": malformed Keras config (", e.what(), ")");
+  }
 }
 
 bool LooksLikeKerasFile(const std::string& path) {

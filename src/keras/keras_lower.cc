@@ -183,11 +183,21 @@ Model Lower(const KerasModel& km, LayerOutputs* record) {
 
 }  // namespace
 
-Model LowerKerasModel(const KerasModel& km) { return Lower(km, nullptr); }
+Model LowerKerasModel(const KerasModel& km) {
+  try {
+    return Lower(km, nullptr);
+  } catch (const nlohmann::json::exception& e) {
+    Fail(km.source, ": malformed Keras config (", e.what(), ")");
+  }
+}
 
 std::vector<KerasLayerSummary> SummarizeKerasModel(const KerasModel& km) {
   LayerOutputs outputs;
-  Lower(km, &outputs);
+  try {
+    Lower(km, &outputs);
+  } catch (const nlohmann::json::exception& e) {
+    Fail(km.source, ": malformed Keras config (", e.what(), ")");
+  }
   std::vector<KerasLayerSummary> rows;
   for (const KerasLayer& l : km.layers) {
     KerasLayerSummary row;
