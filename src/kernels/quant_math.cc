@@ -68,6 +68,13 @@ int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) 
   return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(shifted, multiplier), right_shift);
 }
 
+int32_t MultiplyByQuantizedMultiplierSingleRounding(int32_t x, int32_t multiplier, int shift) {
+  const int total_shift = 31 - shift;
+  const int64_t round = int64_t{1} << (total_shift - 1);
+  const int64_t result = static_cast<int64_t>(x) * multiplier + round;
+  return static_cast<int32_t>(result >> total_shift);
+}
+
 int32_t MultiplyByQuantizedMultiplier64(int64_t x, int32_t multiplier, int shift) {
   // TFLite: reduce the multiplier to 16 bits, multiply in 64 bits, round once.
   const int32_t reduced_multiplier =

@@ -34,6 +34,12 @@ int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift);
 inline int32_t MultiplyByQuantizedMultiplier(int32_t x, QuantizedMultiplier m) {
   return MultiplyByQuantizedMultiplier(x, m.multiplier, m.shift);
 }
+// The "single rounding" variant: (x * multiplier + 2^(30 - shift)) >> (31 - shift) in 64 bits.
+// This is what ruy (TFLite's GEMM backend for int8 per-channel CONV_2D) applies; shift <= 7.
+int32_t MultiplyByQuantizedMultiplierSingleRounding(int32_t x, int32_t multiplier, int shift);
+inline int32_t MultiplyByQuantizedMultiplierSingleRounding(int32_t x, QuantizedMultiplier m) {
+  return MultiplyByQuantizedMultiplierSingleRounding(x, m.multiplier, m.shift);
+}
 // The int64 input variant used by int16 kernels (TFLite MultiplyByQuantizedMultiplier(int64_t)).
 int32_t MultiplyByQuantizedMultiplier64(int64_t x, int32_t multiplier, int shift);
 // TFLite MultiplyByQuantizedMultiplierSmallerThanOneExp (shift <= 0).

@@ -1,5 +1,7 @@
 // CONV_2D on int8 (per-channel weights, TFLite ConvPerChannel) and uint8 (per-tensor weights with
 // a zero point, TFLite's legacy multiplier computed from the float product of the scales).
+// TFLite's builtin int8 convolution runs its GEMM in ruy, whose output stage rounds once
+// (MultiplyByQuantizedMultiplierSingleRounding); uint8 runs in gemmlowp, which rounds twice.
 #include <vector>
 
 #include "kernels/ref/quantized/qutil.h"
@@ -48,6 +50,7 @@ class QuantizedConv : public OpKernel {
       mult_.assign(static_cast<size_t>(cout), m);
     } else {
       filter_offset_ = 0;
+      single_rounding_ = true;
       const std::vector<float> fs = ChannelScales(ctx, filter, cout);
       for (int32_t c = 0; c < cout; ++c) {
         mult_[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
@@ -92,7 +95,9 @@ class QuantizedConv : public OpKernel {
               }
             }
             if (bias_data) acc += bias_data[oc];
-            acc = MultiplyByQuantizedMultiplier(acc, mult_[oc]) + output_offset_;
+            acc = (single_rounding_ ? MultiplyByQuantizedMultiplierSingleRounding(acc, mult_[oc])
+                                    : MultiplyByQuantizedMultiplier(acc, mult_[oc])) +
+                  output_offset_;
             Store8(out, ((row * ow) + x) * cout + oc, std::clamp(acc, act_min_, act_max_));
           }
         }
@@ -104,6 +109,7 @@ class QuantizedConv : public OpKernel {
   int32_t pad_h_ = 0, pad_w_ = 0;
   int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0;
   int32_t act_min_ = 0, act_max_ = 0;
+  bool single_rounding_ = false;
   std::vector<QuantizedMultiplier> mult_;
 };
 
