@@ -95,15 +95,26 @@ KerasModel LoadKerasZip(const std::string& path) {
   return km;
 }
 
+// A Keras 3 weights file (model.save_weights("x.weights.h5")): layers/<name>/vars/<i>.
+bool IsKeras3WeightsFile(const h5::File& file) {
+  return file.IsGroup("/layers") || file.IsGroup("/_layer_checkpoint_dependencies");
+}
+
+std::string JsonString(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                  : std::string();
+}
+
 KerasModel LoadKerasHdf5(const std::string& path, const std::string& arch_json_path) {
   h5::File file = h5::File::Open(path);
   json model;
-  if (file.HasAttribute("/", "model_config")) {
+  const bool weights_only = !file.HasAttribute("/", "model_config");
+  if (!weights_only) {
     model = ParseJsonText(file.ReadStringAttribute("/", "model_config"), path, "model_config");
   } else if (!arch_json_path.empty()) {
     model = ParseJsonText(ReadTextFile(arch_json_path, "architecture JSON"), arch_json_path,
                           "architecture file");
-  } else if (file.HasAttribute("/", "layer_names")) {
+  } else if (file.HasAttribute("/", "layer_names") || IsKeras3WeightsFile(file)) {
     Fail(path, ": weights-only file (saved with save_weights, no model_config): "
                "give the architecture JSON (model.to_json()) as well");
   } else {
@@ -119,6 +130,14 @@ KerasModel LoadKerasHdf5(const std::string& path, const std::string& arch_json_p
     if (km.backend.empty()) {
       km.backend = file.ReadOptionalStringAttribute(where, "backend").value_or("");
     }
+  }
+  // model.to_json() records the versions too.
+  if (km.keras_version.empty()) km.keras_version = JsonString(model, "keras_version");
+  if (km.backend.empty()) km.backend = JsonString(model, "backend");
+  if (weights_only && root == "/" && !file.HasAttribute("/", "layer_names") &&
+      IsKeras3WeightsFile(file)) {
+    LoadKeras3Weights(file, km, ModelClass(model) == "Sequential");
+    return km;
   }
   if (root == "/" && !file.HasAttribute("/", "layer_names")) {
     Fail(path, ": no model_weights group and no layer_names: the file holds no Keras weights");

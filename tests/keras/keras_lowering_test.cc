@@ -231,6 +231,19 @@ TEST(KerasLowering, Keras3ZipWithNestedModel) {
   ASSERT_EQ(y.size(), 1u);
   EXPECT_FLOAT_EQ(y[0], 21.0f);
 
+  // The same weights saved alone (model.save_weights in Keras 3) load with the architecture.
+  try {
+    LoadKerasModel(weights);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weights-only"), std::string::npos) << e.what();
+  }
+  const std::string arch = dir.File("arch.json");
+  WriteText(arch, config);
+  KerasModel alone = LoadKerasModel(weights, arch);
+  EXPECT_EQ(alone.ParamCount(), 11);
+  EXPECT_EQ(RunFloat(LowerKerasModel(alone), {1, 3}, {1, 1, 1}), y);
+
   // A truncated copy fails cleanly, naming the file.
   std::vector<uint8_t> bytes = ReadBytes(path);
   const std::string cut = dir.File("cut.keras");
