@@ -2,6 +2,7 @@
 // proves the writer's field ids, union codes and operator codes against values computed here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -167,6 +168,137 @@ TEST(TfliteHandBuilt, ConvResizeConcatLogisticRunsInTheOracle) {
   EXPECT_EQ(info.at("min_runtime_version").get<std::string>(), "2.3.0");  // RESIZE_NEAREST_NEIGHBOR v3
   EXPECT_EQ(info.at("ops").at("RESIZE_NEAREST_NEIGHBOR/v3").get<int>(), 1);
   EXPECT_EQ(info.at("ops").at("RESIZE_NEAREST_NEIGHBOR/v1").get<int>(), 1);
+}
+
+// x [1,3,4,2] -> TRANSPOSE_CONV (VALID, stride h2 w1, bias) [1,6,5,2] -> LEAKY_RELU (0.2)
+//   -> MAX_POOL_2D (filter h2 w3, stride h2 w1, VALID) [1,3,3,2] -> SUB [2] (RELU6)
+//   -> MUL [1,1,1,2] -> STRIDED_SLICE (begin/end masks) [1,3,2,2] -> SQUEEZE [3,2,2]
+//   -> SPLIT (axis 2, 2 ways) -> two [3,2,1] outputs.
+TEST(TfliteHandBuilt, TransposeConvPoolSliceSplitRunsInTheOracle) {
+  constexpr int H = 3, W = 4, C = 2, OH = 6, OW = 5, O = 2;
+  std::vector<float> x(H * W * C), w(O * 2 * 2 * C), bias = {0.1f, -0.3f};
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 1.5f * std::cos(0.61f * static_cast<float>(i)) + 0.2f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.25f * static_cast<float>(static_cast<int>(i % 5) - 2);
+  const std::vector<float> sub_k = {0.3f, -0.2f}, mul_k = {1.5f, -0.75f};
+
+  Model m;
+  m.subgraphs.emplace_back();
+  Graph& g = m.main();
+  const int tx = AddFloat(g, "x", {1, H, W, C});
+  const int tshape = AddInt32(g, "output_shape", {1, OH, OW, O});
+  const int tw = AddFloat(g, "w", {O, 2, 2, C}, w);
+  const int tb = AddFloat(g, "bias", {O}, bias);
+  const int ttc = AddFloat(g, "tconv", {1, OH, OW, O});
+  const int tlr = AddFloat(g, "leaky", {1, OH, OW, O});
+  const int tpool = AddFloat(g, "pool", {1, 3, 3, O});
+  const int tk = AddFloat(g, "k", {O}, sub_k);
+  const int tsub = AddFloat(g, "sub", {1, 3, 3, O});
+  const int tm = AddFloat(g, "m", {1, 1, 1, O}, mul_k);
+  const int tmul = AddFloat(g, "mul", {1, 3, 3, O});
+  const int tbegin = AddInt32(g, "begin", {5, 0, 1, 5});  // dims 0 and 3 masked: values ignored
+  const int tend = AddInt32(g, "end", {0, 3, 3, 0});
+  const int tstrides = AddInt32(g, "strides", {1, 1, 1, 1});
+  const int tslice = AddFloat(g, "slice", {1, 3, 2, O});
+  const int tsq = AddFloat(g, "squeeze", {3, 2, O});
+  Tensor axis;
+  axis.name = "axis";
+  axis.type = DType::kInt32;
+  axis.data = Bytes(std::vector<int32_t>{2});
+  const int taxis = g.AddTensor(axis);
+  const int ts0 = AddFloat(g, "split0", {3, 2, 1});
+  const int ts1 = AddFloat(g, "split1", {3, 2, 1});
+  g.inputs = {tx};
+  g.outputs = {ts0, ts1};
+  auto add_op = [&](OpType type, std::vector<int> in, std::vector<int> out) -> Op& {
+    Op op;
+    op.type = type;
+    op.inputs = std::move(in);
+    op.outputs = std::move(out);
+    return g.ops[g.AddOp(op)];
+  };
+  Op& tc = add_op(OpType::TRANSPOSE_CONV, {tshape, tw, tx, tb}, {ttc});
+  tc.options.padding = Padding::kValid;
+  tc.options.stride_h = 2;
+  tc.options.stride_w = 1;
+  add_op(OpType::LEAKY_RELU, {ttc}, {tlr}).options.alpha = 0.2f;
+  Op& pool = add_op(OpType::MAX_POOL_2D, {tlr}, {tpool});
+  pool.options.padding = Padding::kValid;
+  pool.options.filter_h = 2;
+  pool.options.filter_w = 3;
+  pool.options.stride_h = 2;
+  pool.options.stride_w = 1;
+  add_op(OpType::SUB, {tpool, tk}, {tsub}).options.activation = Activation::kRelu6;
+  add_op(OpType::MUL, {tsub, tm}, {tmul});
+  Op& ss = add_op(OpType::STRIDED_SLICE, {tmul, tbegin, tend, tstrides}, {tslice});
+  ss.options.begin_mask = 0b1001;
+  ss.options.end_mask = 0b1001;
+  add_op(OpType::SQUEEZE, {tslice}, {tsq}).options.squeeze_dims = {0};
+  add_op(OpType::SPLIT, {taxis, tsq}, {ts0, ts1}).options.num_splits = 2;
+  AssignOpVersions(m);
+  EXPECT_EQ(g.ops[0].version, 3);  // TRANSPOSE_CONV with bias
+  EXPECT_EQ(MinRuntimeVersion(m), "2.3.0");
+
+  // Reference.
+  std::vector<float> t(OH * OW * O, 0.0f);
+  for (int o = 0; o < O; ++o) {
+    for (int i = 0; i < OH * OW; ++i) t[i * O + o] = bias[o];
+  }
+  for (int iy = 0; iy < H; ++iy) {
+    for (int ix = 0; ix < W; ++ix) {
+      for (int ky = 0; ky < 2; ++ky) {
+        for (int kx = 0; kx < 2; ++kx) {
+          const int oy = iy * 2 + ky, ox = ix + kx;
+          for (int o = 0; o < O; ++o) {
+            for (int c = 0; c < C; ++c)
+              t[(oy * OW + ox) * O + o] += x[(iy * W + ix) * C + c] * w[((o * 2 + ky) * 2 + kx) * C + c];
+          }
+        }
+      }
+    }
+  }
+  for (float& v : t) v = v > 0 ? v : 0.2f * v;
+  float v3[3][3][O];
+  for (int py = 0; py < 3; ++py) {
+    for (int px = 0; px < 3; ++px) {
+      for (int o = 0; o < O; ++o) {
+        float mx = -INFINITY;
+        for (int ky = 0; ky < 2; ++ky) {
+          for (int kx = 0; kx < 3; ++kx) mx = std::max(mx, t[((py * 2 + ky) * OW + px + kx) * O + o]);
+        }
+        const float s = std::min(std::max(mx - sub_k[o], 0.0f), 6.0f);
+        v3[py][px][o] = s * mul_k[o];
+      }
+    }
+  }
+  std::vector<float> split0, split1;  // slice: rows 0..2, cols 1..2; split along channels
+  for (int y = 0; y < 3; ++y) {
+    for (int xx = 1; xx < 3; ++xx) {
+      split0.push_back(v3[y][xx][0]);
+      split1.push_back(v3[y][xx][1]);
+    }
+  }
+
+  // The chain is not degenerate: both halves carry distinct non-zero values.
+  auto nonzero = [](const std::vector<float>& v) { return std::count_if(v.begin(), v.end(), [](float f) { return f != 0; }); };
+  EXPECT_GE(nonzero(split0), 3);
+  EXPECT_GE(nonzero(split1), 3);
+
+  CAE_REQUIRE_ORACLE();
+  testing::TempDir dir;
+  const std::string model = dir.File("handbuilt2.tflite");
+  WriteTflite(m, model);
+  const std::string in = dir.File("x.bin");
+  testing::WriteBytes(in, Bytes(x));
+  const testing::OracleRun run = testing::RunOracle(model, {in});
+  ASSERT_EQ(run.exit_code, 0) << run.json;
+  ASSERT_EQ(run.outputs.size(), 2u);
+  const std::vector<float> got0 = Floats(run.outputs[0]), got1 = Floats(run.outputs[1]);
+  ASSERT_EQ(got0.size(), split0.size());
+  ASSERT_EQ(got1.size(), split1.size());
+  for (size_t i = 0; i < got0.size(); ++i) {
+    EXPECT_NEAR(got0[i], split0[i], 1e-5) << "split0 element " << i;
+    EXPECT_NEAR(got1[i], split1[i], 1e-5) << "split1 element " << i;
+  }
 }
 
 // GELU (code 150): operator codes above 127 go in builtin_code with deprecated_builtin_code 127.
