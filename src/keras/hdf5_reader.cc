@@ -125,8 +125,8 @@ std::vector<std::string> File::Children(const std::string& path) const {
                                    H5P_DEFAULT);
     if (n < 0 || n > 65536) Fail(Where(path), ": cannot read child name ", i);
     std::string name(static_cast<size_t>(n) + 1, '\0');
-    H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(),
-                       name.size(), H5P_DEFAULT);
+    H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
+                       H5P_DEFAULT);
     name.resize(static_cast<size_t>(n));
     names.push_back(std::move(name));
   }
@@ -214,8 +214,8 @@ FloatArray File::ReadFloatDataset(const std::string& path) const {
   const int64_t n = NumElements(out.shape);
   if (n > kMaxDatasetElements) Fail(where, ": too many elements (", n, ")");
   out.values.resize(static_cast<size_t>(n));
-  if (n > 0 && H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                       out.values.data()) < 0) {
+  if (n > 0 &&
+      H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0) {
     Fail(where, ": cannot read dataset values (truncated or corrupt file)");
   }
   return out;

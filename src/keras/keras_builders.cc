@@ -24,8 +24,11 @@ std::string SnakeCase(const std::string& class_name) {
 }
 
 json Initializer(const std::string& name) {
-  if (name == "glorot_uniform") return {{"class_name", "VarianceScaling"},
-      {"config", {{"scale", 1.0}, {"mode", "fan_avg"}, {"distribution", "uniform"}, {"seed", nullptr}}}};
+  if (name == "glorot_uniform")
+    return {
+        {"class_name", "VarianceScaling"},
+        {"config",
+         {{"scale", 1.0}, {"mode", "fan_avg"}, {"distribution", "uniform"}, {"seed", nullptr}}}};
   if (name == "ones") return {{"class_name", "Ones"}, {"config", json::object()}};
   return {{"class_name", "Zeros"}, {"config", json::object()}};
 }
@@ -44,8 +47,8 @@ std::string KerasModelBuilder::Input(const std::vector<int>& shape, const std::s
   KerasLayer l;
   l.name = name;
   l.class_name = "InputLayer";
-  l.config = {{"batch_input_shape", batch_shape}, {"dtype", "float32"}, {"sparse", false},
-              {"name", name}};
+  l.config = {
+      {"batch_input_shape", batch_shape}, {"dtype", "float32"}, {"sparse", false}, {"name", name}};
   model_.layers.push_back(std::move(l));
   model_.inputs.push_back({name, 0, 0});
   return name;
@@ -86,8 +89,8 @@ std::string KerasModelBuilder::Add(const std::string& class_name, json config,
 }
 
 KerasModel KerasModelBuilder::Finish(const std::string& output) {
-  Check(model_.FindLayer(output) != nullptr, "model '", model_.name, "': unknown output '",
-        output, "'");
+  Check(model_.FindLayer(output) != nullptr, "model '", model_.name, "': unknown output '", output,
+        "'");
   model_.outputs = {{output, 0, 0}};
   KerasModel out = std::move(model_);
   model_ = KerasModel{};
@@ -97,13 +100,21 @@ KerasModel KerasModelBuilder::Finish(const std::string& output) {
 
 json Conv2DConfig(int filters, int kernel, const std::string& activation,
                   const std::string& padding, int stride) {
-  return {{"filters", filters}, {"kernel_size", {kernel, kernel}}, {"strides", {stride, stride}},
-          {"padding", padding}, {"data_format", "channels_last"}, {"dilation_rate", {1, 1}},
-          {"activation", activation}, {"use_bias", true},
+  return {{"filters", filters},
+          {"kernel_size", {kernel, kernel}},
+          {"strides", {stride, stride}},
+          {"padding", padding},
+          {"data_format", "channels_last"},
+          {"dilation_rate", {1, 1}},
+          {"activation", activation},
+          {"use_bias", true},
           {"kernel_initializer", Initializer("glorot_uniform")},
-          {"bias_initializer", Initializer("zeros")}, {"kernel_regularizer", nullptr},
-          {"bias_regularizer", nullptr}, {"activity_regularizer", nullptr},
-          {"kernel_constraint", nullptr}, {"bias_constraint", nullptr}};
+          {"bias_initializer", Initializer("zeros")},
+          {"kernel_regularizer", nullptr},
+          {"bias_regularizer", nullptr},
+          {"activity_regularizer", nullptr},
+          {"kernel_constraint", nullptr},
+          {"bias_constraint", nullptr}};
 }
 
 json Conv2DTransposeConfig(int filters, int kernel, int stride, const std::string& activation,
@@ -114,15 +125,22 @@ json Conv2DTransposeConfig(int filters, int kernel, int stride, const std::strin
 }
 
 json DenseConfig(int units, const std::string& activation) {
-  return {{"units", units}, {"activation", activation}, {"use_bias", true},
+  return {{"units", units},
+          {"activation", activation},
+          {"use_bias", true},
           {"kernel_initializer", Initializer("glorot_uniform")},
-          {"bias_initializer", Initializer("zeros")}, {"kernel_regularizer", nullptr},
-          {"bias_regularizer", nullptr}, {"activity_regularizer", nullptr},
-          {"kernel_constraint", nullptr}, {"bias_constraint", nullptr}};
+          {"bias_initializer", Initializer("zeros")},
+          {"kernel_regularizer", nullptr},
+          {"bias_regularizer", nullptr},
+          {"activity_regularizer", nullptr},
+          {"kernel_constraint", nullptr},
+          {"bias_constraint", nullptr}};
 }
 
 json PoolConfig(int size, const std::string& padding) {
-  return {{"pool_size", {size, size}}, {"padding", padding}, {"strides", {size, size}},
+  return {{"pool_size", {size, size}},
+          {"padding", padding},
+          {"strides", {size, size}},
           {"data_format", "channels_last"}};
 }
 
@@ -131,11 +149,18 @@ json UpSamplingConfig(int size) {
 }
 
 json BatchNormConfig() {
-  return {{"axis", -1}, {"momentum", 0.99}, {"epsilon", 0.001}, {"center", true}, {"scale", true},
-          {"beta_initializer", Initializer("zeros")}, {"gamma_initializer", Initializer("ones")},
+  return {{"axis", -1},
+          {"momentum", 0.99},
+          {"epsilon", 0.001},
+          {"center", true},
+          {"scale", true},
+          {"beta_initializer", Initializer("zeros")},
+          {"gamma_initializer", Initializer("ones")},
           {"moving_mean_initializer", Initializer("zeros")},
-          {"moving_variance_initializer", Initializer("ones")}, {"beta_regularizer", nullptr},
-          {"gamma_regularizer", nullptr}, {"beta_constraint", nullptr},
+          {"moving_variance_initializer", Initializer("ones")},
+          {"beta_regularizer", nullptr},
+          {"gamma_regularizer", nullptr},
+          {"beta_constraint", nullptr},
           {"gamma_constraint", nullptr}};
 }
 
@@ -178,7 +203,8 @@ KerasModel BuildDenseAe(int height, int width, int channels, const std::vector<i
   std::string x = b.Input({height, width, channels});
   x = b.Add("Flatten", {{"data_format", "channels_last"}}, {x});
   for (int u : units) x = b.Add("Dense", DenseConfig(u, "relu"), {x});
-  for (size_t i = units.size() - 1; i-- > 0;) x = b.Add("Dense", DenseConfig(units[i], "relu"), {x});
+  for (size_t i = units.size() - 1; i-- > 0;)
+    x = b.Add("Dense", DenseConfig(units[i], "relu"), {x});
   x = b.Add("Dense", DenseConfig(static_cast<int>(flat), "sigmoid"), {x});
   x = b.Add("Reshape", {{"target_shape", {height, width, channels}}}, {x});
   return b.Finish(x);
@@ -213,8 +239,8 @@ KerasModel BuildUnet(const UnetOptions& o) {
   x = block(x, o.base_filters << o.depth);
   for (int l = o.depth - 1; l >= 0; --l) {
     if (o.transpose_up) {
-      x = b.Add("Conv2DTranspose", Conv2DTransposeConfig(o.base_filters << l, 2, 2, "linear", "same"),
-                {x});
+      x = b.Add("Conv2DTranspose",
+                Conv2DTransposeConfig(o.base_filters << l, 2, 2, "linear", "same"), {x});
     } else {
       x = b.Add("UpSampling2D", UpSamplingConfig(2), {x});
     }

@@ -3,10 +3,9 @@
 // configs and no weights (the trainer initializes them); SaveKerasH5 writes them.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keras/keras_model.h"
 
@@ -52,10 +51,10 @@ KerasModel BuildDenseAe(int height, int width, int channels, const std::vector<i
 
 struct UnetOptions {
   int height = 28, width = 28, channels = 1;
-  int depth = 2;            // pooling levels; height and width must be divisible by 2^depth
-  int base_filters = 16;    // filters at level 0, doubled per level
-  int classes = 1;          // 1: sigmoid head; > 1: softmax over classes
-  bool transpose_up = true; // Conv2DTranspose(2x2, stride 2) or UpSampling2D(2) (nearest)
+  int depth = 2;             // pooling levels; height and width must be divisible by 2^depth
+  int base_filters = 16;     // filters at level 0, doubled per level
+  int classes = 1;           // 1: sigmoid head; > 1: softmax over classes
+  bool transpose_up = true;  // Conv2DTranspose(2x2, stride 2) or UpSampling2D(2) (nearest)
 };
 // unet: per level two (Conv2D 3x3 + BatchNorm + ReLU) blocks, MaxPool(2); a bottleneck block; per
 // level up (transpose conv or nearest upsampling), Concatenate with the skip, two blocks; 1x1

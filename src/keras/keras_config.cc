@@ -100,8 +100,8 @@ KerasModel ParseSequential(const json& cfg, const std::string& source, const std
     }
     if (shape.is_null() && first.submodel && !first.submodel->inputs.empty()) {
       const KerasLayer* in = first.submodel->FindLayer(first.submodel->inputs[0].layer);
-      if (in != nullptr) shape = in->config.value("batch_input_shape",
-                                                  in->config.value("batch_shape", json()));
+      if (in != nullptr)
+        shape = in->config.value("batch_input_shape", in->config.value("batch_shape", json()));
     }
     KerasLayer input;
     input.name = first.name + "_input";
@@ -140,8 +140,8 @@ KerasModel ParseFunctional(const json& cfg, const std::string& source, const std
     for (const auto& call : l.calls) {
       for (const KerasInbound& in : call) {
         if (m.FindLayer(in.layer) == nullptr) {
-          Fail(where, ": layer '", l.name, "' (", l.class_name, ") takes input from unknown layer '",
-               in.layer, "'");
+          Fail(where, ": layer '", l.name, "' (", l.class_name,
+               ") takes input from unknown layer '", in.layer, "'");
         }
       }
     }

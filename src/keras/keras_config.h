@@ -2,9 +2,8 @@
 // into KerasModel's layer graph. Weights are attached separately (keras_weights.h).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "keras/keras_model.h"
 

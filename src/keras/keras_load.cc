@@ -102,7 +102,7 @@ bool IsKeras3WeightsFile(const h5::File& file) {
 
 std::string JsonString(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
-                                                                  : std::string();
+                                                                : std::string();
 }
 
 KerasModel LoadKerasHdf5(const std::string& path, const std::string& arch_json_path) {
@@ -115,8 +115,9 @@ KerasModel LoadKerasHdf5(const std::string& path, const std::string& arch_json_p
     model = ParseJsonText(ReadTextFile(arch_json_path, "architecture JSON"), arch_json_path,
                           "architecture file");
   } else if (file.HasAttribute("/", "layer_names") || IsKeras3WeightsFile(file)) {
-    Fail(path, ": weights-only file (saved with save_weights, no model_config): "
-               "give the architecture JSON (model.to_json()) as well");
+    Fail(path,
+         ": weights-only file (saved with save_weights, no model_config): "
+         "give the architecture JSON (model.to_json()) as well");
   } else {
     Fail(path, ": HDF5 file without model_config: not a Keras model file");
   }

@@ -25,8 +25,8 @@ class Lowerer {
     std::vector<Value> inputs;
     for (const KerasInbound& in : top_.inputs) {
       const KerasLayer* l = top_.FindLayer(in.layer);
-      Check(l != nullptr && l->class_name == "InputLayer", top_.source, ": model input '",
-            in.layer, "' is not an InputLayer");
+      Check(l != nullptr && l->class_name == "InputLayer", top_.source, ": model input '", in.layer,
+            "' is not an InputLayer");
       inputs.push_back(MakeGraphInput(*l));
     }
     std::vector<Value> outputs = LowerModel(top_, inputs, "", 0);
@@ -124,7 +124,8 @@ class Lowerer {
           continue;
         }
         std::vector<Value> outs = LowerCall(m, l, args, prefix, depth);
-        for (size_t t = 0; t < outs.size(); ++t) env[Key(l.name, it->second, static_cast<int>(t))] = outs[t];
+        for (size_t t = 0; t < outs.size(); ++t)
+          env[Key(l.name, it->second, static_cast<int>(t))] = outs[t];
         if (top && record_ != nullptr && it->second == 0) (*record_)[l.name] = outs;
         it = pending.erase(it);
         progress = true;
@@ -139,7 +140,9 @@ class Lowerer {
     for (const KerasInbound& out : m.outputs) {
       const KerasLayer* l = m.FindLayer(out.layer);
       Check(l != nullptr, m.source, ": unknown output layer '", out.layer, "'");
-      auto found = env.find(Key(out.layer, l->class_name == "InputLayer" ? 0 : CallIndex(*l, out.node_index), out.tensor_index));
+      auto found =
+          env.find(Key(out.layer, l->class_name == "InputLayer" ? 0 : CallIndex(*l, out.node_index),
+                       out.tensor_index));
       Check(found != env.end(), m.source, ": model '", m.name, "' output ", out.layer, "[",
             out.node_index, "][", out.tensor_index, "] is never computed");
       outputs.push_back(found->second);
@@ -172,8 +175,8 @@ class Lowerer {
 Model Lower(const KerasModel& km, LayerOutputs* record) {
   Model model;
   model.source = km.source;
-  model.description = "Imported from Keras" +
-                      (km.keras_version.empty() ? std::string() : " " + km.keras_version);
+  model.description =
+      "Imported from Keras" + (km.keras_version.empty() ? std::string() : " " + km.keras_version);
   model.subgraphs.emplace_back();
   Graph& g = model.main();
   g.name = km.name;

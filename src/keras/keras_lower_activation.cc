@@ -214,8 +214,9 @@ std::vector<Value> LowerSoftmax(LayerContext& ctx, const std::vector<Value>& in)
   int32_t axis = -1;
   if (ctx.Has("axis") && ctx.layer().config["axis"].is_array()) {
     const auto& a = ctx.layer().config["axis"];
-    ctx.Check(a.size() == 1 && a[0].is_number_integer(), "softmax over several axes is not "
-                                                         "supported");
+    ctx.Check(a.size() == 1 && a[0].is_number_integer(),
+              "softmax over several axes is not "
+              "supported");
     axis = a[0].get<int32_t>();
   } else {
     axis = ctx.Int("axis", -1);

@@ -29,8 +29,8 @@ Conv2DParams ReadConvParams(const LayerContext& ctx) {
   const auto d = ctx.IntTuple("dilation_rate", 2, {1, 1});
   const std::string pad = ctx.String("padding", "valid");
   ctx.Check(pad == "same" || pad == "valid", "padding '", pad, "' is not supported");
-  return Conv2DParams{k[0], k[1], s[0], s[1], d[0], d[1],
-                      pad == "same" ? Padding::kSame : Padding::kValid};
+  return Conv2DParams{
+      k[0], k[1], s[0], s[1], d[0], d[1], pad == "same" ? Padding::kSame : Padding::kValid};
 }
 
 // Output length of a convolution or pooling window (TF semantics).
@@ -99,8 +99,9 @@ std::vector<Value> LowerConv2D(LayerContext& ctx, const std::vector<Value>& in) 
 std::vector<Value> LowerConv2DTranspose(LayerContext& ctx, const std::vector<Value>& in) {
   const Value& x = SingleInput4D(ctx, in);
   const Conv2DParams p = ReadConvParams(ctx);
-  ctx.Check(p.dh == 1 && p.dw == 1, "dilation_rate other than 1 is not supported for "
-                                    "Conv2DTranspose");
+  ctx.Check(p.dh == 1 && p.dw == 1,
+            "dilation_rate other than 1 is not supported for "
+            "Conv2DTranspose");
   ctx.Check(ctx.Int("groups", 1) == 1, "groups=", ctx.Int("groups", 1), " is not supported");
   const int32_t c = x.shape[3];
   const int32_t f = ctx.Int("filters", 0);
@@ -134,8 +135,8 @@ std::vector<Value> LowerConv2DTranspose(LayerContext& ctx, const std::vector<Val
   const int b = ctx.AddConstFloat("bias", {f}, BiasOrZeros(ctx, f));
   OpOptions o = ConvOptions(p);
   // TFLite's TRANSPOSE_CONV carries no fused activation in the versions we target.
-  Value y = ctx.AddOp(OpType::TRANSPOSE_CONV, {shape_t, w, x.tensor, b}, o, out,
-                      "conv2d_transpose");
+  Value y =
+      ctx.AddOp(OpType::TRANSPOSE_CONV, {shape_t, w, x.tensor, b}, o, out, "conv2d_transpose");
   return {ApplyActivation(ctx, y, ctx.ActivationName())};
 }
 
@@ -187,8 +188,8 @@ std::vector<Value> LowerSeparableConv2D(LayerContext& ctx, const std::vector<Val
   OpOptions po;
   po.padding = Padding::kValid;
   std::vector<int32_t> out = {mid[0], mid[1], mid[2], f};
-  return {FinishWithActivation(ctx, OpType::CONV_2D, {d.tensor, pw, pb}, po, out, "pointwise",
-                               true)};
+  return {
+      FinishWithActivation(ctx, OpType::CONV_2D, {d.tensor, pw, pb}, po, out, "pointwise", true)};
 }
 
 std::vector<Value> LowerDense(LayerContext& ctx, const std::vector<Value>& in) {
@@ -209,8 +210,8 @@ std::vector<Value> LowerDense(LayerContext& ctx, const std::vector<Value>& in) {
   o.keep_num_dims = x.shape.size() > 2;
   std::vector<int32_t> out = x.shape;
   out.back() = units;
-  return {FinishWithActivation(ctx, OpType::FULLY_CONNECTED, {x.tensor, w, b}, o, out, "MatMul",
-                               true)};
+  return {
+      FinishWithActivation(ctx, OpType::FULLY_CONNECTED, {x.tensor, w, b}, o, out, "MatMul", true)};
 }
 
 }  // namespace cae::keras_lowering

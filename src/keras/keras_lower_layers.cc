@@ -150,10 +150,9 @@ std::vector<Value> LowerZeroPadding2D(LayerContext& ctx, const std::vector<Value
   const Value& x = OneInput4D(ctx, in);
   const auto p = PadPairs(ctx, "padding", 1);
   const int pads = ctx.AddConstInt32("paddings", {4, 2}, {0, 0, p[0], p[1], p[2], p[3], 0, 0});
-  std::vector<int32_t> out = {x.shape[0],
-                              ctx.Dim(int64_t{x.shape[1]} + p[0] + p[1], "output height"),
-                              ctx.Dim(int64_t{x.shape[2]} + p[2] + p[3], "output width"),
-                              x.shape[3]};
+  std::vector<int32_t> out = {
+      x.shape[0], ctx.Dim(int64_t{x.shape[1]} + p[0] + p[1], "output height"),
+      ctx.Dim(int64_t{x.shape[2]} + p[2] + p[3], "output width"), x.shape[3]};
   return {ctx.AddOp(OpType::PAD, {x.tensor, pads}, OpOptions{}, out, "Pad")};
 }
 
@@ -216,8 +215,8 @@ std::vector<Value> LowerReshape(LayerContext& ctx, const std::vector<Value>& in)
   OpOptions o;
   o.new_shape = {-1};
   o.new_shape.insert(o.new_shape.end(), target.begin(), target.end());
-  const int shape = ctx.AddConstInt32("shape", {static_cast<int32_t>(o.new_shape.size())},
-                                      o.new_shape);
+  const int shape =
+      ctx.AddConstInt32("shape", {static_cast<int32_t>(o.new_shape.size())}, o.new_shape);
   std::vector<int32_t> out = {x.shape[0]};
   out.insert(out.end(), target.begin(), target.end());
   return {ctx.AddOp(OpType::RESHAPE, {x.tensor, shape}, o, out, "Reshape")};
@@ -289,8 +288,8 @@ std::vector<Value> LowerBatchNormalization(LayerContext& ctx, const std::vector<
     axis = ctx.Int("axis", -1);
   }
   if (axis < 0) axis += rank;
-  ctx.Check(axis == rank - 1, "axis ", axis, " is not supported (only the channel axis ",
-            rank - 1, ")");
+  ctx.Check(axis == rank - 1, "axis ", axis, " is not supported (only the channel axis ", rank - 1,
+            ")");
   const int32_t c = x.shape.back();
   const float eps = ctx.Float("epsilon", 1e-3f);
   const bool scale = ctx.Bool("scale", true);

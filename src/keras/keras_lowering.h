@@ -4,10 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "graph/error.h"
 #include "graph/graph.h"
@@ -23,9 +22,12 @@ struct Value {
 
 class LayerContext {
  public:
-  LayerContext(Graph& graph, const KerasModel& model, const KerasLayer& layer,
-               std::string prefix, bool dynamic_batch)
-      : graph_(graph), model_(model), layer_(layer), prefix_(std::move(prefix)),
+  LayerContext(Graph& graph, const KerasModel& model, const KerasLayer& layer, std::string prefix,
+               bool dynamic_batch)
+      : graph_(graph),
+        model_(model),
+        layer_(layer),
+        prefix_(std::move(prefix)),
         dynamic_batch_(dynamic_batch) {}
 
   const KerasLayer& layer() const { return layer_; }

@@ -146,8 +146,7 @@ int LayerContext::AddConstInt32(const std::string& what, std::vector<int32_t> sh
 }
 
 Value LayerContext::AddOp(OpType type, std::vector<int> inputs, const OpOptions& options,
-                          std::vector<int32_t> out_shape, const std::string& what,
-                          DType out_type) {
+                          std::vector<int32_t> out_shape, const std::string& what, DType out_type) {
   for (int32_t d : out_shape) Check(d > 0, "output shape ", ShapeToString(out_shape), " is empty");
   NumElements(out_shape);  // bounds the size
   Tensor t;
@@ -194,8 +193,7 @@ std::vector<int32_t> BroadcastShapes(const LayerContext& ctx, const std::vector<
     const int32_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     const int32_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     if (da != db && da != 1 && db != 1) {
-      ctx.Fail("input shapes ", ShapeToString(a), " and ", ShapeToString(b),
-               " are not compatible");
+      ctx.Fail("input shapes ", ShapeToString(a), " and ", ShapeToString(b), " are not compatible");
     }
     out[i] = std::max(da, db);
   }

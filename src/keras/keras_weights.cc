@@ -65,8 +65,7 @@ void DistributeNested(KerasModel& sub, std::vector<NamedArray> arrays, const std
       }
     }
     if (target == nullptr) {
-      Fail(where, ": weight '", a.path.back(), "' names no layer of nested model '", sub.name,
-           "'");
+      Fail(where, ": weight '", a.path.back(), "' names no layer of nested model '", sub.name, "'");
     }
     if (target->submodel) {
       std::vector<NamedArray> rest;
@@ -96,9 +95,8 @@ std::vector<std::string> SortedVarNames(std::vector<std::string> names, const st
       Fail(where, ": unexpected variable name '", n, "'");
     }
   }
-  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-    return std::stoi(a) < std::stoi(b);
-  });
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return std::stoi(a) < std::stoi(b); });
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] != std::to_string(i)) Fail(where, ": variables are not numbered 0..n-1");
   }
@@ -115,15 +113,16 @@ void LoadKeras3Model(const h5::File& file, const std::string& group, KerasModel&
   for (KerasLayer& l : model.layers) {
     if (sequential && l.class_name == "InputLayer") continue;  // Sequential.layers omits it
     std::string name = KerasSnakeCase(l.class_name);
-    auto it = std::find_if(used.begin(), used.end(), [&](const auto& u) { return u.first == name; });
+    auto it =
+        std::find_if(used.begin(), used.end(), [&](const auto& u) { return u.first == name; });
     if (it == used.end()) {
       used.emplace_back(name, 0);
     } else {
       name += "_" + std::to_string(++it->second);
     }
     const std::string path = container + "/" + name;
-    const std::string where = StrCat(file.label(), ": layer '", l.name, "' (", l.class_name,
-                                     ") weights at ", path);
+    const std::string where =
+        StrCat(file.label(), ": layer '", l.name, "' (", l.class_name, ") weights at ", path);
     if (l.submodel) {
       LoadKeras3Model(file, path, *l.submodel, l.class_name == "Sequential", depth + 1);
       continue;

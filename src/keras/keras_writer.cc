@@ -27,7 +27,7 @@ class Writer {
   }
 
   Handle Group(hid_t parent, const std::string& name) const {
-    Check(!name.empty() && name.find('/') == std::string::npos && name != "." , label_,
+    Check(!name.empty() && name.find('/') == std::string::npos && name != ".", label_,
           ": layer or weight name '", name, "' cannot be an HDF5 group name");
     hid_t id = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     Check5(id >= 0, "group '" + name + "'");
@@ -42,8 +42,7 @@ class Writer {
                H5Tset_strpad(type.get(), H5T_STR_NULLPAD) >= 0,
            std::string("attribute ") + name);
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
+    Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
     std::string buf = value;
     if (buf.empty()) buf.push_back('\0');
     Check5(attr.valid() && H5Awrite(attr.get(), type.get(), buf.data()) >= 0,
@@ -64,29 +63,29 @@ class Writer {
     for (const std::string& v : values) width = std::max(width, v.size());
     std::vector<char> buf(width * values.size(), '\0');
     for (size_t i = 0; i < values.size(); ++i) values[i].copy(buf.data() + i * width, width);
-    Check5(buf.size() < (size_t{60} << 10), std::string("attribute ") + name +
-                                                " (over the 64 KiB HDF5 attribute limit)");
+    Check5(buf.size() < (size_t{60} << 10),
+           std::string("attribute ") + name + " (over the 64 KiB HDF5 attribute limit)");
     Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
     Check5(type.valid() && H5Tset_size(type.get(), width) >= 0 &&
                H5Tset_strpad(type.get(), H5T_STR_NULLPAD) >= 0,
            std::string("attribute ") + name);
     Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose);
-    Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
+    Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
     Check5(attr.valid() && H5Awrite(attr.get(), type.get(), buf.data()) >= 0,
            std::string("attribute ") + name);
   }
 
   void FloatDataset(hid_t group, const std::string& name, const KerasWeight& w,
                     const std::string& layer) const {
-    Check(static_cast<int64_t>(w.values.size()) == NumElements(w.shape), label_, ": layer '",
-          layer, "' weight '", w.name, "' holds ", w.values.size(), " values for its shape");
+    Check(static_cast<int64_t>(w.values.size()) == NumElements(w.shape), label_, ": layer '", layer,
+          "' weight '", w.name, "' holds ", w.values.size(), " values for its shape");
     std::vector<hsize_t> dims(w.shape.begin(), w.shape.end());
-    Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
-                              : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+    Handle space(dims.empty()
+                     ? H5Screate(H5S_SCALAR)
+                     : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                  H5Sclose);
-    Handle ds(H5Dcreate2(group, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
-                         H5P_DEFAULT, H5P_DEFAULT),
+    Handle ds(H5Dcreate2(group, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT),
               H5Dclose);
     Check5(space.valid() && ds.valid() &&
                (w.values.empty() || H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
@@ -157,7 +156,9 @@ json KerasModelConfig(const KerasModel& km) {
     }
     json config = l.config;
     if (config.is_object()) config["name"] = l.name;
-    layers.push_back({{"name", l.name}, {"class_name", l.class_name}, {"config", config},
+    layers.push_back({{"name", l.name},
+                      {"class_name", l.class_name},
+                      {"config", config},
                       {"inbound_nodes", inbound}});
   }
   json inputs = json::array(), outputs = json::array();
@@ -165,13 +166,13 @@ json KerasModelConfig(const KerasModel& km) {
   for (const KerasInbound& out : km.outputs) outputs.push_back(InboundRef(out));
   return {{"class_name", "Model"},
           {"config",
-           {{"name", km.name.empty() ? "model_1" : km.name}, {"layers", layers},
-            {"input_layers", inputs}, {"output_layers", outputs}}}};
+           {{"name", km.name.empty() ? "model_1" : km.name},
+            {"layers", layers},
+            {"input_layers", inputs},
+            {"output_layers", outputs}}}};
 }
 
-void SaveKerasH5(const KerasModel& km, const std::string& path) {
-  SaveKerasH5(km, path, json());
-}
+void SaveKerasH5(const KerasModel& km, const std::string& path) { SaveKerasH5(km, path, json()); }
 
 void SaveKerasH5(const KerasModel& km, const std::string& path, const json& training_config) {
   Check(!path.empty(), "SaveKerasH5: empty output path");

@@ -10,9 +10,8 @@
 // nested submodels are rejected.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "keras/keras_model.h"
 

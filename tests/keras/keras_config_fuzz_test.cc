@@ -41,8 +41,10 @@ void AttachWeights(KerasModel& km) {
     } else if (l.name == "t") {
       l.weights = {{"kernel", {2, 2, 1, 2}, std::vector<float>(8, 0.1f)}};
     } else if (l.name == "b") {
-      l.weights = {{"gamma", {3}, {1, 1, 1}}, {"beta", {3}, {0, 0, 0}},
-                   {"moving_mean", {3}, {0, 0, 0}}, {"moving_variance", {3}, {1, 1, 1}}};
+      l.weights = {{"gamma", {3}, {1, 1, 1}},
+                   {"beta", {3}, {0, 0, 0}},
+                   {"moving_mean", {3}, {0, 0, 0}},
+                   {"moving_variance", {3}, {1, 1, 1}}};
     }
   }
 }
@@ -71,9 +73,15 @@ TEST(KerasConfigFuzz, EveryValueReplacedByOtherTypes) {
     json probe = original;
     ForEachValue(probe, [&](json&) { ++count; });
   }
-  const std::vector<json> replacements = {nullptr, json("x"), json(-3), json(1e30),
-                                          json::array(), json::object(), json::array({1, "a"}),
-                                          json(true), json(2147483648LL)};
+  const std::vector<json> replacements = {nullptr,
+                                          json("x"),
+                                          json(-3),
+                                          json(1e30),
+                                          json::array(),
+                                          json::object(),
+                                          json::array({1, "a"}),
+                                          json(true),
+                                          json(2147483648LL)};
   int errors = 0, successes = 0;
   for (size_t target = 0; target < count; ++target) {
     for (const json& rep : replacements) {

@@ -31,7 +31,8 @@ std::string OneLayerConfig(const std::string& cls, const std::string& config) {
     {"name": "input_1", "class_name": "InputLayer",
      "config": {"batch_input_shape": [null, 6, 6, 1], "dtype": "float32", "name": "input_1"},
      "inbound_nodes": []},
-    {"name": "l1", "class_name": ")" + cls + R"(", "config": )" + config + R"(,
+    {"name": "l1", "class_name": ")" +
+         cls + R"(", "config": )" + config + R"(,
      "inbound_nodes": [[["input_1", 0, 0, {}]]]}],
     "input_layers": [["input_1", 0, 0]], "output_layers": [["l1", 0, 0]]}})";
 }
@@ -153,8 +154,7 @@ TEST(KerasErrors, MissingWeightsGroup) {
 TEST(KerasErrors, Conv2DTransposeDilationIsRejected) {
   TempDir dir;
   const std::string path = dir.File("dilated.h5");
-  WriteModelFile(path,
-                 OneLayerConfig("Conv2DTranspose", R"({"name": "l1", "filters": 2,
+  WriteModelFile(path, OneLayerConfig("Conv2DTranspose", R"({"name": "l1", "filters": 2,
                    "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
                    "dilation_rate": [2, 2], "activation": "linear", "use_bias": true})"),
                  {3, 3, 2, 1}, 2);
@@ -198,7 +198,8 @@ std::string HouYueJieArchitecture() {
   auto add = [&](const std::string& cls, const std::string& name, int filters, int stride,
                  const std::string& act) {
     layers += R"(, {"name": ")" + name + R"(", "class_name": ")" + cls + R"(", "config":
-        {"name": ")" + name + R"(", "filters": )" + std::to_string(filters) +
+        {"name": ")" +
+              name + R"(", "filters": )" + std::to_string(filters) +
               R"(, "kernel_size": [3, 3], "strides": [)" + std::to_string(stride) + ", " +
               std::to_string(stride) + R"(], "padding": "same", "activation": ")" + act +
               R"(", "use_bias": true}, "inbound_nodes": [[[")" + prev + R"(", 0, 0, {}]]]})";

@@ -22,7 +22,8 @@ Model LowerAndCheck(const KerasModel& km) {
   for (const Op& op : g.ops) {
     EXPECT_EQ(op.version, 1);
     EXPECT_FALSE(op.origin.empty());
-    for (int out : op.outputs) EXPECT_FALSE(g.tensors[out].shape.empty() && op.type != OpType::MEAN);
+    for (int out : op.outputs)
+      EXPECT_FALSE(g.tensors[out].shape.empty() && op.type != OpType::MEAN);
   }
   // Our shapes must equal what shape inference computes from the inputs.
   Graph copy = g;
@@ -58,7 +59,8 @@ TEST_P(KerasFixtureTest, ImportsAndLowers) {
   // four per channel folded into two.
   int64_t float_consts = 0;
   for (const Tensor& t : g.tensors) {
-    if (t.is_constant() && t.type == DType::kFloat32) float_consts += static_cast<int64_t>(t.data.size() / 4);
+    if (t.is_constant() && t.type == DType::kFloat32)
+      float_consts += static_cast<int64_t>(t.data.size() / 4);
   }
   EXPECT_GE(float_consts, c.params / 2);
 }
@@ -69,8 +71,8 @@ INSTANTIATE_TEST_SUITE_P(
     Fixtures, KerasFixtureTest,
     ::testing::Values(
         FixtureCase{"MilesWQ__conv_autoencoder.h5", 4385, {1, 28, 28, 1}, {1, 28, 28, 1}},
-        FixtureCase{"Qusai1201_Denoising_mnist__autoencoder.h5", 28353, {1, 28, 28, 1},
-                    {1, 28, 28, 1}},
+        FixtureCase{
+            "Qusai1201_Denoising_mnist__autoencoder.h5", 28353, {1, 28, 28, 1}, {1, 28, 28, 1}},
         FixtureCase{"ML3ARN__autoencoder.h5", 67707, {1, 28, 28, 1}, {1, 28, 28, 1}},
         FixtureCase{"Harshit-Chabria__autoencoder.h5", 12193, {1, 28, 28, 1}, {1, 28, 28, 1}},
         // The .keras variant adds BatchNormalization after dec_conv1 (16 ch) and dec_conv2

@@ -1,7 +1,6 @@
 // Structure of the lowered graph for layers the fixtures do not cover: op types, options,
 // constant layouts, and the Keras 3 .keras layout of nested models.
 #include <gtest/gtest.h>
-
 #include <zip.h>
 
 #include <cstring>
@@ -90,8 +89,8 @@ TEST(KerasLowering, Conv2DKernelIsOhwiAndDenseIsTransposed) {
 }
 
 TEST(KerasLowering, DenseOnRank3KeepsDims) {
-  KerasModel km = ModelFromJson(SequentialJson(
-      "4, 6", {R"({"class_name": "Dense", "config": {"name": "d", "units": 3}})"}));
+  KerasModel km = ModelFromJson(
+      SequentialJson("4, 6", {R"({"class_name": "Dense", "config": {"name": "d", "units": 3}})"}));
   MutableLayer(km, "d").weights = {{"kernel", {6, 3}, std::vector<float>(18, 1.0f)},
                                    {"bias", {3}, {0, 0, 0}}};
   Model m = LowerKerasModel(km);
@@ -134,9 +133,11 @@ TEST(KerasLowering, UpSamplingFlagsPoolsAndIdentityLayers) {
 }
 
 TEST(KerasLowering, BilinearUpsamplingValues) {
-  KerasModel km = ModelFromJson(SequentialJson(
-      "1, 2, 1", {R"({"class_name": "UpSampling2D", "config": {"name": "bil", "size": [1, 2],
-                     "interpolation": "bilinear"}})"}), "2.9.0");
+  KerasModel km = ModelFromJson(
+      SequentialJson("1, 2, 1",
+                     {R"({"class_name": "UpSampling2D", "config": {"name": "bil", "size": [1, 2],
+                     "interpolation": "bilinear"}})"}),
+      "2.9.0");
   // Half-pixel centers: output x samples input at (x + 0.5) / 2 - 0.5, clamped: for inputs
   // [0, 4]: -0.25 -> 0, 0.25 -> 1, 0.75 -> 3, 1.25 -> 4.
   std::vector<float> y = RunFloat(LowerKerasModel(km), {1, 1, 2, 1}, {0.0f, 4.0f});
@@ -144,8 +145,8 @@ TEST(KerasLowering, BilinearUpsamplingValues) {
 }
 
 TEST(KerasLowering, GeneralReluThresholdIsDecomposed) {
-  KerasModel km = ModelFromJson(SequentialJson(
-      "4", {R"({"class_name": "ReLU", "config": {"name": "r", "threshold": 1.0,
+  KerasModel km = ModelFromJson(
+      SequentialJson("4", {R"({"class_name": "ReLU", "config": {"name": "r", "threshold": 1.0,
                 "negative_slope": 0.5, "max_value": 3.0}})"}));
   Model m = LowerKerasModel(km);
   std::map<std::string, int> counts = CountOps(m);
@@ -173,8 +174,10 @@ TEST(KerasLowering, SequentialWithoutInputLayerAndUnsupportedActivation) {
     LowerKerasModel(km);
     ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("test.h5: layer 'd1' (Dense): unsupported activation 'mish'"),
-              std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find("test.h5: layer 'd1' (Dense): unsupported activation 'mish'"),
+        std::string::npos)
+        << e.what();
   }
 }
 
@@ -247,7 +250,8 @@ TEST(KerasLowering, Keras3ZipWithNestedModel) {
   // A truncated copy fails cleanly, naming the file.
   std::vector<uint8_t> bytes = ReadBytes(path);
   const std::string cut = dir.File("cut.keras");
-  WriteBytes(cut, std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(bytes.size() / 2)));
+  WriteBytes(cut, std::vector<uint8_t>(bytes.begin(),
+                                       bytes.begin() + static_cast<long>(bytes.size() / 2)));
   try {
     LoadKerasModel(cut);
     ADD_FAILURE() << "expected an error";

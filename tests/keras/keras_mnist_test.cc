@@ -22,7 +22,8 @@ TensorData ReadIdxImages(const std::string& path) {
   if (r.exit_code != 0) throw std::runtime_error("gzip -dc failed: " + r.output);
   const std::vector<uint8_t> bytes = ReadBytes(raw);
   auto be32 = [&](size_t off) {
-    return static_cast<int32_t>((uint32_t{bytes.at(off)} << 24) | (uint32_t{bytes.at(off + 1)} << 16) |
+    return static_cast<int32_t>((uint32_t{bytes.at(off)} << 24) |
+                                (uint32_t{bytes.at(off + 1)} << 16) |
                                 (uint32_t{bytes.at(off + 2)} << 8) | uint32_t{bytes.at(off + 3)});
   };
   if (bytes.size() < 16 || be32(0) != 0x803) throw std::runtime_error(path + ": not IDX3 images");

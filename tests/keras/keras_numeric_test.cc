@@ -44,8 +44,8 @@ TEST(KerasNumeric, ConvPoolUpsampleByHand) {
 // Keras Conv2DTranspose by its definition (scatter of each input pixel times the kernel), with
 // TF's padding: total = max((in - 1) * s + k - out, 0), before = total / 2.
 std::vector<float> TransposeConvReference(const std::vector<float>& x, int h, int w, int c,
-                                          const std::vector<float>& k, int kh, int kw, int f,
-                                          int s, int oh, int ow, const std::vector<float>& bias) {
+                                          const std::vector<float>& k, int kh, int kw, int f, int s,
+                                          int oh, int ow, const std::vector<float>& bias) {
   const int pad_h = std::max((h - 1) * s + kh - oh, 0) / 2;
   const int pad_w = std::max((w - 1) * s + kw - ow, 0) / 2;
   std::vector<float> out(static_cast<size_t>(oh) * ow * f);
@@ -80,11 +80,11 @@ TEST_P(KerasTransposeConvTest, MatchesDefinition) {
   const int h = 3, w = 3, c = 2, f = 3, k = tc.kernel;
   KerasModel km = ModelFromJson(SequentialJson(
       "3, 3, 2", {std::string(R"({"class_name": "Conv2DTranspose", "config": {"name": "tc",
-           "filters": 3, "kernel_size": [)") + std::to_string(k) + ", " + std::to_string(k) +
-                      R"(], "strides": [)" + std::to_string(tc.stride) + ", " +
-                      std::to_string(tc.stride) + R"(], "padding": ")" + tc.padding +
-                      R"(", "output_padding": )" + tc.output_padding +
-                      R"(, "activation": "linear", "use_bias": true}})"}));
+           "filters": 3, "kernel_size": [)") +
+                  std::to_string(k) + ", " + std::to_string(k) + R"(], "strides": [)" +
+                  std::to_string(tc.stride) + ", " + std::to_string(tc.stride) +
+                  R"(], "padding": ")" + tc.padding + R"(", "output_padding": )" +
+                  tc.output_padding + R"(, "activation": "linear", "use_bias": true}})"}));
   std::vector<float> kernel(static_cast<size_t>(k) * k * f * c), bias = {0.5f, -1.0f, 0.25f};
   for (size_t i = 0; i < kernel.size(); ++i) kernel[i] = std::sin(static_cast<float>(i) * 0.7f);
   MutableLayer(km, "tc").weights = {{"kernel", {k, k, f, c}, kernel}, {"bias", {f}, bias}};
@@ -102,9 +102,9 @@ TEST_P(KerasTransposeConvTest, MatchesDefinition) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, KerasTransposeConvTest,
-    ::testing::Values(TransposeCase{"same", 2, 3, "null", 6},   // in * s
-                      TransposeCase{"valid", 2, 3, "null", 7},  // (in - 1) * s + k
-                      TransposeCase{"valid", 3, 2, "null", 9},  // in * s + max(k - s, 0)
+    ::testing::Values(TransposeCase{"same", 2, 3, "null", 6},    // in * s
+                      TransposeCase{"valid", 2, 3, "null", 7},   // (in - 1) * s + k
+                      TransposeCase{"valid", 3, 2, "null", 9},   // in * s + max(k - s, 0)
                       TransposeCase{"same", 2, 3, "[1, 1]", 6},  // (in-1)*s + k - 2*(k/2) + 1
                       TransposeCase{"valid", 2, 3, "[1, 1]", 8},
                       TransposeCase{"same", 1, 3, "null", 3}));
@@ -138,44 +138,53 @@ float Selu(float x) {
 INSTANTIATE_TEST_SUITE_P(
     Activations, KerasActivationTest,
     ::testing::Values(
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "selu"}})",
-                       "2.4.0", Selu},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "softplus"}})",
-                       "2.4.0", [](float x) { return std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0f); }},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "swish"}})",
-                       "2.4.0", [](float x) { return x / (1.0f + std::exp(-x)); }},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "elu"}})",
-                       "2.4.0", [](float x) { return x > 0 ? x : std::expm1(x); }},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "gelu"}})",
-                       "2.4.0", [](float x) { return 0.5f * x * (1.0f + std::erf(x / std::sqrt(2.0f))); }},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "hard_sigmoid"}})",
-                       "2.4.0", [](float x) { return std::clamp(0.2f * x + 0.5f, 0.0f, 1.0f); }},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "hard_sigmoid"}})",
-                       "3.8.0", [](float x) { return std::clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f; }},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "sigmoid"}})",
-                       "2.4.0", [](float x) { return 1.0f / (1.0f + std::exp(-x)); }},
-        ActivationCase{R"({"class_name": "Activation", "config": {"name": "a", "activation": "tanh"}})",
-                       "2.4.0", [](float x) { return std::tanh(x); }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "selu"}})",
+            "2.4.0", Selu},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "softplus"}})",
+            "2.4.0",
+            [](float x) { return std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0f); }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "swish"}})",
+            "2.4.0", [](float x) { return x / (1.0f + std::exp(-x)); }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "elu"}})",
+            "2.4.0", [](float x) { return x > 0 ? x : std::expm1(x); }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "gelu"}})",
+            "2.4.0", [](float x) { return 0.5f * x * (1.0f + std::erf(x / std::sqrt(2.0f))); }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "hard_sigmoid"}})",
+            "2.4.0", [](float x) { return std::clamp(0.2f * x + 0.5f, 0.0f, 1.0f); }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "hard_sigmoid"}})",
+            "3.8.0", [](float x) { return std::clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f; }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "sigmoid"}})",
+            "2.4.0", [](float x) { return 1.0f / (1.0f + std::exp(-x)); }},
+        ActivationCase{
+            R"({"class_name": "Activation", "config": {"name": "a", "activation": "tanh"}})",
+            "2.4.0", [](float x) { return std::tanh(x); }},
         ActivationCase{R"({"class_name": "ELU", "config": {"name": "a", "alpha": 0.5}})", "2.4.0",
                        [](float x) { return x > 0 ? x : 0.5f * std::expm1(x); }},
-        ActivationCase{R"({"class_name": "LeakyReLU", "config": {"name": "a", "alpha": 0.1}})", "2.4.0",
-                       [](float x) { return x > 0 ? x : 0.1f * x; }},
+        ActivationCase{R"({"class_name": "LeakyReLU", "config": {"name": "a", "alpha": 0.1}})",
+                       "2.4.0", [](float x) { return x > 0 ? x : 0.1f * x; }},
         ActivationCase{R"({"class_name": "LeakyReLU", "config": {"name": "a"}})", "3.8.0",
                        [](float x) { return x > 0 ? x : 0.3f * x; }},
-        ActivationCase{R"({"class_name": "ReLU", "config": {"name": "a", "max_value": 6.0}})", "2.4.0",
-                       [](float x) { return std::clamp(x, 0.0f, 6.0f); }},
+        ActivationCase{R"({"class_name": "ReLU", "config": {"name": "a", "max_value": 6.0}})",
+                       "2.4.0", [](float x) { return std::clamp(x, 0.0f, 6.0f); }},
         ActivationCase{R"({"class_name": "ReLU", "config": {"name": "a", "max_value": 2.0,
-                       "negative_slope": 0.5}})", "2.4.0",
-                       [](float x) { return x >= 0 ? std::min(x, 2.0f) : 0.5f * x; }},
-        ActivationCase{R"({"class_name": "ReLU", "config": {"name": "a", "negative_slope": 0.2}})", "2.4.0",
-                       [](float x) { return x >= 0 ? x : 0.2f * x; }}));
+                       "negative_slope": 0.5}})",
+                       "2.4.0", [](float x) { return x >= 0 ? std::min(x, 2.0f) : 0.5f * x; }},
+        ActivationCase{R"({"class_name": "ReLU", "config": {"name": "a", "negative_slope": 0.2}})",
+                       "2.4.0", [](float x) { return x >= 0 ? x : 0.2f * x; }}));
 
 TEST(KerasNumeric, PReLUSharedAxesAndBatchNorm) {
   KerasModel km = ModelFromJson(SequentialJson(
-      "2, 2, 3",
-      {R"({"class_name": "BatchNormalization", "config": {"name": "bn", "axis": -1,
+      "2, 2, 3", {R"({"class_name": "BatchNormalization", "config": {"name": "bn", "axis": -1,
            "epsilon": 0.001, "center": true, "scale": false}})",
-       R"({"class_name": "PReLU", "config": {"name": "pr", "shared_axes": [1, 2]}})"}));
+                  R"({"class_name": "PReLU", "config": {"name": "pr", "shared_axes": [1, 2]}})"}));
   MutableLayer(km, "bn").weights = {{"beta", {3}, {0.5f, -0.5f, 0.0f}},
                                     {"moving_mean", {3}, {1.0f, 2.0f, -1.0f}},
                                     {"moving_variance", {3}, {4.0f, 0.25f, 1.0f}}};
@@ -344,8 +353,10 @@ TEST(KerasNumeric, TwoInputsSharedLayerCalledTwice) {
   EXPECT_EQ(CountOps(m)["ADD"], 2);
   Interpreter interp(m);
   TensorData a(DType::kFloat32, {1, 2}), b(DType::kFloat32, {1, 2});
-  a.as<float>()[0] = 1; a.as<float>()[1] = 1;    // shared(a) = 2 + 3 + 1 = 6
-  b.as<float>()[0] = 10; b.as<float>()[1] = -1;  // shared(b) = 20 - 3 + 1 = 18
+  a.as<float>()[0] = 1;
+  a.as<float>()[1] = 1;  // shared(a) = 2 + 3 + 1 = 6
+  b.as<float>()[0] = 10;
+  b.as<float>()[1] = -1;  // shared(b) = 20 - 3 + 1 = 18
   std::vector<TensorData> out = interp.Run({a, b});
   ASSERT_EQ(out.size(), 1u);
   ASSERT_EQ(out[0].shape, (std::vector<int32_t>{1, 2}));

@@ -34,7 +34,8 @@ inline std::string KerasFixture(const std::string& name) {
 namespace cae::testing {
 
 // A KerasModel from a model config JSON text, as if read from a file named "test.h5".
-inline KerasModel ModelFromJson(const std::string& text, const std::string& keras_version = "2.4.0") {
+inline KerasModel ModelFromJson(const std::string& text,
+                                const std::string& keras_version = "2.4.0") {
   KerasModel km = ParseKerasModelConfig(ParseJsonText(text, "test.h5", "config"), "test.h5");
   km.keras_version = keras_version;
   return km;
