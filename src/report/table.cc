@@ -11,7 +11,11 @@ namespace {
 bool LooksNumeric(const std::string& s) {
   if (s.empty() || s == "-") return true;
   const unsigned char c = static_cast<unsigned char>(s[0]);
-  return std::isdigit(c) || ((c == '-' || c == '+' || c == '.') && s.size() > 1) || s == "inf";
+  if (std::isdigit(c) || s == "inf" || s == "-inf") return true;
+  // A sign or a point must be followed by a digit ("-0.5", ".25"), so "../x" stays text.
+  const size_t i = (c == '-' || c == '+') ? 1 : 0;
+  if (i < s.size() && s[i] == '.') return i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]));
+  return i == 1 && s.size() > 1 && std::isdigit(static_cast<unsigned char>(s[1]));
 }
 
 }  // namespace

@@ -52,3 +52,20 @@ TEST(ImageGrid, PlacesOriginalsAboveReconstructions) {
 
 }  // namespace
 }  // namespace cae
+
+namespace cae {
+namespace {
+
+TEST(Table, PathsStayLeftAligned) {
+  Table t({"model", "v"});
+  t.AddRow({"../a.h5", "-0.5"});
+  t.AddRow({"./longer.h5", ".25"});
+  EXPECT_EQ(t.Render(),
+            "model           v\n"
+            "-----------------\n"
+            "../a.h5      -0.5\n"
+            "./longer.h5   .25\n");
+}
+
+}  // namespace
+}  // namespace cae

@@ -1,0 +1,38 @@
+// The CLI's contract: --help everywhere, --version, one-line errors with exit status 1 (2 for
+// usage mistakes).
+#include <gtest/gtest.h>
+
+#include "cli_helpers.h"
+
+namespace cae::testing {
+namespace {
+
+TEST(CliBasics, VersionAndHelp) {
+  CAE_REQUIRE_BINARY();
+  const CommandResult v = Cli("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.output, "cae2tpu " CAE_VERSION "\n");
+  const CommandResult h = Cli("--help");
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* sub : {"inspect", "run", "compare", "demo"}) {
+    EXPECT_NE(h.output.find(sub), std::string::npos) << sub;
+    const CommandResult sh = Cli(std::string(sub) + " --help");
+    EXPECT_EQ(sh.exit_code, 0) << sub;
+    EXPECT_NE(sh.output.find("--help"), std::string::npos) << sub;
+  }
+}
+
+TEST(CliBasics, UsageMistakesExitTwoWithOneLine) {
+  CAE_REQUIRE_BINARY();
+  for (const char* args : {"", "frobnicate", "run", "run model.h5 --input x.npy", "inspect a b c --bogus",
+                           "run m.h5 -i x.npy -o y.npy --batch 0"}) {
+    const CommandResult r = Cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    const auto lines = Lines(r.output);
+    ASSERT_EQ(lines.size(), 1u) << args << "\n" << r.output;
+    EXPECT_EQ(lines[0].rfind("cae2tpu: error: ", 0), 0u) << lines[0];
+  }
+}
+
+}  // namespace
+}  // namespace cae::testing

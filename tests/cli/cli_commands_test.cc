@@ -1,0 +1,183 @@
+// inspect / run / compare / demo on real fixtures (small subsets; the full-set anchors are in
+// cli_anchor_test.cc).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "cli_helpers.h"
+#include "data/image.h"
+#include "data/npy.h"
+
+namespace cae::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kMiles = "fixtures/keras/MilesWQ__conv_autoencoder.h5";
+const std::string kMnist = "fixtures/mnist/t10k-images-idx3-ubyte.gz";
+const std::string kMobilenet = "fixtures/coral/mobilenet_v1_0.25_128_quant.tflite";
+
+json ParseJson(const CommandResult& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  try {
+    return json::parse(r.output);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not JSON: " << e.what() << "\n" << r.output;
+    return json::object();
+  }
+}
+
+TEST(CliInspect, KerasModelJsonAndTable) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMiles));
+  const json j = ParseJson(Cli("inspect --json " + Q(SharedPath(kMiles))));
+  EXPECT_EQ(j["format"], "keras");
+  EXPECT_EQ(j["params"], 4385);
+  EXPECT_EQ(j["keras_version"], "2.2.4");
+  ASSERT_EQ(j["inputs"].size(), 1u);
+  EXPECT_EQ(j["inputs"][0]["shape"], json({1, 28, 28, 1}));
+  EXPECT_EQ(j["outputs"][0]["shape"], json({1, 28, 28, 1}));
+  EXPECT_GE(j["ops"].size(), 10u);
+  EXPECT_GE(j["layers"].size(), 13u);
+  const CommandResult t = Cli("inspect " + Q(SharedPath(kMiles)));
+  EXPECT_EQ(t.exit_code, 0);
+  EXPECT_NE(t.output.find("total params: 4,385"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("CONV_2D"), std::string::npos) << t.output;
+}
+
+TEST(CliInspect, TfliteAndEdgeTpuFiles) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMobilenet));
+  const json j = ParseJson(Cli("inspect --json " + Q(SharedPath(kMobilenet))));
+  EXPECT_EQ(j["format"], "tflite");
+  EXPECT_EQ(j["inputs"][0]["shape"], json({1, 128, 128, 3}));
+  EXPECT_EQ(j["inputs"][0]["dtype"], "uint8");
+  EXPECT_EQ(j["outputs"][0]["shape"], json({1, 1001}));
+  EXPECT_GT(j["params"].get<int64_t>(), 100000);
+  EXPECT_FALSE(j["ops"].empty());
+  EXPECT_FALSE(j.contains("edgetpu"));
+  const std::string tpu = SharedPath("fixtures/edgetpu/mobilenet_v1_0.25_128_quant_edgetpu.tflite");
+  CAE_REQUIRE_FILE(tpu);
+  const json k = ParseJson(Cli("inspect --json " + Q(tpu)));
+  ASSERT_TRUE(k.contains("edgetpu")) << k.dump().substr(0, 500);
+  EXPECT_GT(k["edgetpu"]["cached_bytes"].get<int64_t>() + k["edgetpu"]["streamed_bytes"].get<int64_t>(), 0);
+  const CommandResult h = Cli("inspect " + Q(tpu));
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.output.find("Edge TPU"), std::string::npos) << h.output;
+  EXPECT_NE(h.output.find("edgetpu-custom-op"), std::string::npos) << h.output;
+}
+
+TEST(CliRun, KerasOnMnistSubset) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMiles));
+  TempDir dir;
+  const json j = ParseJson(Cli("run " + Q(SharedPath(kMiles)) + " --input " + Q(SharedPath(kMnist)) + " -o " +
+                               Q(dir.File("rec.npy")) + " --limit 20 --batch 7 --json"));
+  EXPECT_EQ(j["images"], 20);
+  ASSERT_EQ(j["outputs"].size(), 1u);
+  EXPECT_EQ(j["outputs"][0]["path"], dir.File("rec.npy"));
+  const TensorData out = ReadNpy(dir.File("rec.npy"));
+  EXPECT_EQ(out.type, DType::kFloat32);
+  EXPECT_EQ(out.shape, (std::vector<int32_t>{20, 28, 28, 1}));
+  for (int64_t i = 0; i < out.num_elements(); ++i) {
+    ASSERT_TRUE(out.as<float>()[i] >= 0.0f && out.as<float>()[i] <= 1.0f) << i;  // sigmoid output
+  }
+  // Batching does not change results.
+  const CommandResult again = Cli("run " + Q(SharedPath(kMiles)) + " -i " + Q(SharedPath(kMnist)) + " -o " +
+                                  Q(dir.File("rec2.npy")) + " --limit 20 --batch 20 --quiet");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(again.output, "");
+  EXPECT_EQ(ReadBytes(dir.File("rec.npy")), ReadBytes(dir.File("rec2.npy")));
+}
+
+TEST(CliRun, QuantizedTfliteRawAndFloatAgree) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMobilenet));
+  TempDir dir;
+  // The input is uint8 with scale 1/128, zero point 128: q and (q - 128) / 128 are the same input.
+  TensorData q(DType::kUInt8, {2, 128, 128, 3});
+  TensorData f(DType::kFloat32, {2, 128, 128, 3});
+  for (int64_t i = 0; i < q.num_elements(); ++i) {
+    q.bytes[i] = static_cast<uint8_t>((i * 7919) % 256);
+    f.as<float>()[i] = (static_cast<float>(q.bytes[i]) - 128.0f) / 128.0f;
+  }
+  WriteNpy(dir.File("q.npy"), q);
+  WriteNpy(dir.File("f.npy"), f);
+  const json meta = ParseJson(Cli("inspect --json " + Q(SharedPath(kMobilenet))));
+  ASSERT_EQ(meta["inputs"][0]["quantization"]["scale"][0], 0.0078125);
+  ASSERT_EQ(meta["inputs"][0]["quantization"]["zero_point"][0], 128);
+  const CommandResult raw = Cli("run " + Q(SharedPath(kMobilenet)) + " -i " + Q(dir.File("q.npy")) + " -o " +
+                                Q(dir.File("raw.npy")) + " --raw --quiet");
+  ASSERT_EQ(raw.exit_code, 0) << raw.output;
+  const CommandResult flt = Cli("run " + Q(SharedPath(kMobilenet)) + " -i " + Q(dir.File("f.npy")) + " -o " +
+                                Q(dir.File("flt.npy")) + " --quiet");
+  ASSERT_EQ(flt.exit_code, 0) << flt.output;
+  const TensorData r = ReadNpy(dir.File("raw.npy"));
+  const TensorData d = ReadNpy(dir.File("flt.npy"));
+  ASSERT_EQ(r.type, DType::kUInt8);
+  ASSERT_EQ(d.type, DType::kFloat32);
+  ASSERT_EQ(r.shape, (std::vector<int32_t>{2, 1001}));
+  const double scale = meta["outputs"][0]["quantization"]["scale"][0].get<double>();
+  const int64_t zp = meta["outputs"][0]["quantization"]["zero_point"][0].get<int64_t>();
+  for (int64_t i = 0; i < r.num_elements(); ++i)
+    ASSERT_FLOAT_EQ(d.as<float>()[i], static_cast<float>((r.bytes[i] - zp) * scale)) << i;
+}
+
+TEST(CliRun, ImageFileResizedToTheModel) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMobilenet));
+  TempDir dir;
+  const CommandResult r = Cli("run " + Q(SharedPath(kMobilenet)) + " -i " + Q(SharedPath("fixtures/coral/bird.bmp")) +
+                              " -o " + Q(dir.File("bird.npy")) + " --resize 128x128 --json");
+  const json j = ParseJson(r);
+  EXPECT_EQ(j["images"], 1);
+  EXPECT_EQ(ReadNpy(dir.File("bird.npy")).shape, (std::vector<int32_t>{1, 1001}));
+}
+
+TEST(CliCompare, SameModelTwiceHasZeroDifference) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMiles));
+  const json j = ParseJson(Cli("compare " + Q(SharedPath(kMiles)) + " " + Q(SharedPath(kMiles)) + " --data " +
+                               Q(SharedPath(kMnist)) + " --limit 30 --json"));
+  ASSERT_EQ(j["models"].size(), 2u);
+  EXPECT_EQ(j["images"], 30);
+  const json& ref = j["models"][0];
+  const json& other = j["models"][1];
+  EXPECT_GT(ref["mae"].get<double>(), 0.01);
+  EXPECT_LT(ref["mae"].get<double>(), 0.1);
+  EXPECT_EQ(ref["mae"], other["mae"]);
+  EXPECT_GT(ref["ssim"].get<double>(), 0.5);
+  EXPECT_GT(ref["psnr"].get<double>(), 10.0);
+  EXPECT_TRUE(ref["ref_mean_abs_diff"].is_null());
+  EXPECT_EQ(other["ref_mean_abs_diff"], 0.0);
+  EXPECT_EQ(other["ref_max_abs_diff"], 0.0);
+  EXPECT_GT(ref["file_size"].get<int64_t>(), 0);
+  const CommandResult t = Cli("compare " + Q(SharedPath(kMiles)) + " " + Q(SharedPath(kMiles)) + " -d " +
+                              Q(SharedPath(kMnist)) + " --limit 30");
+  EXPECT_EQ(t.exit_code, 0);
+  EXPECT_NE(t.output.find("SSIM"), std::string::npos) << t.output;
+  EXPECT_EQ(Lines(t.output).size(), 5u) << t.output;  // data line, header, rule, two models
+}
+
+TEST(CliDemo, WritesMetricsGridAndReconstructions) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath("fixtures/anchors/cae12785_fmnist.h5"));
+  CAE_REQUIRE_FILE("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+  TempDir dir;
+  const CommandResult r = Cli("demo --out " + Q(dir.File("demo")) + " --limit 64");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("MAE"), std::string::npos) << r.output;
+  const json m = json::parse(ReadBytes(dir.File("demo/metrics.json")));
+  EXPECT_EQ(m["images"], 64);
+  ASSERT_EQ(m["variants"].size(), 1u);
+  EXPECT_GT(m["variants"][0]["mae"].get<double>(), 0.02);
+  EXPECT_LT(m["variants"][0]["mae"].get<double>(), 0.09);
+  const Image grid = DecodeImageFile(dir.File("demo/grid.png"));
+  EXPECT_GT(grid.width, 8 * 28);
+  EXPECT_GT(grid.height, 4 * 28);
+  EXPECT_EQ(ReadNpy(dir.File("demo/float_reconstructions.npy")).shape, (std::vector<int32_t>{64, 28, 28, 1}));
+}
+
+}  // namespace
+}  // namespace cae::testing
