@@ -127,6 +127,7 @@ Model ConvertModel(const Model& float_model, const ConvertOptions& options, cons
       Int8Options io;
       io.io = options.io;
       io.per_tensor = options.per_tensor;
+      io.clip_saturated_inputs = options.clip_saturated_inputs;
       const Int8Summary s = QuantizeFullInt8(g, ranges, io);
       r.weights_quantized = s.weights;
       r.biases_quantized = s.biases;

@@ -40,6 +40,7 @@ struct ConvertOptions {
   bool per_tensor = false;
   int batch = 1;
   int dynamic_min_elements = 1024;  // dynamic: smaller weights stay float (TFLite's default)
+  bool clip_saturated_inputs = true;  // int8: see Int8Options (off = TFLite's ranges exactly)
   CalibrationOptions calibration;   // int8: method, max_samples (default 100), ...
 };
 

@@ -173,6 +173,26 @@ Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Optio
     int fixed_from = -1;
   };
   std::vector<GroupInfo> info(n);
+  const auto consumers = passes::ConsumersOf(g);
+  // [lo, hi] beyond which tensor t's readers (all LOGISTIC or all TANH) saturate; false if none.
+  const auto saturation = [&](int t, float* lo, float* hi) {
+    if (!options.clip_saturated_inputs || consumers[t].empty() || passes::IsGraphOutput(g, t)) return false;
+    const OpType first = g.ops[consumers[t][0]].type;
+    for (int c : consumers[t]) {
+      if (g.ops[c].type != first) return false;
+    }
+    if (first == OpType::LOGISTIC) {
+      *lo = -6.4f;
+      *hi = 5.3f;
+      return true;
+    }
+    if (first == OpType::TANH) {
+      *lo = -3.2f;
+      *hi = 2.65f;
+      return true;
+    }
+    return false;
+  };
   for (size_t ti = 0; ti < n; ++ti) {
     const int t = static_cast<int>(ti);
     if (!IsFloat(g, t)) continue;
@@ -206,6 +226,11 @@ Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Optio
         ActivationBounds(g.ops[p], &lo, &hi);
         mn = std::clamp(mn, lo, hi);
         mx = std::clamp(mx, lo, hi);
+      }
+      float slo, shi;
+      if (!in_group[t] && saturation(t, &slo, &shi)) {
+        mn = std::clamp(mn, slo, shi);
+        mx = std::clamp(mx, slo, shi);
       }
     }
     if (!gi.has_range) {

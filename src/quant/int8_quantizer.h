@@ -8,6 +8,11 @@
 //  - Activations: per-tensor asymmetric int8; the range is first narrowed by the producing op's
 //    activation (RELU: min >= 0, RELU6: [0, 6], RELU_N1_TO_1: [-1, 1]), then nudged so 0.0 is
 //    exact. LOGISTIC/SOFTMAX outputs (1/256, -128), TANH (1/128, 0).
+//  - Saturation (clip_saturated_inputs): an activation read only by LOGISTIC (or only by TANH),
+//    and in no same-scale group, is clipped to where the op's int8 output saturates:
+//    LOGISTIC [-6.4, 5.3] (sigmoid < 0.5/256 gives code -128, > 254.5/256 code 127), TANH
+//    [-3.2, 2.65]. Inputs beyond give the same output codes, so nothing is lost and the input
+//    gets a finer scale.
 //  - Same-scale ops (pools, CONCATENATION, RESHAPE, RESIZE_*, PAD, ...): all their data inputs and
 //    their output form one group sharing one range (the union of the members' ranges) or the
 //    fixed parameters of a member; two different fixed parameters in one group throw.
@@ -33,6 +38,7 @@ enum class IoType { kFloat32, kInt8, kUInt8 };
 struct Int8Options {
   IoType io = IoType::kFloat32;
   bool per_tensor = false;
+  bool clip_saturated_inputs = true;
 };
 
 struct Int8Summary {
