@@ -20,13 +20,13 @@ namespace {
 template <typename T>
 std::vector<uint8_t> Bytes(const std::vector<T>& v) {
   std::vector<uint8_t> b(v.size() * sizeof(T));
-  std::memcpy(b.data(), v.data(), b.size());
+  if (!b.empty()) std::memcpy(b.data(), v.data(), b.size());
   return b;
 }
 
 std::vector<float> Floats(const std::vector<uint8_t>& b) {
   std::vector<float> v(b.size() / sizeof(float));
-  std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
   return v;
 }
 
