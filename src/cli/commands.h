@@ -12,5 +12,8 @@ void AddInspectCommand(CLI::App& app);
 void AddRunCommand(CLI::App& app);
 void AddCompareCommand(CLI::App& app);
 void AddDemoCommand(CLI::App& app);
+void AddTrainCommand(CLI::App& app);
+void AddEdgetpuCommand(CLI::App& app);
+void AddConvertCommand(CLI::App& app);
 
 }  // namespace cae::cli

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   cae::cli::AddRunCommand(app);
   cae::cli::AddCompareCommand(app);
   cae::cli::AddDemoCommand(app);
+  cae::cli::AddTrainCommand(app);
+  cae::cli::AddEdgetpuCommand(app);
+  cae::cli::AddConvertCommand(app);
 
   try {
     app.parse(argc, argv);
