@@ -62,6 +62,16 @@ class QuantizedConv : public OpKernel {
   }
 
   void Eval(const KernelContext& ctx) override {
+    if (In(ctx, 0).type == DType::kInt8) {
+      EvalTyped<int8_t>(ctx);
+    } else {
+      EvalTyped<uint8_t>(ctx);
+    }
+  }
+
+ private:
+  template <typename T>
+  void EvalTyped(const KernelContext& ctx) const {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
@@ -71,6 +81,9 @@ class QuantizedConv : public OpKernel {
     const int32_t kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(0);
     const int32_t oh = out.dim(1), ow = out.dim(2);
     const int32_t* bias_data = bias ? bias->as<int32_t>() : nullptr;
+    const T* src = in.as<T>();
+    const T* w = filter.as<T>();
+    T* dst = out.as<T>();
     ParallelFor(ctx.pool, int64_t{batches} * oh, 1, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
         const int32_t b = static_cast<int32_t>(row / oh);
@@ -86,11 +99,11 @@ class QuantizedConv : public OpKernel {
               for (int32_t fx = 0; fx < kw; ++fx) {
                 const int32_t ix = in_x0 + fx * o.dilation_w;
                 if (ix < 0 || ix >= iw) continue;
-                const int64_t in_base = ((int64_t{b} * ih + iy) * iw + ix) * cin;
-                const int64_t f_base = ((int64_t{oc} * kh + fy) * kw + fx) * cin;
+                const T* pin = src + ((int64_t{b} * ih + iy) * iw + ix) * cin;
+                const T* pf = w + ((int64_t{oc} * kh + fy) * kw + fx) * cin;
                 for (int32_t ic = 0; ic < cin; ++ic) {
-                  acc += (Load8(filter, f_base + ic) + filter_offset_) *
-                         (Load8(in, in_base + ic) + input_offset_);
+                  acc += (static_cast<int32_t>(pf[ic]) + filter_offset_) *
+                         (static_cast<int32_t>(pin[ic]) + input_offset_);
                 }
               }
             }
@@ -98,14 +111,13 @@ class QuantizedConv : public OpKernel {
             acc = (single_rounding_ ? MultiplyByQuantizedMultiplierSingleRounding(acc, mult_[oc])
                                     : MultiplyByQuantizedMultiplier(acc, mult_[oc])) +
                   output_offset_;
-            Store8(out, ((row * ow) + x) * cout + oc, std::clamp(acc, act_min_, act_max_));
+            dst[(row * ow + x) * cout + oc] = static_cast<T>(std::clamp(acc, act_min_, act_max_));
           }
         }
       }
     });
   }
 
- private:
   int32_t pad_h_ = 0, pad_w_ = 0;
   int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0;
   int32_t act_min_ = 0, act_max_ = 0;

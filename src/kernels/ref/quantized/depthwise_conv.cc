@@ -60,6 +60,16 @@ class QuantizedDepthwiseConv : public OpKernel {
   }
 
   void Eval(const KernelContext& ctx) override {
+    if (In(ctx, 0).type == DType::kInt8) {
+      EvalTyped<int8_t>(ctx);
+    } else {
+      EvalTyped<uint8_t>(ctx);
+    }
+  }
+
+ private:
+  template <typename T>
+  void EvalTyped(const KernelContext& ctx) const {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
@@ -69,39 +79,44 @@ class QuantizedDepthwiseConv : public OpKernel {
     const int32_t kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(3);
     const int32_t oh = out.dim(1), ow = out.dim(2);
     const int32_t* bias_data = bias ? bias->as<int32_t>() : nullptr;
+    const T* src = in.as<T>();
+    const T* w = filter.as<T>();
+    T* dst = out.as<T>();
     ParallelFor(ctx.pool, int64_t{batches} * oh, 1, [&](int64_t begin, int64_t end) {
+      std::vector<int32_t> acc(static_cast<size_t>(cout));
       for (int64_t row = begin; row < end; ++row) {
         const int32_t b = static_cast<int32_t>(row / oh);
         const int32_t y = static_cast<int32_t>(row % oh);
         for (int32_t x = 0; x < ow; ++x) {
           const int32_t in_y0 = y * o.stride_h - pad_h_;
           const int32_t in_x0 = x * o.stride_w - pad_w_;
-          for (int32_t ic = 0; ic < cin; ++ic) {
-            for (int32_t m = 0; m < multiplier_; ++m) {
-              const int32_t oc = ic * multiplier_ + m;
-              int32_t acc = 0;
-              for (int32_t fy = 0; fy < kh; ++fy) {
-                const int32_t iy = in_y0 + fy * o.dilation_h;
-                if (iy < 0 || iy >= ih) continue;
-                for (int32_t fx = 0; fx < kw; ++fx) {
-                  const int32_t ix = in_x0 + fx * o.dilation_w;
-                  if (ix < 0 || ix >= iw) continue;
-                  const int32_t v = Load8(in, ((int64_t{b} * ih + iy) * iw + ix) * cin + ic);
-                  const int32_t f = Load8(filter, (int64_t{fy} * kw + fx) * cout + oc);
-                  acc += (f + filter_offset_) * (v + input_offset_);
-                }
+          std::fill(acc.begin(), acc.end(), 0);
+          for (int32_t fy = 0; fy < kh; ++fy) {
+            const int32_t iy = in_y0 + fy * o.dilation_h;
+            if (iy < 0 || iy >= ih) continue;
+            for (int32_t fx = 0; fx < kw; ++fx) {
+              const int32_t ix = in_x0 + fx * o.dilation_w;
+              if (ix < 0 || ix >= iw) continue;
+              const T* pin = src + ((int64_t{b} * ih + iy) * iw + ix) * cin;
+              const T* pf = w + (int64_t{fy} * kw + fx) * cout;
+              // Output channel oc = ic * multiplier + m reads input channel oc / multiplier.
+              for (int32_t oc = 0; oc < cout; ++oc) {
+                acc[oc] += (static_cast<int32_t>(pf[oc]) + filter_offset_) *
+                           (static_cast<int32_t>(pin[oc / multiplier_]) + input_offset_);
               }
-              if (bias_data) acc += bias_data[oc];
-              acc = MultiplyByQuantizedMultiplier(acc, mult_[oc]) + output_offset_;
-              Store8(out, (row * ow + x) * cout + oc, std::clamp(acc, act_min_, act_max_));
             }
+          }
+          T* po = dst + (row * ow + x) * cout;
+          for (int32_t oc = 0; oc < cout; ++oc) {
+            int32_t a = acc[oc] + (bias_data ? bias_data[oc] : 0);
+            a = MultiplyByQuantizedMultiplier(a, mult_[oc]) + output_offset_;
+            po[oc] = static_cast<T>(std::clamp(a, act_min_, act_max_));
           }
         }
       }
     });
   }
 
- private:
   int32_t multiplier_ = 1;
   int32_t pad_h_ = 0, pad_w_ = 0;
   int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0;
