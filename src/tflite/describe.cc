@@ -8,6 +8,36 @@ namespace {
 using nlohmann::json;
 using BO = tflite_fb::BuiltinOptions;
 
+// Names in files are untrusted bytes; JSON needs UTF-8. Invalid sequences become '?'.
+std::string Utf8(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
+    if (ok && n == 2) ok = c >= 0xc2;  // no overlong 2-byte forms
+    if (ok && n == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);  // overlong, surrogates
+    }
+    if (ok && n == 4) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = c <= 0xf4 && !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+    }
+    if (ok) {
+      out.append(s, i, n);
+      i += n;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
 const char* PaddingName(Padding p) { return p == Padding::kSame ? "SAME" : "VALID"; }
 
 // The fields of the options table TFLite uses for op.type.
@@ -80,7 +110,7 @@ json DescribeOptions(const Op& op) {
 }
 
 json DescribeTensor(const Tensor& t, int index) {
-  json j = {{"index", index}, {"name", t.name}, {"shape", t.shape}, {"type", DTypeName(t.type)},
+  json j = {{"index", index}, {"name", Utf8(t.name)}, {"shape", t.shape}, {"type", DTypeName(t.type)},
             {"constant_bytes", t.data.size()}};
   if (!t.shape_signature.empty() && t.shape_signature != t.shape) j["shape_signature"] = t.shape_signature;
   if (!t.quant.empty()) {
@@ -94,7 +124,7 @@ json DescribeTensor(const Tensor& t, int index) {
 
 json DescribeOpJson(const Op& op, int index) {
   json j = {{"index", index},
-            {"op", op.type == OpType::CUSTOM ? "CUSTOM:" + op.custom_code : OpTypeName(op.type)},
+            {"op", op.type == OpType::CUSTOM ? "CUSTOM:" + Utf8(op.custom_code) : OpTypeName(op.type)},
             {"version", op.version},
             {"inputs", op.inputs},
             {"outputs", op.outputs},
@@ -108,15 +138,15 @@ json DescribeOpJson(const Op& op, int index) {
 
 nlohmann::json DescribeTfliteModel(const Model& model) {
   json j;
-  j["source"] = model.source;
-  j["description"] = model.description;
+  j["source"] = Utf8(model.source);
+  j["description"] = Utf8(model.description);
   json metadata = json::array();
-  for (const auto& [name, bytes] : model.metadata) metadata.push_back(name);
+  for (const auto& [name, bytes] : model.metadata) metadata.push_back(Utf8(name));
   j["metadata"] = metadata;
   uint64_t parameter_bytes = 0;
   json subgraphs = json::array();
   for (const Graph& g : model.subgraphs) {
-    json sg = {{"name", g.name}, {"inputs", g.inputs}, {"outputs", g.outputs}};
+    json sg = {{"name", Utf8(g.name)}, {"inputs", g.inputs}, {"outputs", g.outputs}};
     json tensors = json::array();
     for (size_t i = 0; i < g.tensors.size(); ++i) {
       tensors.push_back(DescribeTensor(g.tensors[i], static_cast<int>(i)));

@@ -13,7 +13,8 @@ namespace cae {
 //  {"scale", "zero_point", "quantized_dimension"}, "constant_bytes"}], "ops": [{"index", "op",
 //  "version", "inputs", "outputs", "options": {...}}]}], "inputs"/"outputs" of the main graph as
 //  tensor indices}. parameter_bytes is the sum of all constant tensor sizes. Options list the
-//  fields the op's TFLite options table has.
+//  fields the op's TFLite options table has. Strings from the file are made valid UTF-8 (invalid
+//  bytes become '?'), so dump() never throws.
 nlohmann::json DescribeTfliteModel(const Model& model);
 
 }  // namespace cae

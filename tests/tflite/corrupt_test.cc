@@ -25,7 +25,7 @@ std::string TryRead(const std::vector<uint8_t>& bytes) {
   try {
     Model m = ReadTfliteBuffer(bytes.data(), bytes.size(), "corrupt.tflite");
     AssignOpVersions(m);
-    (void)DescribeTfliteModel(m).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    (void)DescribeTfliteModel(m).dump();
     (void)WriteTfliteBuffer(m);
     return "";
   } catch (const Error& e) {

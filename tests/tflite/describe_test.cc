@@ -53,5 +53,18 @@ TEST(TfliteDescribe, CustomOpsAreNamed) {
   EXPECT_GT(op.at("custom_options_bytes").get<size_t>(), 0u);
 }
 
+TEST(TfliteDescribe, InvalidUtf8NamesAreReplaced) {
+  Model m;
+  m.subgraphs.emplace_back();
+  Tensor t;
+  t.name = std::string("ok\xff\xc3(\xe2\x82\xac", 8);  // bad byte, bad pair, then a valid euro sign
+  m.main().AddTensor(t);
+  m.description = "caf\xc3\xa9";
+  const nlohmann::json j = DescribeTfliteModel(m);
+  EXPECT_NO_THROW((void)j.dump());
+  EXPECT_EQ(j["subgraphs"][0]["tensors"][0]["name"], "ok?" "?(\xe2\x82\xac");
+  EXPECT_EQ(j["description"], "caf\xc3\xa9");
+}
+
 }  // namespace
 }  // namespace cae
