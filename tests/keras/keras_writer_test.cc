@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "graph/error.h"
 #include "keras/hdf5_reader.h"
 #include "keras/keras_builders.h"
 #include "keras/keras_import.h"

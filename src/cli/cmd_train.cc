@@ -1,0 +1,247 @@
+// `cae2tpu train --arch cae|dense-ae|unet [--data DATA] ... -o MODEL.h5`: trains a model from scratch
+// (or fine-tunes --init MODEL.h5) and writes it as Keras HDF5.
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "data/dataset.h"
+#include "graph/error.h"
+#include "keras/keras_builders.h"
+#include "keras/keras_import.h"
+#include "keras/keras_writer.h"
+#include "kernels/parallel.h"
+#include "train/trainer.h"
+
+namespace cae::cli {
+namespace {
+
+struct TrainArgs {
+  std::string arch, data, val, task = "reconstruct", targets, val_targets, init, out;
+  std::string loss, optimizer = "adam", filters = "32,16,8", units = "256,128,64,32";
+  std::string upsample = "transpose";
+  int epochs = 10, batch_size = 128, threads = 0, depth = 2, base_filters = 16, classes = 1;
+  float lr = 1e-3f, noise = 0.2f, momentum = 0.0f;
+  uint64_t seed = 1;
+  int64_t limit = 0;
+  bool json = false;
+};
+
+std::vector<int> ParseInts(const std::string& text, const char* flag) {
+  std::vector<int> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v <= 0 || v > 65536)
+      throw UsageError(StrCat(flag, " expects positive integers separated by commas, got '", text, "'"));
+    out.push_back(static_cast<int>(v));
+  }
+  if (out.empty()) throw UsageError(StrCat(flag, " is empty"));
+  return out;
+}
+
+// Segmentation class maps ([N,H,W] or [N,H,W,1] of integers) become one-hot [N,H,W,classes].
+TensorData OneHot(const TensorData& t, int classes, const std::string& source) {
+  const int64_t n = t.num_elements();
+  std::vector<int32_t> shape = t.shape;
+  if (shape.size() == 4) shape.pop_back();
+  shape.push_back(classes);
+  TensorData out(DType::kFloat32, shape);
+  float* dst = out.as<float>();
+  std::fill(dst, dst + out.num_elements(), 0.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = t.as<float>()[i];
+    Check(v >= 0 && v < classes && v == std::floor(v), source, ": class map value ", v,
+          " at index ", i, " is not an integer in [0, ", classes, ")");
+    dst[i * classes + static_cast<int64_t>(v)] = 1.0f;
+  }
+  return out;
+}
+
+// Image sizes of the data: [N,H,W,C] or [N,H,W].
+void ImageDims(const TensorData& t, const std::string& source, int* h, int* w, int* c) {
+  if (t.shape.size() == 4 || t.shape.size() == 3) {
+    *h = t.shape[1];
+    *w = t.shape[2];
+    *c = t.shape.size() == 4 ? t.shape[3] : 1;
+    return;
+  }
+  Fail(source, ": training data must be images [N,H,W,C] or [N,H,W], got ",
+       ShapeToString(t.shape));
+}
+
+std::string ProgressLine(const train::BatchProgress& p) {
+  constexpr int kWidth = 24;
+  const int filled = static_cast<int>(kWidth * p.batch / std::max<int64_t>(1, p.batches));
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "\repoch %d/%d [%s] %lld/%lld loss %.5f %.0f img/s ETA %.0fs ",
+                p.epoch, p.epochs, bar.c_str(), static_cast<long long>(p.batch),
+                static_cast<long long>(p.batches), p.mean_loss, p.images_per_second,
+                p.eta_seconds);
+  return buf;
+}
+
+void Execute(const TrainArgs& a) {
+  if (a.init.empty() && a.arch.empty()) throw UsageError("train: give --arch or --init");
+  if (a.task != "reconstruct" && a.task != "denoise" && a.task != "segment")
+    throw UsageError(StrCat("--task must be reconstruct, denoise or segment, got '", a.task, "'"));
+  if (a.task == "segment" && a.targets.empty())
+    throw UsageError("--task segment needs --targets (masks or class maps)");
+  if (a.task != "segment" && !a.targets.empty())
+    throw UsageError("--targets is only used with --task segment");
+  CheckWritable(a.out);
+
+  // Data.
+  std::string data_path = a.data, val_path = a.val;
+  if (data_path.empty()) {
+    if (a.arch == "unet" || !a.init.empty())
+      throw UsageError("train: --data is required with --arch unet or --init");
+    data_path = kFashionMnistTrainImages;
+    if (val_path.empty()) val_path = kFashionMnistTestImages;
+  }
+  LoadOptions lo;
+  lo.limit = a.limit;
+  const TensorData x = LoadData(data_path, lo);
+  int h = 0, w = 0, c = 0;
+  ImageDims(x, data_path, &h, &w, &c);
+  std::optional<TensorData> val_x;
+  if (!val_path.empty()) val_x = LoadData(val_path, lo);
+
+  // Model.
+  KerasModel km;
+  if (!a.init.empty()) {
+    km = LoadKerasModel(a.init);
+  } else if (a.arch == "cae") {
+    km = BuildCae(h, w, c, ParseInts(a.filters, "--filters"));
+  } else if (a.arch == "dense-ae") {
+    km = BuildDenseAe(h, w, c, ParseInts(a.units, "--units"));
+  } else if (a.arch == "unet") {
+    UnetOptions o;
+    o.height = h;
+    o.width = w;
+    o.channels = c;
+    o.depth = a.depth;
+    o.base_filters = a.base_filters;
+    o.classes = a.classes;
+    if (a.upsample != "transpose" && a.upsample != "nearest")
+      throw UsageError(StrCat("--upsample must be transpose or nearest, got '", a.upsample, "'"));
+    o.transpose_up = a.upsample == "transpose";
+    km = BuildUnet(o);
+  } else {
+    throw UsageError(StrCat("--arch must be cae, dense-ae or unet, got '", a.arch, "'"));
+  }
+
+  train::TrainOptions to;
+  to.epochs = a.epochs;
+  to.batch_size = a.batch_size;
+  to.learning_rate = a.lr;
+  to.optimizer = a.optimizer;
+  to.momentum = a.momentum;
+  to.seed = a.seed;
+  to.noise_stddev = a.task == "denoise" ? a.noise : 0.0f;
+  std::string loss = a.loss;
+  if (loss.empty()) loss = a.task == "segment" && a.classes > 1 ? "cce" : (a.task == "segment" ? "bce" : "mse");
+  to.loss = train::ParseLoss(loss);
+  ThreadPool pool(a.threads);
+  train::Trainer trainer(km, to, &pool);
+
+  // Targets.
+  std::optional<TensorData> y, val_y;
+  if (a.task == "segment") {
+    y = LoadData(a.targets, lo);
+    const int out_c = trainer.net().output_dims().c;
+    if (out_c > 1 && y->num_elements() * out_c == static_cast<int64_t>(trainer.net().output_dims().size()) * y->shape[0])
+      y = OneHot(*y, out_c, a.targets);
+    if (val_x) {
+      if (a.val_targets.empty()) throw UsageError("--task segment with --val needs --val-targets");
+      val_y = LoadData(a.val_targets, lo);
+      if (out_c > 1 && val_y->num_elements() * out_c == static_cast<int64_t>(trainer.net().output_dims().size()) * val_y->shape[0])
+        val_y = OneHot(*val_y, out_c, a.val_targets);
+    }
+  }
+  const TensorData& targets = y ? *y : x;
+  const TensorData* vy = val_y ? &*val_y : (val_x ? &*val_x : nullptr);
+
+  const bool progress = ShowProgress() && !a.json;
+  const bool lines = !Globals().quiet && !a.json;
+  if (lines) {
+    std::cout << "train: " << (a.init.empty() ? a.arch : a.init) << ", "
+              << trainer.net().ParamCount() << " parameters, " << x.shape[0] << " images "
+              << h << "x" << w << "x" << c << (val_x ? StrCat(", validation ", val_x->shape[0]) : "")
+              << ", loss " << loss << ", " << a.optimizer << " lr " << a.lr << ", batch "
+              << a.batch_size << ", " << pool.size() << " threads" << std::endl;
+  }
+  train::TrainCallbacks cb;
+  if (progress) cb.on_batch = [](const train::BatchProgress& p) { std::cerr << ProgressLine(p) << std::flush; };
+  nlohmann::json epochs = nlohmann::json::array();
+  cb.on_epoch = [&](const train::EpochStats& s) {
+    if (progress) std::cerr << "\r\033[K" << std::flush;
+    epochs.push_back({{"epoch", s.epoch}, {"train_loss", s.train_loss},
+                      {"val_loss", s.val_loss >= 0 ? nlohmann::json(s.val_loss) : nlohmann::json()},
+                      {"seconds", s.seconds}, {"images_per_second", s.images_per_second}});
+    if (!lines) return;
+    char buf[256];
+    std::snprintf(buf, sizeof(buf), "epoch %d/%d: train %s %.6f", s.epoch, a.epochs, loss.c_str(),
+                  s.train_loss);
+    std::cout << buf;
+    if (s.val_loss >= 0) {
+      std::snprintf(buf, sizeof(buf), ", val %s %.6f", loss.c_str(), s.val_loss);
+      std::cout << buf;
+    }
+    std::snprintf(buf, sizeof(buf), ", %.1f s, %.0f images/s", s.seconds, s.images_per_second);
+    std::cout << buf << std::endl;
+  };
+  trainer.Fit(x, targets, val_x ? &*val_x : nullptr, vy, cb);
+  trainer.StoreWeights(km);
+  SaveKerasH5(km, a.out, trainer.TrainingConfig());
+  if (a.json) {
+    std::cout << nlohmann::json({{"output", a.out}, {"parameters", trainer.net().ParamCount()},
+                                 {"epochs", epochs}}).dump(2)
+              << "\n";
+  } else if (lines) {
+    std::cout << "wrote " << a.out << std::endl;
+  }
+}
+
+}  // namespace
+
+void AddTrainCommand(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a CAE, dense AE or U-Net (or fine-tune a Keras model) and write Keras HDF5");
+  cmd->add_option("--arch", a->arch, "cae | dense-ae | unet");
+  cmd->add_option("--data", a->data, "Training images: IDX (.gz or not), .npy, or a folder (default: Fashion-MNIST train)");
+  cmd->add_option("--val", a->val, "Validation images (default with Fashion-MNIST: its test set)");
+  cmd->add_option("--task", a->task, "reconstruct | denoise | segment (default reconstruct)");
+  cmd->add_option("--targets", a->targets, "segment: target masks or class maps for --data");
+  cmd->add_option("--val-targets", a->val_targets, "segment: targets for --val");
+  cmd->add_option("--noise", a->noise, "denoise: Gaussian noise sigma added to inputs (default 0.2)");
+  cmd->add_option("--epochs", a->epochs, "Epochs (default 10)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--batch-size", a->batch_size, "Batch size (default 128)")->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", a->lr, "Learning rate (default 1e-3)");
+  cmd->add_option("--momentum", a->momentum, "sgd momentum (default 0)");
+  cmd->add_option("--loss", a->loss, "mse | bce | cce (default mse; segment: bce, or cce with --classes > 1)");
+  cmd->add_option("--optimizer", a->optimizer, "adam | sgd (default adam)");
+  cmd->add_option("--seed", a->seed, "Seed for init, shuffling, noise, dropout (default 1)");
+  cmd->add_option("--limit", a->limit, "Use only the first N images of each data set")->check(CLI::PositiveNumber);
+  cmd->add_option("--init", a->init, "Start from this Keras model (fine-tuning) instead of --arch");
+  cmd->add_option("--filters", a->filters, "cae: encoder filters (default 32,16,8)");
+  cmd->add_option("--units", a->units, "dense-ae: encoder sizes (default 256,128,64,32)");
+  cmd->add_option("--depth", a->depth, "unet: pooling levels (default 2)");
+  cmd->add_option("--base-filters", a->base_filters, "unet: filters at the first level (default 16)");
+  cmd->add_option("--classes", a->classes, "unet: output channels; 1 = sigmoid, more = softmax (default 1)");
+  cmd->add_option("--upsample", a->upsample, "unet: transpose | nearest (default transpose)");
+  cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("-o,--output", a->out, "Output Keras .h5")->required();
+  cmd->add_flag("--json", a->json, "Print the per-epoch figures as JSON");
+  cmd->callback([a] { Execute(*a); });
+}
+
+}  // namespace cae::cli

@@ -1,0 +1,209 @@
+// The training loop: determinism (seed, thread count), loss going down, bad input, NaN detection,
+// save -> import -> interpreter equality, and fine-tuning an imported Keras model.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "data/dataset.h"
+#include "graph/error.h"
+#include "keras/keras_builders.h"
+#include "keras/keras_import.h"
+#include "keras/keras_writer.h"
+#include "kernels/parallel.h"
+#include "runtime/interpreter.h"
+#include "support/fixtures.h"
+#include "train/trainer.h"
+
+namespace cae::train {
+namespace {
+
+using testing::SharedPath;
+using testing::TempDir;
+
+// n images of Fashion-MNIST's test set, or skips when the Debian package is absent.
+#define LOAD_FMNIST(var, n)                                               \
+  CAE_REQUIRE_FILE(std::string(kFashionMnistTestImages));                 \
+  const TensorData var = LoadData(kFashionMnistTestImages, LoadOptions{0, 0, 0, n, false})
+
+std::vector<float> AllWeights(const KerasModel& km) {
+  std::vector<float> out;
+  for (const KerasLayer& l : km.layers)
+    for (const KerasWeight& w : l.weights) out.insert(out.end(), w.values.begin(), w.values.end());
+  return out;
+}
+
+KerasModel TrainSmallCae(const TensorData& x, uint64_t seed, int threads) {
+  KerasModel km = BuildCae(28, 28, 1, {8, 4, 4});
+  TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 16;
+  o.seed = seed;
+  ThreadPool pool(threads);
+  Trainer t(km, o, &pool);
+  t.Fit(x, x, nullptr, nullptr);
+  t.StoreWeights(km);
+  return km;
+}
+
+TEST(Trainer, SeedMakesRunsBitIdenticalAcrossThreadCounts) {
+  LOAD_FMNIST(x, 96);
+  const std::vector<float> a = AllWeights(TrainSmallCae(x, 7, 1));
+  const std::vector<float> b = AllWeights(TrainSmallCae(x, 7, 2));
+  const std::vector<float> c = AllWeights(TrainSmallCae(x, 7, 3));
+  const std::vector<float> d = AllWeights(TrainSmallCae(x, 8, 2));
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(a.data(), c.data(), a.size() * sizeof(float)));
+  EXPECT_NE(a, d);
+}
+
+TEST(Trainer, CaeLossGoesDownHeavy) {
+  LOAD_FMNIST(x, 512);
+  const KerasModel km = BuildCae(28, 28, 1, {32, 16, 8});
+  TrainOptions o;
+  o.epochs = 3;
+  ThreadPool pool(0);
+  Trainer t(km, o, &pool);
+  EXPECT_EQ(t.net().ParamCount(), 12785);
+  const double before = t.Evaluate(x, x);
+  std::vector<int64_t> batches_seen;
+  TrainCallbacks cb;
+  cb.on_batch = [&](const BatchProgress& p) { batches_seen.push_back(p.batch); };
+  const std::vector<EpochStats> h = t.Fit(x, x, &x, &x, cb);
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(batches_seen.size(), 3u * 4u);
+  EXPECT_LT(h[2].train_loss, h[0].train_loss);
+  EXPECT_LT(h[2].val_loss, before * 0.8) << "before " << before;
+  EXPECT_GT(h[2].images_per_second, 0.0);
+}
+
+TEST(Trainer, DenoisingDenseAeAndSegmentingUnetLearnHeavy) {
+  LOAD_FMNIST(x, 256);
+  {
+    TrainOptions o;
+    o.epochs = 3;
+    o.batch_size = 32;
+    o.noise_stddev = 0.3f;
+    Trainer t(BuildDenseAe(28, 28, 1, {64, 32}), o, nullptr);
+    const double before = t.Evaluate(x, x);
+    t.Fit(x, x, nullptr, nullptr);
+    EXPECT_LT(t.Evaluate(x, x), before);
+  }
+  {
+    // Masks: pixels brighter than 0.5, learned with BCE by a small U-Net (transpose and nearest).
+    TensorData mask = x;
+    for (int64_t i = 0; i < mask.num_elements(); ++i)
+      mask.as<float>()[i] = x.as<float>()[i] > 0.5f ? 1.0f : 0.0f;
+    for (bool transpose : {true, false}) {
+      UnetOptions u;
+      u.base_filters = 4;
+      u.transpose_up = transpose;
+      TrainOptions o;
+      o.epochs = 3;
+      o.batch_size = 32;
+      o.loss = Loss::kBce;
+      o.learning_rate = 3e-3f;
+      Trainer t(BuildUnet(u), o, nullptr);
+      // Training-mode losses: BatchNorm's moving statistics lag behind after so few steps.
+      const std::vector<EpochStats> h = t.Fit(x, mask, nullptr, nullptr);
+      EXPECT_LT(h.back().train_loss, h.front().train_loss * 0.8) << "transpose " << transpose;
+    }
+  }
+}
+
+TEST(Trainer, RejectsBadInputClearly) {
+  const KerasModel km = BuildCae(28, 28, 1, {4, 4, 4});
+  Trainer t(km, TrainOptions{}, nullptr);
+  TensorData wrong(DType::kFloat32, {4, 32, 32, 1});
+  TensorData right(DType::kFloat32, {4, 28, 28, 1});
+  TensorData fewer(DType::kFloat32, {3, 28, 28, 1});
+  try {
+    t.Fit(wrong, wrong, nullptr, nullptr);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("[4,32,32,1] does not fit"), std::string::npos) << e.what();
+  }
+  try {
+    t.Fit(right, fewer, nullptr, nullptr);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("3 samples for 4 inputs"), std::string::npos) << e.what();
+  }
+  TrainOptions bad;
+  bad.optimizer = "rmsprop";
+  EXPECT_THROW(Trainer(km, bad, nullptr), Error);
+}
+
+TEST(Trainer, NanLossStopsNamingEpochAndBatch) {
+  LOAD_FMNIST(x, 64);
+  TrainOptions o;
+  o.optimizer = "sgd";
+  o.learning_rate = 1e30f;
+  o.batch_size = 16;
+  o.epochs = 2;
+  Trainer t(BuildDenseAe(28, 28, 1, {16}), o, nullptr);
+  try {
+    t.Fit(x, x, nullptr, nullptr);
+    FAIL() << "expected divergence";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("training diverged"), std::string::npos) << m;
+    EXPECT_NE(m.find("epoch 1, batch "), std::string::npos) << m;
+  }
+}
+
+// A trained model saved, re-imported and run by the interpreter gives the trainer's outputs.
+TEST(Trainer, SavedModelRunsIdenticallyInTheInterpreter) {
+  LOAD_FMNIST(x, 64);
+  UnetOptions u;
+  u.base_filters = 4;
+  for (KerasModel km : {BuildCae(28, 28, 1, {32, 16, 8}), BuildDenseAe(28, 28, 1, {32, 16}),
+                        BuildUnet(u)}) {
+    TrainOptions o;
+    o.epochs = 1;
+    o.batch_size = 16;
+    Trainer t(km, o, nullptr);
+    t.Fit(x, x, nullptr, nullptr);
+    t.StoreWeights(km);
+    TempDir dir;
+    SaveKerasH5(km, dir.File("m.h5"), t.TrainingConfig());
+    const KerasModel back = LoadKerasModel(dir.File("m.h5"));
+    EXPECT_EQ(back.ParamCount(), km.ParamCount());
+    Interpreter interp(LowerKerasModel(back));
+    const std::vector<TensorData> ran = interp.Run({x});
+    const TensorData mine = t.Predict(x);
+    ASSERT_EQ(ran.size(), 1u);
+    ASSERT_EQ(ran[0].num_elements(), mine.num_elements()) << km.name;
+    float worst = 0.0f;
+    for (int64_t i = 0; i < mine.num_elements(); ++i)
+      worst = std::max(worst, std::abs(ran[0].as<float>()[i] - mine.as<float>()[i]));
+    EXPECT_LE(worst, 1e-5f) << km.name << " (" << km.layers.size() << " layers)";
+  }
+}
+
+TEST(Trainer, FineTunesAnImportedKerasModelHeavy) {
+  const std::string model = SharedPath("fixtures/keras/MilesWQ__conv_autoencoder.h5");
+  const std::string mnist = SharedPath("fixtures/mnist/t10k-images-idx3-ubyte.gz");
+  CAE_REQUIRE_FILE(model);
+  CAE_REQUIRE_FILE(mnist);
+  KerasModel km = LoadKerasModel(model);
+  const TensorData x = LoadData(mnist);
+  TrainOptions o;
+  o.epochs = 1;
+  o.loss = Loss::kBce;
+  ThreadPool pool(0);
+  Trainer t(km, o, &pool);
+  EXPECT_EQ(t.net().ParamCount(), 4385);
+  const double before = t.Evaluate(x, x);
+  t.Fit(x, x, nullptr, nullptr);
+  const double after = t.Evaluate(x, x);
+  EXPECT_LT(after, before);
+  t.StoreWeights(km);
+  TempDir dir;
+  SaveKerasH5(km, dir.File("tuned.h5"), t.TrainingConfig());
+  EXPECT_EQ(LoadKerasModel(dir.File("tuned.h5")).ParamCount(), 4385);
+}
+
+}  // namespace
+}  // namespace cae::train
