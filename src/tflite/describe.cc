@@ -47,21 +47,28 @@ json DescribeOptions(const Op& op) {
   switch (tflite_io::BuiltinOptionsTypeFor(op.type)) {
     case BO::Conv2DOptions:
     case BO::DepthwiseConv2DOptions:
-      j = {{"padding", PaddingName(o.padding)}, {"stride", {o.stride_h, o.stride_w}},
-           {"dilation", {o.dilation_h, o.dilation_w}}, {"activation", ActivationName(o.activation)}};
+      j = {{"padding", PaddingName(o.padding)},
+           {"stride", {o.stride_h, o.stride_w}},
+           {"dilation", {o.dilation_h, o.dilation_w}},
+           {"activation", ActivationName(o.activation)}};
       if (op.type == OpType::DEPTHWISE_CONV_2D) j["depth_multiplier"] = o.depth_multiplier;
       break;
     case BO::TransposeConvOptions:
-      j = {{"padding", PaddingName(o.padding)}, {"stride", {o.stride_h, o.stride_w}},
+      j = {{"padding", PaddingName(o.padding)},
+           {"stride", {o.stride_h, o.stride_w}},
            {"activation", ActivationName(o.activation)}};
       break;
     case BO::Pool2DOptions:
-      j = {{"padding", PaddingName(o.padding)}, {"stride", {o.stride_h, o.stride_w}},
-           {"filter", {o.filter_h, o.filter_w}}, {"activation", ActivationName(o.activation)}};
+      j = {{"padding", PaddingName(o.padding)},
+           {"stride", {o.stride_h, o.stride_w}},
+           {"filter", {o.filter_h, o.filter_w}},
+           {"activation", ActivationName(o.activation)}};
       break;
     case BO::FullyConnectedOptions:
-      j = {{"activation", ActivationName(o.activation)}, {"keep_num_dims", o.keep_num_dims},
-           {"weights_format", o.weights_format}, {"asymmetric_quantize_inputs", o.asymmetric_quantize_inputs}};
+      j = {{"activation", ActivationName(o.activation)},
+           {"keep_num_dims", o.keep_num_dims},
+           {"weights_format", o.weights_format},
+           {"asymmetric_quantize_inputs", o.asymmetric_quantize_inputs}};
       break;
     case BO::ConcatenationOptions:
       j = {{"axis", o.axis}, {"activation", ActivationName(o.activation)}};
@@ -73,46 +80,75 @@ json DescribeOptions(const Op& op) {
     case BO::L2NormOptions:
       j = {{"activation", ActivationName(o.activation)}};
       break;
-    case BO::SoftmaxOptions: j = {{"beta", o.beta}}; break;
+    case BO::SoftmaxOptions:
+      j = {{"beta", o.beta}};
+      break;
     case BO::ResizeBilinearOptions:
     case BO::ResizeNearestNeighborOptions:
       j = {{"align_corners", o.align_corners}, {"half_pixel_centers", o.half_pixel_centers}};
       break;
-    case BO::ReshapeOptions: j = {{"new_shape", o.new_shape}}; break;
-    case BO::SqueezeOptions: j = {{"squeeze_dims", o.squeeze_dims}}; break;
-    case BO::ReducerOptions: j = {{"keep_dims", o.keep_dims}}; break;
-    case BO::LeakyReluOptions: j = {{"alpha", o.alpha}}; break;
-    case BO::GeluOptions: j = {{"approximate", o.approximate}}; break;
+    case BO::ReshapeOptions:
+      j = {{"new_shape", o.new_shape}};
+      break;
+    case BO::SqueezeOptions:
+      j = {{"squeeze_dims", o.squeeze_dims}};
+      break;
+    case BO::ReducerOptions:
+      j = {{"keep_dims", o.keep_dims}};
+      break;
+    case BO::LeakyReluOptions:
+      j = {{"alpha", o.alpha}};
+      break;
+    case BO::GeluOptions:
+      j = {{"approximate", o.approximate}};
+      break;
     case BO::SplitOptions:
-    case BO::SplitVOptions: j = {{"num_splits", o.num_splits}}; break;
+    case BO::SplitVOptions:
+      j = {{"num_splits", o.num_splits}};
+      break;
     case BO::ArgMaxOptions:
-    case BO::ArgMinOptions: j = {{"output_type", DTypeName(o.output_type)}}; break;
+    case BO::ArgMinOptions:
+      j = {{"output_type", DTypeName(o.output_type)}};
+      break;
     case BO::StridedSliceOptions:
-      j = {{"begin_mask", o.begin_mask}, {"end_mask", o.end_mask}, {"ellipsis_mask", o.ellipsis_mask},
-           {"new_axis_mask", o.new_axis_mask}, {"shrink_axis_mask", o.shrink_axis_mask}, {"offset", o.offset}};
+      j = {{"begin_mask", o.begin_mask},
+           {"end_mask", o.end_mask},
+           {"ellipsis_mask", o.ellipsis_mask},
+           {"new_axis_mask", o.new_axis_mask},
+           {"shrink_axis_mask", o.shrink_axis_mask},
+           {"offset", o.offset}};
       break;
     case BO::UnidirectionalSequenceLSTMOptions:
     case BO::LSTMOptions:
-      j = {{"activation", ActivationName(o.activation)}, {"cell_clip", o.cell_clip}, {"proj_clip", o.proj_clip},
+      j = {{"activation", ActivationName(o.activation)},
+           {"cell_clip", o.cell_clip},
+           {"proj_clip", o.proj_clip},
            {"time_major", o.time_major}};
       break;
     case BO::CallOptions:
-    case BO::CallOnceOptions: j = {{"subgraph", o.call_subgraph_index}}; break;
+    case BO::CallOnceOptions:
+      j = {{"subgraph", o.call_subgraph_index}};
+      break;
     case BO::IfOptions:
       j = {{"then_subgraph", o.then_subgraph_index}, {"else_subgraph", o.else_subgraph_index}};
       break;
     case BO::WhileOptions:
       j = {{"cond_subgraph", o.cond_subgraph_index}, {"body_subgraph", o.body_subgraph_index}};
       break;
-    default: break;
+    default:
+      break;
   }
   return j;
 }
 
 json DescribeTensor(const Tensor& t, int index) {
-  json j = {{"index", index}, {"name", Utf8(t.name)}, {"shape", t.shape}, {"type", DTypeName(t.type)},
+  json j = {{"index", index},
+            {"name", Utf8(t.name)},
+            {"shape", t.shape},
+            {"type", DTypeName(t.type)},
             {"constant_bytes", t.data.size()}};
-  if (!t.shape_signature.empty() && t.shape_signature != t.shape) j["shape_signature"] = t.shape_signature;
+  if (!t.shape_signature.empty() && t.shape_signature != t.shape)
+    j["shape_signature"] = t.shape_signature;
   if (!t.quant.empty()) {
     j["quantization"] = {{"scale", t.quant.scale},
                          {"zero_point", t.quant.zero_point},
@@ -123,12 +159,13 @@ json DescribeTensor(const Tensor& t, int index) {
 }
 
 json DescribeOpJson(const Op& op, int index) {
-  json j = {{"index", index},
-            {"op", op.type == OpType::CUSTOM ? "CUSTOM:" + Utf8(op.custom_code) : OpTypeName(op.type)},
-            {"version", op.version},
-            {"inputs", op.inputs},
-            {"outputs", op.outputs},
-            {"options", DescribeOptions(op)}};
+  json j = {
+      {"index", index},
+      {"op", op.type == OpType::CUSTOM ? "CUSTOM:" + Utf8(op.custom_code) : OpTypeName(op.type)},
+      {"version", op.version},
+      {"inputs", op.inputs},
+      {"outputs", op.outputs},
+      {"options", DescribeOptions(op)}};
   if (!op.custom_options.empty()) j["custom_options_bytes"] = op.custom_options.size();
   if (!op.intermediates.empty()) j["intermediates"] = op.intermediates;
   return j;
@@ -153,7 +190,8 @@ nlohmann::json DescribeTfliteModel(const Model& model) {
       parameter_bytes += g.tensors[i].data.size();
     }
     json ops = json::array();
-    for (size_t i = 0; i < g.ops.size(); ++i) ops.push_back(DescribeOpJson(g.ops[i], static_cast<int>(i)));
+    for (size_t i = 0; i < g.ops.size(); ++i)
+      ops.push_back(DescribeOpJson(g.ops[i], static_cast<int>(i)));
     sg["tensors"] = std::move(tensors);
     sg["ops"] = std::move(ops);
     subgraphs.push_back(std::move(sg));

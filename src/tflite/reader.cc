@@ -75,7 +75,7 @@ class Reader {
     CheckEnvelope();
     const fb::Model* m = fb::GetModel(data_);
     At("").Check(m->version() == 3, "unsupported schema version",
-                  StrCat("expected 3, found ", m->version()));
+                 StrCat("expected 3, found ", m->version()));
     ReadBuffers(*m);
     ReadOpCodes(*m);
     Model model;
@@ -83,7 +83,8 @@ class Reader {
     if (m->description()) model.description = m->description()->str();
     ReadMetadata(*m, model);
     const auto* subgraphs = m->subgraphs();
-    At("").Check(subgraphs && subgraphs->size() > 0, "no subgraphs", "expected at least 1, found 0");
+    At("").Check(subgraphs && subgraphs->size() > 0, "no subgraphs",
+                 "expected at least 1, found 0");
     num_subgraphs_ = subgraphs->size();
     for (uint32_t s = 0; s < subgraphs->size(); ++s) {
       model.subgraphs.push_back(ReadSubgraph(*subgraphs->Get(s), s));
@@ -116,8 +117,9 @@ class Reader {
   // flatbuffer, used by models over 2 GB).
   Span External(uint64_t offset, uint64_t size, const Context& ctx, const char* what) const {
     if (offset > size_ || size > size_ - offset)
-      ctx.Fail(StrCat(what, " outside the file"),
-               StrCat("expected offset+size <= ", size_, ", found offset ", offset, " size ", size));
+      ctx.Fail(
+          StrCat(what, " outside the file"),
+          StrCat("expected offset+size <= ", size_, ", found offset ", offset, " size ", size));
     return {data_ + offset, static_cast<size_t>(size)};
   }
 
@@ -145,7 +147,8 @@ class Reader {
       auto ctx = At(StrCat("operator code ", i));
       const int32_t code = std::max<int32_t>(c->deprecated_builtin_code(), c->builtin_code());
       ctx.Check(code >= 0, "bad builtin code", StrCat("expected >= 0, found ", code));
-      OpCode oc{static_cast<OpType>(code), c->custom_code() ? c->custom_code()->str() : "", c->version()};
+      OpCode oc{static_cast<OpType>(code), c->custom_code() ? c->custom_code()->str() : "",
+                c->version()};
       ctx.Check(oc.type != OpType::CUSTOM || !oc.custom_code.empty(), "custom op without a name",
                 "expected a custom_code");
       ctx.Check(oc.version >= 1, "bad op version", StrCat("expected >= 1, found ", oc.version));
@@ -190,12 +193,14 @@ class Reader {
     if (t.shape_signature()) {
       out.shape_signature.assign(t.shape_signature()->begin(), t.shape_signature()->end());
       ctx.Check(out.shape_signature.size() == out.shape.size(), "bad shape_signature",
-                StrCat("expected rank ", out.shape.size(), ", found ", ShapeToString(out.shape_signature)));
+                StrCat("expected rank ", out.shape.size(), ", found ",
+                       ShapeToString(out.shape_signature)));
       for (int32_t d : out.shape_signature)
         ctx.Check(d >= -1, "bad shape_signature",
                   StrCat("expected dims >= -1, found ", ShapeToString(out.shape_signature)));
     }
-    ctx.Check(t.sparsity() == nullptr, "sparse tensors are not supported", "expected a dense tensor");
+    ctx.Check(t.sparsity() == nullptr, "sparse tensors are not supported",
+              "expected a dense tensor");
     out.is_variable = t.is_variable();
     ctx.Check(t.buffer() < std::max<size_t>(buffers_.size(), 1), "buffer index out of range",
               StrCat("expected < ", buffers_.size(), ", found ", t.buffer()));
@@ -204,8 +209,8 @@ class Reader {
       ctx.Check(out.type != DType::kString, "string constants are not supported",
                 StrCat("buffer ", t.buffer(), " holds ", s.size, " bytes of strings"));
       ctx.Check(static_cast<int64_t>(s.size) == bytes, "buffer size does not match the tensor",
-                StrCat("expected ", bytes, " bytes for ", ShapeToString(out.shape), " ", DTypeName(out.type),
-                       ", found ", s.size, " in buffer ", t.buffer()));
+                StrCat("expected ", bytes, " bytes for ", ShapeToString(out.shape), " ",
+                       DTypeName(out.type), ", found ", s.size, " in buffer ", t.buffer()));
       out.data.assign(s.data, s.data + s.size);
     }
     if (const fb::QuantizationParameters* q = t.quantization()) ReadQuant(*q, out, ctx);
@@ -230,13 +235,16 @@ class Reader {
       const int dim = p.quantized_dimension;
       ctx.Check(dim >= 0 && dim < static_cast<int>(t.shape.size()), "bad quantized_dimension",
                 StrCat("expected 0..", static_cast<int>(t.shape.size()) - 1, ", found ", dim));
-      ctx.Check(static_cast<int64_t>(p.scale.size()) == t.shape[dim], "bad per-channel quantization",
-                StrCat("expected ", t.shape[dim], " scales along dimension ", dim, ", found ", p.scale.size()));
+      ctx.Check(static_cast<int64_t>(p.scale.size()) == t.shape[dim],
+                "bad per-channel quantization",
+                StrCat("expected ", t.shape[dim], " scales along dimension ", dim, ", found ",
+                       p.scale.size()));
     }
   }
 
-  std::vector<int> ReadIndices(const flatbuffers::Vector<int32_t>* v, size_t num_tensors, const Where& ctx,
-                               const char* what, OpType type, bool allow_omitted) const {
+  std::vector<int> ReadIndices(const flatbuffers::Vector<int32_t>* v, size_t num_tensors,
+                               const Where& ctx, const char* what, OpType type,
+                               bool allow_omitted) const {
     std::vector<int> out;
     if (!v) return out;
     out.reserve(v->size());
@@ -261,10 +269,12 @@ class Reader {
     op.type = code.type;
     op.version = code.version;
     op.custom_code = code.custom_code;
-    ctx.where += " " + (op.type == OpType::CUSTOM ? StrCat("CUSTOM '", op.custom_code, "'") : OpTypeName(op.type));
+    ctx.where += " " + (op.type == OpType::CUSTOM ? StrCat("CUSTOM '", op.custom_code, "'")
+                                                  : OpTypeName(op.type));
     op.inputs = ReadIndices(o.inputs(), num_tensors, ctx, "input", op.type, true);
     op.outputs = ReadIndices(o.outputs(), num_tensors, ctx, "output", op.type, false);
-    op.intermediates = ReadIndices(o.intermediates(), num_tensors, ctx, "intermediate", op.type, false);
+    op.intermediates =
+        ReadIndices(o.intermediates(), num_tensors, ctx, "intermediate", op.type, false);
     if (o.custom_options() && o.custom_options()->size() > 0) {
       op.custom_options.assign(o.custom_options()->begin(), o.custom_options()->end());
     } else if (o.large_custom_options_offset() > 1) {
@@ -278,15 +288,20 @@ class Reader {
   }
 
   void CheckSubgraphRef(int32_t idx, const Where& ctx, const char* what) const {
-    ctx.Check(idx >= 0 && static_cast<uint32_t>(idx) < num_subgraphs_, StrCat(what, " out of range"),
+    ctx.Check(idx >= 0 && static_cast<uint32_t>(idx) < num_subgraphs_,
+              StrCat(what, " out of range"),
               StrCat("expected a subgraph index 0..", num_subgraphs_ - 1, ", found ", idx));
   }
 
   void CheckSubgraphRefs(const Op& op, const Where& ctx) const {
     const OpOptions& o = op.options;
     switch (op.type) {
-      case OpType::CALL: CheckSubgraphRef(o.call_subgraph_index, ctx, "called subgraph"); break;
-      case OpType::CALL_ONCE: CheckSubgraphRef(o.call_subgraph_index, ctx, "init subgraph"); break;
+      case OpType::CALL:
+        CheckSubgraphRef(o.call_subgraph_index, ctx, "called subgraph");
+        break;
+      case OpType::CALL_ONCE:
+        CheckSubgraphRef(o.call_subgraph_index, ctx, "init subgraph");
+        break;
       case OpType::IF:
         CheckSubgraphRef(o.then_subgraph_index, ctx, "then subgraph");
         CheckSubgraphRef(o.else_subgraph_index, ctx, "else subgraph");
@@ -295,7 +310,8 @@ class Reader {
         CheckSubgraphRef(o.cond_subgraph_index, ctx, "cond subgraph");
         CheckSubgraphRef(o.body_subgraph_index, ctx, "body subgraph");
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -304,7 +320,8 @@ class Reader {
     if (s.name()) g.name = s.name()->str();
     if (const auto* tensors = s.tensors()) {
       g.tensors.reserve(tensors->size());
-      for (uint32_t i = 0; i < tensors->size(); ++i) g.tensors.push_back(ReadTensor(*tensors->Get(i), sg, i));
+      for (uint32_t i = 0; i < tensors->size(); ++i)
+        g.tensors.push_back(ReadTensor(*tensors->Get(i), sg, i));
     }
     const size_t n = g.tensors.size();
     auto ctx = At(sg ? StrCat("subgraph ", sg) : "");

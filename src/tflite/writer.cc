@@ -26,10 +26,11 @@ constexpr size_t kDataAlignment = 16;
 constexpr uint64_t kMaxDataBytes = (uint64_t{1} << 31) - (uint64_t{64} << 20);
 constexpr char kMinRuntimeVersion[] = "min_runtime_version";
 
-void CheckIndex(int idx, size_t n, bool allow_omitted, const Graph& g, size_t sg, const std::string& what) {
+void CheckIndex(int idx, size_t n, bool allow_omitted, const Graph& g, size_t sg,
+                const std::string& what) {
   if ((allow_omitted && idx == -1) || (idx >= 0 && static_cast<size_t>(idx) < n)) return;
-  Fail("TFLite writer: subgraph ", sg, " ", what, ": tensor index ", idx, " out of range (expected 0..",
-       static_cast<int64_t>(g.tensors.size()) - 1, ")");
+  Fail("TFLite writer: subgraph ", sg, " ", what, ": tensor index ", idx,
+       " out of range (expected 0..", static_cast<int64_t>(g.tensors.size()) - 1, ")");
 }
 
 // Checks what the file format cannot hold; returns the total bytes of constant data.
@@ -43,11 +44,13 @@ uint64_t Validate(const Model& m) {
       const Tensor& tensor = g.tensors[t];
       const int64_t bytes = NumBytes(tensor.shape, DTypeSize(tensor.type));
       if (tensor.is_constant()) {
-        Check(tensor.type != DType::kString, "TFLite writer: ", DescribeTensor(g, static_cast<int>(t)),
+        Check(tensor.type != DType::kString,
+              "TFLite writer: ", DescribeTensor(g, static_cast<int>(t)),
               ": string constants are not supported");
-        Check(static_cast<int64_t>(tensor.data.size()) == bytes, "TFLite writer: ",
-              DescribeTensor(g, static_cast<int>(t)), ": data holds ", tensor.data.size(), " bytes, expected ",
-              bytes, " for ", ShapeToString(tensor.shape), " ", DTypeName(tensor.type));
+        Check(static_cast<int64_t>(tensor.data.size()) == bytes,
+              "TFLite writer: ", DescribeTensor(g, static_cast<int>(t)), ": data holds ",
+              tensor.data.size(), " bytes, expected ", bytes, " for ", ShapeToString(tensor.shape),
+              " ", DTypeName(tensor.type));
         total += tensor.data.size() + kDataAlignment;
       }
     }
@@ -63,6 +66,15 @@ uint64_t Validate(const Model& m) {
       Check(static_cast<int32_t>(op.type) >= 0, "TFLite writer: ", what, ": negative op code");
       Check(op.type != OpType::CUSTOM || !op.custom_code.empty(), "TFLite writer: ", what,
             ": custom op without a custom code");
+      const OpOptions& opt = op.options;
+      std::vector<int32_t> refs;
+      if (op.type == OpType::CALL || op.type == OpType::CALL_ONCE) refs = {opt.call_subgraph_index};
+      if (op.type == OpType::IF) refs = {opt.then_subgraph_index, opt.else_subgraph_index};
+      if (op.type == OpType::WHILE) refs = {opt.cond_subgraph_index, opt.body_subgraph_index};
+      for (int32_t r : refs) {
+        Check(r >= 0 && static_cast<size_t>(r) < m.subgraphs.size(), "TFLite writer: ", what,
+              ": subgraph index ", r, " out of range (expected 0..", m.subgraphs.size() - 1, ")");
+      }
     }
   }
   for (const auto& [name, bytes] : m.metadata) total += bytes.size() + kDataAlignment;
@@ -80,7 +92,8 @@ class Writer {
     buffers_.push_back(fb::CreateBuffer(fbb_));  // buffer 0: the empty sentinel
 
     std::vector<Offset<fb::SubGraph>> subgraphs;
-    for (size_t s = 0; s < m_.subgraphs.size(); ++s) subgraphs.push_back(WriteSubgraph(m_.subgraphs[s]));
+    for (size_t s = 0; s < m_.subgraphs.size(); ++s)
+      subgraphs.push_back(WriteSubgraph(m_.subgraphs[s]));
 
     // min_runtime_version follows the ops as written: derived from them when the table knows
     // one of them (replacing a stale entry), otherwise kept as given.
@@ -98,7 +111,8 @@ class Writer {
       metadata.push_back(fb::CreateMetadata(fbb_, fbb_.CreateString(name), AddBuffer(data)));
     }
     if (!has_min_runtime && !min_runtime.empty()) {
-      metadata.push_back(fb::CreateMetadata(fbb_, fbb_.CreateString(kMinRuntimeVersion), AddBuffer(min_runtime)));
+      metadata.push_back(
+          fb::CreateMetadata(fbb_, fbb_.CreateString(kMinRuntimeVersion), AddBuffer(min_runtime)));
     }
 
     std::vector<Offset<fb::OperatorCode>> codes;
@@ -106,7 +120,8 @@ class Writer {
       const int32_t code = static_cast<int32_t>(std::get<0>(c));
       const auto deprecated = static_cast<int8_t>(std::min<int32_t>(code, 127));
       codes.push_back(fb::CreateOperatorCode(
-          fbb_, deprecated, std::get<1>(c).empty() ? 0 : fbb_.CreateString(std::get<1>(c)), std::get<2>(c), code));
+          fbb_, deprecated, std::get<1>(c).empty() ? 0 : fbb_.CreateString(std::get<1>(c)),
+          std::get<2>(c), code));
     }
 
     const std::string description =
@@ -127,7 +142,8 @@ class Writer {
   }
 
   uint32_t CodeIndex(const Op& op) {
-    auto key = std::make_tuple(op.type, op.type == OpType::CUSTOM ? op.custom_code : std::string(), op.version);
+    auto key = std::make_tuple(op.type, op.type == OpType::CUSTOM ? op.custom_code : std::string(),
+                               op.version);
     auto it = code_index_.find(key);
     if (it != code_index_.end()) return it->second;
     const auto idx = static_cast<uint32_t>(code_list_.size());
@@ -143,8 +159,8 @@ class Writer {
     auto max = vec_f(q.max);
     auto scale = vec_f(q.scale);
     auto zp = q.zero_point.empty() ? 0 : fbb_.CreateVector(q.zero_point);
-    return fb::CreateQuantizationParameters(fbb_, min, max, scale, zp, fb::QuantizationDetails::NONE, 0,
-                                            q.quantized_dimension);
+    return fb::CreateQuantizationParameters(
+        fbb_, min, max, scale, zp, fb::QuantizationDetails::NONE, 0, q.quantized_dimension);
   }
 
   Offset<fb::Tensor> WriteTensor(const Tensor& t) {
@@ -153,8 +169,8 @@ class Writer {
     auto name = fbb_.CreateString(t.name);
     auto quant = WriteQuant(t.quant);
     auto signature = t.shape_signature.empty() ? 0 : fbb_.CreateVector(t.shape_signature);
-    return fb::CreateTensor(fbb_, shape, static_cast<fb::TensorType>(t.type), buffer, name, quant, t.is_variable,
-                            0, signature);
+    return fb::CreateTensor(fbb_, shape, static_cast<fb::TensorType>(t.type), buffer, name, quant,
+                            t.is_variable, 0, signature);
   }
 
   Offset<fb::Operator> WriteOp(const Op& op) {

@@ -5,8 +5,9 @@
 // version) in order of first use, builtin options of the member TFLite uses for each op type,
 // Op::version written as given (see AssignOpVersions in tflite/op_version.h), the model's
 // metadata entries, with "min_runtime_version" (16 bytes, zero padded, as TFLite writes it)
-// derived from the ops written (added or replaced; kept as given if no op is in the table). The description is Model::description or
-// "cae2tpu <version>". The same model always gives the same bytes.
+// derived from the ops written (added or replaced; kept as given if no op is in the table). The
+// description is Model::description or "cae2tpu <version>". The same model always gives the same
+// bytes.
 #pragma once
 
 #include <cstdint>

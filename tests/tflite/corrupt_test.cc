@@ -36,15 +36,18 @@ std::string TryRead(const std::vector<uint8_t>& bytes) {
   }
 }
 
-void ExpectRejected(const std::vector<uint8_t>& bytes, const std::string& expected, const std::string& what) {
+void ExpectRejected(const std::vector<uint8_t>& bytes, const std::string& expected,
+                    const std::string& what) {
   const std::string msg = TryRead(bytes);
   EXPECT_NE(msg, "") << what << ": accepted";
-  EXPECT_NE(msg.find(expected), std::string::npos) << what << ": got '" << msg << "', expected '" << expected << "'";
+  EXPECT_NE(msg.find(expected), std::string::npos)
+      << what << ": got '" << msg << "', expected '" << expected << "'";
 }
 
 // Overwrites the scalar at addr (a pointer into original) in the copy bytes.
 template <typename T>
-void Poke(std::vector<uint8_t>& bytes, const std::vector<uint8_t>& original, const void* addr, T value) {
+void Poke(std::vector<uint8_t>& bytes, const std::vector<uint8_t>& original, const void* addr,
+          T value) {
   ASSERT_NE(addr, nullptr);
   const size_t at = static_cast<const uint8_t*>(addr) - original.data();
   ASSERT_LE(at + sizeof(T), bytes.size());
@@ -57,7 +60,9 @@ const uint8_t* FieldAddress(const T* table, flatbuffers::voffset_t field) {
   return reinterpret_cast<const flatbuffers::Table*>(table)->GetAddressOf(field);
 }
 
-std::vector<uint8_t> LoadFixture(const std::string& rel) { return testing::ReadBytes(SharedPath(rel)); }
+std::vector<uint8_t> LoadFixture(const std::string& rel) {
+  return testing::ReadBytes(SharedPath(rel));
+}
 
 constexpr char kLstm[] = "fixtures/edgetpu/keras_lstm_mnist_ptq.tflite";
 constexpr char kHybrid[] = "fixtures/keras/tflite_pairs/autoencoder_int8.tflite";
@@ -111,8 +116,8 @@ TEST(TfliteCorrupt, WrongIdentifierAndVersion) {
   bytes = original;
   Poke<uint32_t>(bytes, original, FieldAddress(m, fb::Model::VT_VERSION), 2);
   ExpectRejected(bytes, "unsupported schema version", "version");
-  ExpectRejected(std::vector<uint8_t>(original.begin(), original.begin() + 7), "expected at least 8 bytes",
-                 "tiny");
+  ExpectRejected(std::vector<uint8_t>(original.begin(), original.begin() + 7),
+                 "expected at least 8 bytes", "tiny");
 }
 
 TEST(TfliteCorrupt, IndicesOutOfRange) {
@@ -133,7 +138,8 @@ TEST(TfliteCorrupt, IndicesOutOfRange) {
     ExpectRejected(bytes, "input 0 out of range", "op input -1");
     bytes = original;
     Poke<int32_t>(bytes, original, op->outputs()->Data(), -7);
-    ExpectRejected(bytes, StrCat("op ", i, " ", OpTypeName(static_cast<OpType>(code->builtin_code()))),
+    ExpectRejected(bytes,
+                   StrCat("op ", i, " ", OpTypeName(static_cast<OpType>(code->builtin_code()))),
                    "op output");
     if (const void* idx = FieldAddress(op, fb::Operator::VT_OPCODE_INDEX)) {
       bytes = original;
@@ -164,8 +170,10 @@ TEST(TfliteCorrupt, IndicesOutOfRange) {
   ExpectRejected(bytes, "metadata buffer index out of range", "metadata buffer");
   const auto* code = m->operator_codes()->Get(0);
   bytes = original;
-  Poke<int8_t>(bytes, original, FieldAddress(code, fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE), -5);
-  if (const void* bc = FieldAddress(code, fb::OperatorCode::VT_BUILTIN_CODE)) Poke<int32_t>(bytes, original, bc, -5);
+  Poke<int8_t>(bytes, original, FieldAddress(code, fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE),
+               -5);
+  if (const void* bc = FieldAddress(code, fb::OperatorCode::VT_BUILTIN_CODE))
+    Poke<int32_t>(bytes, original, bc, -5);
   ExpectRejected(bytes, "bad builtin code", "builtin code");
   EXPECT_GT(cases, 40);
 }
@@ -181,7 +189,8 @@ TEST(TfliteCorrupt, ShapesAndBufferSizes) {
     const auto* shape = tensor->shape();
     if (!shape || shape->size() < 2) continue;
     std::vector<uint8_t> bytes = original;
-    for (uint32_t d = 0; d < shape->size(); ++d) Poke<int32_t>(bytes, original, shape->Data() + d * 4, 0x7fffffff);
+    for (uint32_t d = 0; d < shape->size(); ++d)
+      Poke<int32_t>(bytes, original, shape->Data() + d * 4, 0x7fffffff);
     ExpectRejected(bytes, StrCat("bad shape (tensor ", t, " '"), "overflowing shape");
     ++overflow;
     bytes = original;
@@ -213,7 +222,8 @@ TEST(TfliteCorrupt, BadEnumsAndPerChannelQuantization) {
     if (const void* a = FieldAddress(conv, fb::Conv2DOptions::VT_FUSED_ACTIVATION_FUNCTION)) {
       std::vector<uint8_t> bytes = original;
       Poke<int8_t>(bytes, original, a, 9);
-      ExpectRejected(bytes, StrCat("bad fused activation (op ", i, " CONV_2D): expected 0..5, found 9"),
+      ExpectRejected(bytes,
+                     StrCat("bad fused activation (op ", i, " CONV_2D): expected 0..5, found 9"),
                      "activation");
       ++activations;
     }
@@ -229,7 +239,8 @@ TEST(TfliteCorrupt, BadEnumsAndPerChannelQuantization) {
       ExpectRejected(bytes, "bad quantized_dimension", "quantized dimension");
     }
     bytes = original;
-    Poke<uint32_t>(bytes, original, reinterpret_cast<const uint8_t*>(q->scale()) , q->scale()->size() - 1);
+    Poke<uint32_t>(bytes, original, reinterpret_cast<const uint8_t*>(q->scale()),
+                   q->scale()->size() - 1);
     ExpectRejected(bytes, "", "scale count");
     ++per_channel;
   }
@@ -239,25 +250,29 @@ TEST(TfliteCorrupt, BadEnumsAndPerChannelQuantization) {
 // A minimal model built with the flatbuffers API: lets the test set fields real files never have.
 std::vector<uint8_t> TinyModel(uint64_t buffer_offset, uint64_t buffer_size, int call_subgraph) {
   flatbuffers::FlatBufferBuilder fbb;
-  std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(fbb),
-                                                          fb::CreateBuffer(fbb, 0, buffer_offset, buffer_size)};
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {
+      fb::CreateBuffer(fbb), fb::CreateBuffer(fbb, 0, buffer_offset, buffer_size)};
   std::vector<int32_t> shape = {4};
-  auto t0 = fb::CreateTensor(fbb, fbb.CreateVector(shape), fb::TensorType::FLOAT32, 1, fbb.CreateString("c"));
-  auto t1 = fb::CreateTensor(fbb, fbb.CreateVector(shape), fb::TensorType::FLOAT32, 0, fbb.CreateString("y"));
+  auto t0 = fb::CreateTensor(fbb, fbb.CreateVector(shape), fb::TensorType::FLOAT32, 1,
+                             fbb.CreateString("c"));
+  auto t1 = fb::CreateTensor(fbb, fbb.CreateVector(shape), fb::TensorType::FLOAT32, 0,
+                             fbb.CreateString("y"));
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {t0, t1};
   std::vector<int32_t> ins = {0}, outs = {1};
-  auto call = fb::CreateOperator(fbb, 0, fbb.CreateVector(ins), fbb.CreateVector(outs),
-                                 fb::BuiltinOptions::CallOptions,
-                                 fb::CreateCallOptions(fbb, static_cast<uint32_t>(call_subgraph)).Union());
+  auto call = fb::CreateOperator(
+      fbb, 0, fbb.CreateVector(ins), fbb.CreateVector(outs), fb::BuiltinOptions::CallOptions,
+      fb::CreateCallOptions(fbb, static_cast<uint32_t>(call_subgraph)).Union());
   std::vector<flatbuffers::Offset<fb::Operator>> ops = {call};
   std::vector<int32_t> none;
-  auto sg0 = fb::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(none), fbb.CreateVector(outs),
-                                fbb.CreateVector(ops));
-  auto sg1 = fb::CreateSubGraph(fbb, fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Tensor>>{}));
+  auto sg0 = fb::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(none),
+                                fbb.CreateVector(outs), fbb.CreateVector(ops));
+  auto sg1 =
+      fb::CreateSubGraph(fbb, fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Tensor>>{}));
   std::vector<flatbuffers::Offset<fb::SubGraph>> sgs = {sg0, sg1};
-  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {fb::CreateOperatorCode(fbb, 31, 0, 1, 31)};
-  auto model = fb::CreateModel(fbb, 3, fbb.CreateVector(codes), fbb.CreateVector(sgs), fbb.CreateString("tiny"),
-                               fbb.CreateVector(buffers));
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
+      fb::CreateOperatorCode(fbb, 31, 0, 1, 31)};
+  auto model = fb::CreateModel(fbb, 3, fbb.CreateVector(codes), fbb.CreateVector(sgs),
+                               fbb.CreateString("tiny"), fbb.CreateVector(buffers));
   fb::FinishModelBuffer(fbb, model);
   std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   bytes.resize(bytes.size() + 64, 0xab);  // data "outside the flatbuffer", as in > 2 GB files
@@ -276,10 +291,14 @@ TEST(TfliteCorrupt, ExternalBuffersAndSubgraphReferences) {
   EXPECT_EQ(m.main().ops[0].type, OpType::CALL);
   EXPECT_EQ(m.main().ops[0].options.call_subgraph_index, 1);
 
-  ExpectRejected(TinyModel(offset, 17, 1), "buffer data outside the file (buffer 1)", "external buffer");
-  ExpectRejected(TinyModel(~uint64_t{0} - 4, 16, 1), "buffer data outside the file", "offset overflow");
-  ExpectRejected(TinyModel(offset, 16, 2), "called subgraph out of range (op 0 CALL): expected a subgraph index 0..1, found 2",
-                 "call subgraph");
+  ExpectRejected(TinyModel(offset, 17, 1), "buffer data outside the file (buffer 1)",
+                 "external buffer");
+  ExpectRejected(TinyModel(~uint64_t{0} - 4, 16, 1), "buffer data outside the file",
+                 "offset overflow");
+  ExpectRejected(
+      TinyModel(offset, 16, 2),
+      "called subgraph out of range (op 0 CALL): expected a subgraph index 0..1, found 2",
+      "call subgraph");
   ExpectRejected(TinyModel(offset, 8, 1), "buffer size does not match the tensor", "external size");
 }
 

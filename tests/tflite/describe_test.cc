@@ -45,7 +45,8 @@ TEST(TfliteDescribe, MobilenetV1) {
 }
 
 TEST(TfliteDescribe, CustomOpsAreNamed) {
-  const std::string path = testing::SharedPath("fixtures/edgetpu/mobilenet_v1_0.25_128_quant_edgetpu.tflite");
+  const std::string path =
+      testing::SharedPath("fixtures/edgetpu/mobilenet_v1_0.25_128_quant_edgetpu.tflite");
   CAE_REQUIRE_FILE(path);
   const nlohmann::json j = DescribeTfliteModel(ReadTflite(path));
   const auto& op = j.at("subgraphs")[0].at("ops")[0];
@@ -62,7 +63,9 @@ TEST(TfliteDescribe, InvalidUtf8NamesAreReplaced) {
   m.description = "caf\xc3\xa9";
   const nlohmann::json j = DescribeTfliteModel(m);
   EXPECT_NO_THROW((void)j.dump());
-  EXPECT_EQ(j["subgraphs"][0]["tensors"][0]["name"], "ok?" "?(\xe2\x82\xac");
+  EXPECT_EQ(j["subgraphs"][0]["tensors"][0]["name"],
+            "ok?"
+            "?(\xe2\x82\xac");
   EXPECT_EQ(j["description"], "caf\xc3\xa9");
 }
 

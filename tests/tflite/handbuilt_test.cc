@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "tflite/op_version.h"
@@ -30,7 +29,8 @@ std::vector<float> Floats(const std::vector<uint8_t>& b) {
   return v;
 }
 
-int AddFloat(Graph& g, const std::string& name, std::vector<int32_t> shape, std::vector<float> data = {}) {
+int AddFloat(Graph& g, const std::string& name, std::vector<int32_t> shape,
+             std::vector<float> data = {}) {
   Tensor t;
   t.name = name;
   t.shape = std::move(shape);
@@ -63,7 +63,8 @@ TEST(TfliteHandBuilt, ConvResizeConcatLogisticRunsInTheOracle) {
   constexpr int H = 4, W = 6, C = 2, F = 3, OH = 4, OW = 3, RH = 8, RW = 5;
   std::vector<float> x(H * W * C), w(F * 3 * 3 * C), b(F);
   for (size_t i = 0; i < x.size(); ++i) x[i] = 2.0f * std::sin(0.37f * static_cast<float>(i));
-  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>(static_cast<int>(i % 7) - 3);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = 0.1f * static_cast<float>(static_cast<int>(i % 7) - 3);
   b = {0.25f, -0.5f, 0.125f};
 
   Model m;
@@ -128,7 +129,8 @@ TEST(TfliteHandBuilt, ConvResizeConcatLogisticRunsInTheOracle) {
           for (int kx = 0; kx < 3; ++kx) {
             const int iy = oy + ky - 1, ix = ox * 2 + kx;
             if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-            for (int ch = 0; ch < C; ++ch) acc += x[(iy * W + ix) * C + ch] * w[((f * 3 + ky) * 3 + kx) * C + ch];
+            for (int ch = 0; ch < C; ++ch)
+              acc += x[(iy * W + ix) * C + ch] * w[((f * 3 + ky) * 3 + kx) * C + ch];
           }
         }
         c[(oy * OW + ox) * F + f] = std::max(acc, 0.0f);
@@ -165,7 +167,8 @@ TEST(TfliteHandBuilt, ConvResizeConcatLogisticRunsInTheOracle) {
   ASSERT_EQ(got.size(), expected.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-6) << "element " << i;
   const auto info = nlohmann::json::parse(run.json).at("model_info");
-  EXPECT_EQ(info.at("min_runtime_version").get<std::string>(), "2.3.0");  // RESIZE_NEAREST_NEIGHBOR v3
+  EXPECT_EQ(info.at("min_runtime_version").get<std::string>(),
+            "2.3.0");  // RESIZE_NEAREST_NEIGHBOR v3
   EXPECT_EQ(info.at("ops").at("RESIZE_NEAREST_NEIGHBOR/v3").get<int>(), 1);
   EXPECT_EQ(info.at("ops").at("RESIZE_NEAREST_NEIGHBOR/v1").get<int>(), 1);
 }
@@ -177,8 +180,10 @@ TEST(TfliteHandBuilt, ConvResizeConcatLogisticRunsInTheOracle) {
 TEST(TfliteHandBuilt, TransposeConvPoolSliceSplitRunsInTheOracle) {
   constexpr int H = 3, W = 4, C = 2, OH = 6, OW = 5, O = 2;
   std::vector<float> x(H * W * C), w(O * 2 * 2 * C), bias = {0.1f, -0.3f};
-  for (size_t i = 0; i < x.size(); ++i) x[i] = 1.5f * std::cos(0.61f * static_cast<float>(i)) + 0.2f;
-  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.25f * static_cast<float>(static_cast<int>(i % 5) - 2);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 1.5f * std::cos(0.61f * static_cast<float>(i)) + 0.2f;
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = 0.25f * static_cast<float>(static_cast<int>(i % 5) - 2);
   const std::vector<float> sub_k = {0.3f, -0.2f}, mul_k = {1.5f, -0.75f};
 
   Model m;
@@ -250,7 +255,8 @@ TEST(TfliteHandBuilt, TransposeConvPoolSliceSplitRunsInTheOracle) {
           const int oy = iy * 2 + ky, ox = ix + kx;
           for (int o = 0; o < O; ++o) {
             for (int c = 0; c < C; ++c)
-              t[(oy * OW + ox) * O + o] += x[(iy * W + ix) * C + c] * w[((o * 2 + ky) * 2 + kx) * C + c];
+              t[(oy * OW + ox) * O + o] +=
+                  x[(iy * W + ix) * C + c] * w[((o * 2 + ky) * 2 + kx) * C + c];
           }
         }
       }
@@ -263,7 +269,8 @@ TEST(TfliteHandBuilt, TransposeConvPoolSliceSplitRunsInTheOracle) {
       for (int o = 0; o < O; ++o) {
         float mx = -INFINITY;
         for (int ky = 0; ky < 2; ++ky) {
-          for (int kx = 0; kx < 3; ++kx) mx = std::max(mx, t[((py * 2 + ky) * OW + px + kx) * O + o]);
+          for (int kx = 0; kx < 3; ++kx)
+            mx = std::max(mx, t[((py * 2 + ky) * OW + px + kx) * O + o]);
         }
         const float s = std::min(std::max(mx - sub_k[o], 0.0f), 6.0f);
         v3[py][px][o] = s * mul_k[o];
@@ -279,7 +286,9 @@ TEST(TfliteHandBuilt, TransposeConvPoolSliceSplitRunsInTheOracle) {
   }
 
   // The chain is not degenerate: both halves carry distinct non-zero values.
-  auto nonzero = [](const std::vector<float>& v) { return std::count_if(v.begin(), v.end(), [](float f) { return f != 0; }); };
+  auto nonzero = [](const std::vector<float>& v) {
+    return std::count_if(v.begin(), v.end(), [](float f) { return f != 0; });
+  };
   EXPECT_GE(nonzero(split0), 3);
   EXPECT_GE(nonzero(split1), 3);
 

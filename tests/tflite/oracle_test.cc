@@ -2,6 +2,7 @@
 // each fixture equals what we read, and a rewritten fixture computes byte-identical outputs.
 // Named *Heavy*: skipped in the sanitizer build (the oracle runs in node, not in our process).
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "graph/shape.h"
@@ -58,7 +59,8 @@ TEST_P(FixtureOracleTest, MatchesOracleAndRewrittenRunsIdenticallyHeavy) {
   EXPECT_EQ(info.at("subgraphs").get<size_t>(), m.subgraphs.size());
   // nrf20_mnist7 was re-quantized after conversion: its ops (CONV_2D v3, ...) need 1.14.0 but its
   // metadata still says 1.5.0.
-  if (!info.at("min_runtime_version").is_null() && GetParam().find("nrf20_mnist7") == std::string::npos) {
+  if (!info.at("min_runtime_version").is_null() &&
+      GetParam().find("nrf20_mnist7") == std::string::npos) {
     EXPECT_EQ(info["min_runtime_version"].get<std::string>(), MinRuntimeVersion(m));
   }
   if (ref.exit_code != 0) {
@@ -69,7 +71,8 @@ TEST_P(FixtureOracleTest, MatchesOracleAndRewrittenRunsIdenticallyHeavy) {
   const Graph& g = m.main();
   ASSERT_EQ(j.at("inputs").size(), g.inputs.size());
   ASSERT_EQ(j.at("outputs").size(), g.outputs.size());
-  for (size_t i = 0; i < g.inputs.size(); ++i) ExpectSameIo(j["inputs"][i], g, g.inputs[i], "input " + std::to_string(i));
+  for (size_t i = 0; i < g.inputs.size(); ++i)
+    ExpectSameIo(j["inputs"][i], g, g.inputs[i], "input " + std::to_string(i));
   for (size_t i = 0; i < g.outputs.size(); ++i)
     ExpectSameIo(j["outputs"][i], g, g.outputs[i], "output " + std::to_string(i));
 
@@ -89,7 +92,8 @@ TEST_P(FixtureOracleTest, MatchesOracleAndRewrittenRunsIdenticallyHeavy) {
   EXPECT_EQ(histogram2, histogram);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureOracleTest, ::testing::ValuesIn(testing::TfliteFixtures()),
+INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureOracleTest,
+                         ::testing::ValuesIn(testing::TfliteFixtures()),
                          [](const auto& info) { return testing::FixtureTestName(info.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(FixtureOracleTest);
 

@@ -68,9 +68,11 @@ TEST_P(FixtureReadTest, AssignOpVersionsReproducesTheConverter) {
       const Op& ours = m.subgraphs[s].ops[i];
       const Op& theirs = original.subgraphs[s].ops[i];
       if (VersionNotDerivable(GetParam(), ours.type)) {
-        EXPECT_LE(ours.version, theirs.version) << DescribeOp(original.subgraphs[s], static_cast<int>(i));
+        EXPECT_LE(ours.version, theirs.version)
+            << DescribeOp(original.subgraphs[s], static_cast<int>(i));
       } else {
-        EXPECT_EQ(ours.version, theirs.version) << DescribeOp(original.subgraphs[s], static_cast<int>(i));
+        EXPECT_EQ(ours.version, theirs.version)
+            << DescribeOp(original.subgraphs[s], static_cast<int>(i));
       }
     }
   }
@@ -150,7 +152,8 @@ TEST(TfliteReader, PerChannelInt8AndCustomOps) {
   }
   EXPECT_TRUE(found_per_channel);
 
-  const std::string tpu = SharedPath("fixtures/edgetpu/posenet_mobilenet_v1_075_353_481_16_quant_decoder_edgetpu.tflite");
+  const std::string tpu = SharedPath(
+      "fixtures/edgetpu/posenet_mobilenet_v1_075_353_481_16_quant_decoder_edgetpu.tflite");
   CAE_REQUIRE_FILE(tpu);
   const Model p = ReadTflite(tpu);
   std::map<std::string, int> custom;

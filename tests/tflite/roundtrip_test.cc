@@ -20,7 +20,9 @@ using testing::SharedPath;
 
 std::string MetadataString(const Model& m, const std::string& name) {
   for (const auto& [n, bytes] : m.metadata) {
-    if (n == name) return std::string(reinterpret_cast<const char*>(bytes.data()), strnlen(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    if (n == name)
+      return std::string(reinterpret_cast<const char*>(bytes.data()),
+                         strnlen(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
   return "";
 }
@@ -72,7 +74,8 @@ TEST_P(FixtureRoundTripTest, WrittenFileLayout) {
   // Buffer 0 is the empty sentinel; every data block starts 16-byte aligned in the file.
   ASSERT_NE(fm->buffers(), nullptr);
   ASSERT_GE(fm->buffers()->size(), 1u);
-  EXPECT_TRUE(fm->buffers()->Get(0)->data() == nullptr || fm->buffers()->Get(0)->data()->size() == 0);
+  EXPECT_TRUE(fm->buffers()->Get(0)->data() == nullptr ||
+              fm->buffers()->Get(0)->data()->size() == 0);
   for (uint32_t i = 0; i < fm->buffers()->size(); ++i) {
     const auto* data = fm->buffers()->Get(i)->data();
     if (data && data->size() > 0) {
@@ -83,18 +86,21 @@ TEST_P(FixtureRoundTripTest, WrittenFileLayout) {
   std::set<std::tuple<int32_t, std::string, int32_t>> seen;
   for (const auto* c : *fm->operator_codes()) {
     EXPECT_EQ(c->deprecated_builtin_code(), std::min(c->builtin_code(), 127));
-    auto key = std::make_tuple(c->builtin_code(), c->custom_code() ? c->custom_code()->str() : "", c->version());
+    auto key = std::make_tuple(c->builtin_code(), c->custom_code() ? c->custom_code()->str() : "",
+                               c->version());
     EXPECT_TRUE(seen.insert(key).second) << "duplicate operator code " << std::get<0>(key);
   }
   // Each op carries the options member TFLite uses for its type.
   for (const auto* op : *fm->subgraphs()->Get(0)->operators()) {
     const auto* code = fm->operator_codes()->Get(op->opcode_index());
     const auto type = static_cast<OpType>(code->builtin_code());
-    EXPECT_EQ(op->builtin_options_type(), tflite_io::BuiltinOptionsTypeFor(type)) << OpTypeName(type);
+    EXPECT_EQ(op->builtin_options_type(), tflite_io::BuiltinOptionsTypeFor(type))
+        << OpTypeName(type);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureRoundTripTest, ::testing::ValuesIn(testing::TfliteFixtures()),
+INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureRoundTripTest,
+                         ::testing::ValuesIn(testing::TfliteFixtures()),
                          [](const auto& info) { return testing::FixtureTestName(info.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(FixtureRoundTripTest);
 
@@ -107,7 +113,8 @@ TEST(TfliteWriter, WriteTfliteReplacesAtomicallyAndFailsCleanly) {
   WriteTflite(m, out);
   EXPECT_TRUE(testing::ReadBytes(out) == WriteTfliteBuffer(m));
   size_t files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    files += e.is_regular_file();
   EXPECT_EQ(files, 1u);  // no temporary left behind
 
   // A model the format cannot hold: nothing is written, the error names the path.
@@ -124,8 +131,48 @@ TEST(TfliteWriter, WriteTfliteReplacesAtomicallyAndFailsCleanly) {
   // An unwritable folder.
   EXPECT_THROW(WriteTflite(m, dir.File("missing/sub/model.tflite")), Error);
   files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    files += e.is_regular_file();
   EXPECT_EQ(files, 1u);
+}
+
+TEST(TfliteWriter, SubgraphsAndControlFlowReferences) {
+  Model m;
+  m.subgraphs.resize(2);
+  for (Graph& g : m.subgraphs) {
+    Tensor t;
+    t.name = "x";
+    t.shape = {1, 4};
+    g.inputs = {g.AddTensor(t)};
+    t.name = "y";
+    g.outputs = {g.AddTensor(t)};
+  }
+  m.subgraphs[0].name = "main";
+  m.subgraphs[1].name = "callee";
+  Op relu;
+  relu.type = OpType::RELU;
+  relu.inputs = {0};
+  relu.outputs = {1};
+  m.subgraphs[1].AddOp(relu);
+  Op call;
+  call.type = OpType::CALL;
+  call.inputs = {0};
+  call.outputs = {1};
+  call.options.call_subgraph_index = 1;
+  m.subgraphs[0].AddOp(call);
+  m.description = "two subgraphs";
+  const std::vector<uint8_t> bytes = WriteTfliteBuffer(m);
+  const Model back = ReadTfliteBuffer(bytes.data(), bytes.size(), "call.tflite");
+  testing::ExpectSameModel(m, back);
+
+  m.subgraphs[0].ops[0].options.call_subgraph_index = 5;
+  try {
+    WriteTfliteBuffer(m);
+    FAIL() << "expected cae::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("subgraph index 5 out of range"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(TfliteWriter, RejectsConstantOfWrongSize) {

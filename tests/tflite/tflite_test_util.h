@@ -22,7 +22,8 @@ inline std::vector<std::string> TfliteFixtures() {
     const std::string abs = SharedPath(dir);
     if (!std::filesystem::is_directory(abs)) continue;
     for (const auto& e : std::filesystem::directory_iterator(abs)) {
-      if (e.path().extension() == ".tflite") out.push_back(std::string(dir) + "/" + e.path().filename().string());
+      if (e.path().extension() == ".tflite")
+        out.push_back(std::string(dir) + "/" + e.path().filename().string());
     }
   }
   std::sort(out.begin(), out.end());
@@ -44,7 +45,8 @@ inline std::map<std::string, int> OpHistogram(const Model& m) {
   std::map<std::string, int> h;
   for (const Graph& g : m.subgraphs) {
     for (const Op& op : g.ops) {
-      const std::string name = op.type == OpType::CUSTOM ? "CUSTOM:" + op.custom_code : OpTypeName(op.type);
+      const std::string name =
+          op.type == OpType::CUSTOM ? "CUSTOM:" + op.custom_code : OpTypeName(op.type);
       ++h[name + "/v" + std::to_string(op.version)];
     }
   }
@@ -115,7 +117,8 @@ inline void ExpectSameModel(const Model& a, const Model& b) {
     for (size_t t = 0; t < ga.tensors.size(); ++t) {
       const Tensor& x = ga.tensors[t];
       const Tensor& y = gb.tensors[t];
-      const std::string where = "subgraph " + std::to_string(s) + " " + DescribeTensor(ga, static_cast<int>(t));
+      const std::string where =
+          "subgraph " + std::to_string(s) + " " + DescribeTensor(ga, static_cast<int>(t));
       EXPECT_EQ(x.name, y.name) << where;
       EXPECT_EQ(x.type, y.type) << where;
       EXPECT_EQ(x.shape, y.shape) << where;
@@ -132,7 +135,8 @@ inline void ExpectSameModel(const Model& a, const Model& b) {
     for (size_t o = 0; o < ga.ops.size(); ++o) {
       const Op& x = ga.ops[o];
       const Op& y = gb.ops[o];
-      const std::string where = "subgraph " + std::to_string(s) + " " + DescribeOp(ga, static_cast<int>(o));
+      const std::string where =
+          "subgraph " + std::to_string(s) + " " + DescribeOp(ga, static_cast<int>(o));
       EXPECT_EQ(x.type, y.type) << where;
       EXPECT_EQ(x.version, y.version) << where;
       EXPECT_EQ(x.custom_code, y.custom_code) << where;
