@@ -4,6 +4,7 @@
 // not (int8 per-channel transpose conv, FC, pooling, resizes, element-wise and activations, ...).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -113,6 +114,35 @@ void ExpectMatchesOracle(const Model& model, std::vector<uint32_t> seeds = {1, 2
                             << d.elements << " differ (max " << d.max_abs << ")";
     }
   }
+}
+
+// Float outputs: the largest |ours - theirs| relative to the largest |theirs|.
+void ExpectFloatCloseToOracle(const Model& model, double tolerance, uint32_t seed = 1) {
+  const std::vector<TensorData> in = RandomInputs(model, seed);
+  const std::vector<TensorData> ours = RunOurs(model, in);
+  TempDir dir;
+  WriteTflite(model, dir.File("op.tflite"));
+  const OracleRun run = RunOracle(dir.File("op.tflite"), WriteInputs(dir, in));
+  ASSERT_EQ(run.exit_code, 0) << run.json.substr(0, 600);
+  ASSERT_EQ(run.outputs.size(), ours.size());
+  for (size_t i = 0; i < ours.size(); ++i) {
+    ASSERT_EQ(ours[i].bytes.size(), run.outputs[i].size());
+    const float* a = ours[i].as<float>();
+    const float* b = reinterpret_cast<const float*>(run.outputs[i].data());
+    double worst = 0, scale = 0;
+    for (int64_t k = 0; k < ours[i].num_elements(); ++k) {
+      worst = std::max(worst, std::fabs(double(a[k]) - double(b[k])));
+      scale = std::max(scale, std::fabs(double(b[k])));
+    }
+    EXPECT_LE(worst, tolerance * std::max(scale, 1e-6)) << "output " << i << ": max difference "
+                                                        << worst << ", scale " << scale;
+  }
+}
+
+std::vector<uint8_t> FloatBytes(const std::vector<float>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
 }
 
 constexpr DType kI8 = DType::kInt8;
@@ -389,6 +419,49 @@ TEST(QuantOps, SumSameQuantization) {
   b.Int32Const({1}, {2});
   b.Output(kI8, {1, 4, 5}, 0.05f, 0);
   ExpectMatchesOracle(b.Build(), {1});
+}
+
+TEST(QuantOps, HybridConvPerChannelAndPerTensor) {
+  CAE_REQUIRE_ORACLE();
+  for (bool per_channel : {true, false}) {
+    OpBuilder b(OpType::CONV_2D);
+    b.Input(DType::kFloat32, {2, 7, 8, 3});
+    b.Const(kI8, {4, 3, 3, 3},
+            per_channel ? std::vector<float>{0.01f, 0.02f, 0.005f, 0.03f}
+                        : std::vector<float>{0.01f},
+            {}, 0);
+    b.Const(DType::kFloat32, {4}, {}, {}, 0, FloatBytes({0.1f, -0.2f, 0.3f, 0.05f}));
+    b.Output(DType::kFloat32, {2, 4, 4, 4});
+    b.options().stride_h = b.options().stride_w = 2;
+    b.options().activation = Activation::kRelu;
+    SCOPED_TRACE(per_channel ? "per-channel" : "per-tensor");
+    ExpectFloatCloseToOracle(b.Build(), 1e-6);
+  }
+}
+
+TEST(QuantOps, HybridDepthwise) {
+  CAE_REQUIRE_ORACLE();
+  OpBuilder b(OpType::DEPTHWISE_CONV_2D);
+  b.Input(DType::kFloat32, {1, 6, 6, 2});
+  b.Const(kI8, {1, 3, 3, 4}, {0.01f, 0.02f, 0.03f, 0.015f}, {}, 3);
+  b.Const(DType::kFloat32, {4}, {}, {}, 0, FloatBytes({0.1f, -0.2f, 0.3f, 0.05f}));
+  b.Output(DType::kFloat32, {1, 6, 6, 4});
+  b.options().depth_multiplier = 2;
+  ExpectFloatCloseToOracle(b.Build(), 1e-6);
+}
+
+TEST(QuantOps, HybridFullyConnectedSymmetricAndAsymmetric) {
+  CAE_REQUIRE_ORACLE();
+  for (bool asymmetric : {false, true}) {
+    OpBuilder b(OpType::FULLY_CONNECTED);
+    b.Input(DType::kFloat32, {3, 24});
+    b.Const(kI8, {6, 24}, {0.02f});
+    b.Const(DType::kFloat32, {6}, {}, {}, 0, FloatBytes({0.1f, -0.2f, 0.3f, 0.05f, 0, 1}));
+    b.Output(DType::kFloat32, {3, 6});
+    b.options().asymmetric_quantize_inputs = asymmetric;
+    SCOPED_TRACE(asymmetric ? "asymmetric" : "symmetric");
+    ExpectFloatCloseToOracle(b.Build(), 1e-6);
+  }
 }
 
 TEST(QuantOps, QuantizeDequantizeArgMax) {

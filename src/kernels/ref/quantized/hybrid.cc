@@ -9,6 +9,9 @@
 //  - FULLY_CONNECTED: symmetric, or asymmetric with asymmetric_quantize_inputs; output
 //    bias + acc * (in_scale[b] * w_scale[row]).
 // Padded taps contribute nothing (the input zero point is subtracted from every valid tap).
+// Deliberate difference: for a CONV_2D whose weights carry several scales that are all equal,
+// TFLite 2.12 takes the per-tensor path with a zero legacy scale (its output is just the bias);
+// here the common scale is used.
 #include <cmath>
 #include <vector>
 
