@@ -307,7 +307,8 @@ TEST(QuantOps, ActivationsInt8AndUint8) {
     for (const Case& c : {Case{OpType::LOGISTIC, 1.0f / 256, dt == kI8 ? -128 : 0},
                           Case{OpType::TANH, 1.0f / 128, z}, Case{OpType::RELU, 0.04f, z - 100},
                           Case{OpType::RELU6, 0.03f, z - 120},
-                          Case{OpType::LEAKY_RELU, 0.05f, z + 10}}) {
+                          Case{OpType::LEAKY_RELU, 0.05f, z + 10},
+                          Case{OpType::HARD_SWISH, 0.07f, z - 20}}) {
       OpBuilder b(c.t);
       b.Input(dt, {2, 7, 9}, 0.06f, z + 5);
       b.Output(dt, {2, 7, 9}, c.out_scale, c.out_zp);

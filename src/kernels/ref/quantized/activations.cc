@@ -2,7 +2,9 @@
 //  - RELU, RELU6, RELU_N1_TO_1: rescale by in_scale/out_scale, clamp to the quantized bounds.
 //  - LEAKY_RELU: separate multipliers for the identity and the alpha branch.
 //  - PRELU: broadcast quantized alpha; multipliers in/out and in*alpha/out.
+//  - HARD_SWISH: TFLite's int16 fixed-point evaluation (see QuantizedHardSwish).
 //  - LOGISTIC, TANH: a 256-entry table built in float (dequantize, transform, round, clamp).
+#include <climits>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -154,6 +156,87 @@ class QuantizedLut : public OpKernel {
   uint8_t table_[256] = {};
 };
 
+// HARD_SWISH x * relu6(x + 3) / 6 in TFLite's int16 fixed point: the input on a "hires" scale
+// (in_scale / 128), a reluish factor in [0, 1] from a multiplier of hires_scale / (3 / 32768),
+// the product rescaled to the output with a multiplier reduced to 16 bits.
+namespace hs {
+
+int16_t SatRoundDoublingHighMul16(int16_t a, int16_t b) {
+  if (a == b && a == INT16_MIN) return INT16_MAX;
+  const int32_t ab = int32_t{a} * int32_t{b};
+  const int32_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
+  return static_cast<int16_t>((ab + nudge) / (1 << 15));
+}
+
+int16_t SatDoublingHighMul16(int16_t a, int16_t b) {
+  if (a == b && a == INT16_MIN) return INT16_MAX;
+  return static_cast<int16_t>((int32_t{a} * int32_t{b}) / (1 << 15));
+}
+
+int16_t SatLeftShift16(int16_t v, int amount) {
+  const int64_t r = static_cast<int64_t>(v) * (int64_t{1} << amount);
+  return static_cast<int16_t>(std::clamp<int64_t>(r, INT16_MIN, INT16_MAX));
+}
+
+int16_t RoundingDivideByPOT16(int16_t x, int exponent) {
+  const int16_t mask = static_cast<int16_t>((1 << exponent) - 1);
+  const int16_t remainder = static_cast<int16_t>(x & mask);
+  const int16_t threshold = static_cast<int16_t>((mask >> 1) + (x < 0 ? 1 : 0));
+  return static_cast<int16_t>((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
+// TFLite DownScaleInt32ToInt16Multiplier.
+int16_t DownScale(int32_t m) {
+  constexpr int32_t kRound = 1 << 15;
+  if (m >= INT32_MAX - kRound) return INT16_MAX;
+  return static_cast<int16_t>((m + kRound) >> 16);
+}
+
+}  // namespace hs
+
+class QuantizedHardSwish : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    TensorView& out = Out(ctx, 0);
+    CheckSameShape(ctx, in, out);
+    in_zp_ = ZeroPoint(ctx, in);
+    out_zp_ = ZeroPoint(ctx, out);
+    const float hires = (1.0f / 128.0f) * Scale(ctx, in);
+    const QuantizedMultiplier om = QuantizeMultiplier(static_cast<double>(hires / Scale(ctx, out)));
+    Check(om.shift <= 0, ctx.Describe(), ": HARD_SWISH output scale is too small for its input");
+    out_mult_ = hs::DownScale(om.multiplier);
+    out_exp_ = om.shift;
+    const QuantizedMultiplier rm = QuantizeMultiplier(static_cast<double>(hires / (3.0f / 32768.0f)));
+    relu_mult_ = hs::DownScale(rm.multiplier);
+    relu_exp_ = rm.shift;
+  }
+  void Eval(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    TensorView& out = Out(ctx, 0);
+    const int32_t lo = QuantMin(out.type), hi = QuantMax(out.type);
+    for (int64_t i = 0; i < in.num_elements(); ++i) {
+      const int16_t v = static_cast<int16_t>(Load8(in, i) - in_zp_);
+      const int16_t hires = static_cast<int16_t>(v * (1 << 7));
+      const int16_t preshift = hs::SatRoundDoublingHighMul16(hires, out_mult_);
+      int16_t relu = hires;
+      if (relu_exp_ > 0) relu = hs::SatLeftShift16(relu, relu_exp_ - 1);
+      relu = hs::SatRoundDoublingHighMul16(relu, relu_mult_);
+      if (relu_exp_ > 0) relu = hs::SatLeftShift16(relu, 1);
+      if (relu_exp_ < 0) relu = hs::RoundingDivideByPOT16(relu, -relu_exp_);
+      relu = static_cast<int16_t>((int32_t{relu} + (1 << 15)) >> 1);
+      const int16_t pre_out = hs::SatDoublingHighMul16(relu, preshift);
+      int32_t o = hs::RoundingDivideByPOT16(pre_out, -out_exp_);
+      Store8(out, i, std::clamp(o + out_zp_, lo, hi));
+    }
+  }
+
+ private:
+  int32_t in_zp_ = 0, out_zp_ = 0;
+  int16_t out_mult_ = 0, relu_mult_ = 0;
+  int out_exp_ = 0, relu_exp_ = 0;
+};
+
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 float Tanh(float x) { return std::tanh(x); }
 
@@ -181,6 +264,9 @@ std::unique_ptr<OpKernel> PreluFactory(const KernelContext& ctx) {
   if (!SameQ8(ctx) || InType(ctx, 1) != InType(ctx, 0)) return nullptr;
   return Make<QuantizedPrelu>();
 }
+std::unique_ptr<OpKernel> HardSwishFactory(const KernelContext& ctx) {
+  return SameQ8(ctx) ? Make<QuantizedHardSwish>() : nullptr;
+}
 std::unique_ptr<OpKernel> LogisticFactory(const KernelContext& ctx) {
   return SameQ8(ctx) ? std::make_unique<QuantizedLut>(Sigmoid) : nullptr;
 }
@@ -196,6 +282,7 @@ void RegisterActivations(KernelRegistry& r) {
   r.Register(OpType::RELU_N1_TO_1, "ref/quantized/relu_n1_to_1", kRefPriority, ReluN1To1Factory);
   r.Register(OpType::LEAKY_RELU, "ref/quantized/leaky_relu", kRefPriority, LeakyReluFactory);
   r.Register(OpType::PRELU, "ref/quantized/prelu", kRefPriority, PreluFactory);
+  r.Register(OpType::HARD_SWISH, "ref/quantized/hard_swish", kRefPriority, HardSwishFactory);
   r.Register(OpType::LOGISTIC, "ref/quantized/logistic", kRefPriority, LogisticFactory);
   r.Register(OpType::TANH, "ref/quantized/tanh", kRefPriority, TanhFactory);
 }
