@@ -312,6 +312,16 @@ std::vector<Value> LowerBatchNormalization(LayerContext& ctx, const std::vector<
   return {ctx.AddOp(OpType::ADD, {m.tensor, bt}, OpOptions{}, x.shape, "add")};
 }
 
+std::vector<Value> LowerRescaling(LayerContext& ctx, const std::vector<Value>& in) {
+  // y = x * scale + offset (scalar scale and offset).
+  const Value& x = OneInput(ctx, in);
+  const float scale = ctx.Float("scale", 1.0f);
+  const float offset = ctx.Float("offset", 0.0f);
+  Value y = scale == 1.0f ? x : ctx.AddScalarOp(OpType::MUL, x, scale, "mul");
+  if (offset != 0.0f) y = ctx.AddScalarOp(OpType::ADD, y, offset, "add");
+  return {y};
+}
+
 std::vector<Value> LowerIdentity(LayerContext& ctx, const std::vector<Value>& in) {
   return {OneInput(ctx, in)};
 }

@@ -128,6 +128,7 @@ std::vector<Value> LowerAverage(LayerContext&, const std::vector<Value>&);
 std::vector<Value> LowerMaximum(LayerContext&, const std::vector<Value>&);
 std::vector<Value> LowerMinimum(LayerContext&, const std::vector<Value>&);
 std::vector<Value> LowerBatchNormalization(LayerContext&, const std::vector<Value>&);
+std::vector<Value> LowerRescaling(LayerContext&, const std::vector<Value>&);
 std::vector<Value> LowerIdentity(LayerContext&, const std::vector<Value>&);
 std::vector<Value> LowerActivation(LayerContext&, const std::vector<Value>&);
 std::vector<Value> LowerReLU(LayerContext&, const std::vector<Value>&);

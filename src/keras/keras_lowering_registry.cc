@@ -36,6 +36,7 @@ LayerLowering FindLayerLowering(const std::string& class_name) {
       {"Maximum", LowerMaximum},
       {"Minimum", LowerMinimum},
       {"BatchNormalization", LowerBatchNormalization},
+      {"Rescaling", LowerRescaling},
       {"Dropout", LowerIdentity},
       {"SpatialDropout2D", LowerIdentity},
       {"GaussianNoise", LowerIdentity},
