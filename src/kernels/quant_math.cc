@@ -69,7 +69,8 @@ int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) 
 }
 
 int32_t MultiplyByQuantizedMultiplierSingleRounding(int32_t x, int32_t multiplier, int shift) {
-  const int total_shift = 31 - shift;
+  // ruy requires shift <= 7; larger shifts (absurd scales) are capped so nothing is undefined.
+  const int total_shift = 31 - std::min(shift, 30);
   const int64_t round = int64_t{1} << (total_shift - 1);
   const int64_t result = static_cast<int64_t>(x) * multiplier + round;
   return static_cast<int32_t>(result >> total_shift);

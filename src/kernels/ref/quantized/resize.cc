@@ -17,7 +17,9 @@ void CheckResizeShapes(const KernelContext& ctx) {
   const TensorView& out = Out(ctx, 0);
   CheckRank(ctx, in, 4);
   CheckRank(ctx, out, 4);
-  Check(out.dim(0) == in.dim(0) && out.dim(3) == in.dim(3) && in.dim(1) > 0 && in.dim(2) > 0,
+  Check(out.dim(0) == in.dim(0) && out.dim(3) == in.dim(3) && in.dim(1) > 0 && in.dim(2) > 0 &&
+            out.dim(1) > 0 && out.dim(2) > 0 && out.dim(1) <= (1 << 20) && out.dim(2) <= (1 << 20) &&
+            in.dim(1) <= (1 << 20) && in.dim(2) <= (1 << 20),
         ctx.Describe(), ": output shape ", ShapeToString(out.shape), " does not fit input ",
         ShapeToString(in.shape));
   const OpOptions& o = ctx.op->options;
