@@ -62,9 +62,9 @@ void AddCompareCommand(CLI::App& app) {
                                                 "difference from a reference");
   cmd->add_option("models", args->models, "REF followed by one or more models (Keras or .tflite)")->required();
   cmd->add_option("-d,--data", args->data, "Input data: .npy, IDX, an image or a folder of images")->required();
-  cmd->add_option("--limit", args->limit, "Use only the first N items")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit", args->limit, "Use only the first N items")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
   cmd->callback([args] { Execute(*args); });
 }

@@ -124,9 +124,9 @@ void AddDemoCommand(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output folder (default out/demo)");
   cmd->add_option("--model", args->model, "Model instead of the default (" + DefaultModelPath() + ")");
   cmd->add_option("--data", args->data, "Test images (default: Debian's Fashion-MNIST test set)");
-  cmd->add_option("--limit", args->limit, "Use only the first N images")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit", args->limit, "Use only the first N images")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
     DemoContext c;

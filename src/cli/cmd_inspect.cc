@@ -167,7 +167,7 @@ void InspectTflite(const LoadedModel& lm, bool as_json) {
   std::cout << "\n" << g.tensors.size() << " tensors\n";
   PrintIo(g, std::cout);
   std::cout << "\n" << OpsTable(g);
-  if (tpu) std::cout << "\nEdge TPU:\n" << edgetpu::FormatEdgetpuInfo(*tpu);
+  if (tpu) std::cout << "\n" << edgetpu::FormatEdgetpuInfo(*tpu);
 }
 
 }  // namespace

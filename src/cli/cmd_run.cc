@@ -93,9 +93,9 @@ void AddRunCommand(CLI::App& app) {
                   "Data for each model input, in order: .npy, IDX (.gz or not), an image, or a folder of images")
       ->required();
   cmd->add_option("-o,--output", args->out, "Output .npy (several outputs: OUT_0.npy, OUT_1.npy, ...)")->required();
-  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--limit", args->limit, "Use only the first N items of the data")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
+  cmd->add_option("--limit", args->limit, "Use only the first N items of the data")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
   cmd->add_flag("--raw", args->raw,
                 "Feed .npy values to the input tensor unchanged (type must match) and write outputs in their own type");
   cmd->add_option("--arch-json", args->arch_json, "model.to_json() file for a weights-only Keras HDF5");
