@@ -465,6 +465,28 @@ TEST(QuantOps, HybridFullyConnectedSymmetricAndAsymmetric) {
   }
 }
 
+TEST(QuantOps, Int16QuantizeDequantizeRequantize) {
+  CAE_REQUIRE_ORACLE();
+  {
+    OpBuilder b(OpType::QUANTIZE);
+    b.Input(DType::kFloat32, {3, 40});
+    b.Output(DType::kInt16, {3, 40}, 1.0f / 20000, 0);
+    ExpectMatchesOracle(b.Build());
+  }
+  {
+    OpBuilder b(OpType::DEQUANTIZE);
+    b.Input(DType::kInt16, {3, 40}, 1.0f / 3000, 0);
+    b.Output(DType::kFloat32, {3, 40});
+    ExpectMatchesOracle(b.Build());
+  }
+  {
+    OpBuilder b(OpType::QUANTIZE);
+    b.Input(DType::kInt16, {3, 40}, 1.0f / 3000, 0);
+    b.Output(kI8, {3, 40}, 0.05f, 3);
+    ExpectMatchesOracle(b.Build());
+  }
+}
+
 TEST(QuantOps, QuantizeDequantizeArgMax) {
   CAE_REQUIRE_ORACLE();
   {
