@@ -1,0 +1,64 @@
+// `run` with several model outputs writes OUT_0.npy, OUT_1.npy, ... in output order.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "cli_helpers.h"
+#include "data/npy.h"
+#include "graph/graph.h"
+#include "tflite/writer.h"
+
+namespace cae::testing {
+namespace {
+
+// input [1,4] -> LOGISTIC -> output 0, input -> RELU -> output 1.
+Model TwoOutputModel() {
+  Model m;
+  m.subgraphs.emplace_back();
+  Graph& g = m.main();
+  auto tensor = [&](const std::string& name) {
+    Tensor t;
+    t.name = name;
+    t.shape = {1, 4};
+    return g.AddTensor(t);
+  };
+  const int in = tensor("x"), a = tensor("sigmoid"), b = tensor("relu");
+  Op sig;
+  sig.type = OpType::LOGISTIC;
+  sig.inputs = {in};
+  sig.outputs = {a};
+  g.AddOp(sig);
+  Op relu;
+  relu.type = OpType::RELU;
+  relu.inputs = {in};
+  relu.outputs = {b};
+  g.AddOp(relu);
+  g.inputs = {in};
+  g.outputs = {a, b};
+  return m;
+}
+
+TEST(CliRun, SeveralOutputsGetNumberedFiles) {
+  CAE_REQUIRE_BINARY();
+  TempDir dir;
+  WriteTflite(TwoOutputModel(), dir.File("two.tflite"));
+  TensorData x(DType::kFloat32, {3, 4});
+  for (int i = 0; i < 12; ++i) x.as<float>()[i] = static_cast<float>(i) - 6.0f;
+  WriteNpy(dir.File("x.npy"), x);
+  const CommandResult r = Cli("run " + Q(dir.File("two.tflite")) + " -i " + Q(dir.File("x.npy")) + " -o " +
+                              Q(dir.File("y.npy")) + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(FileExists(dir.File("y.npy")));
+  const TensorData s = ReadNpy(dir.File("y_0.npy"));
+  const TensorData u = ReadNpy(dir.File("y_1.npy"));
+  ASSERT_EQ(s.shape, (std::vector<int32_t>{3, 4}));
+  ASSERT_EQ(u.shape, (std::vector<int32_t>{3, 4}));
+  for (int i = 0; i < 12; ++i) {
+    const float v = static_cast<float>(i) - 6.0f;
+    EXPECT_NEAR(s.as<float>()[i], 1.0f / (1.0f + std::exp(-v)), 1e-6f);
+    EXPECT_EQ(u.as<float>()[i], std::max(v, 0.0f));
+  }
+}
+
+}  // namespace
+}  // namespace cae::testing
