@@ -177,8 +177,9 @@ INSTANTIATE_TEST_SUITE_P(
         ActivationCase{R"({"class_name": "ReLU", "config": {"name": "a", "max_value": 2.0,
                        "negative_slope": 0.5}})",
                        "2.4.0", [](float x) { return x >= 0 ? std::min(x, 2.0f) : 0.5f * x; }},
-        ActivationCase{R"({"class_name": "Rescaling", "config": {"name": "a", "scale": 0.5, "offset": 1.0}})",
-                       "3.8.0", [](float x) { return 0.5f * x + 1.0f; }},
+        ActivationCase{
+            R"({"class_name": "Rescaling", "config": {"name": "a", "scale": 0.5, "offset": 1.0}})",
+            "3.8.0", [](float x) { return 0.5f * x + 1.0f; }},
         ActivationCase{R"({"class_name": "ReLU", "config": {"name": "a", "negative_slope": 0.2}})",
                        "2.4.0", [](float x) { return x >= 0 ? x : 0.2f * x; }}));
 
