@@ -55,6 +55,14 @@ void PrintPlans(const std::vector<edgetpu::ModelPlan>& plans, bool as_json) {
   }
 }
 
+// Only `compile` passes extra arguments on (to edgetpu_compiler).
+void RefuseExtras(const CLI::App& cmd) {
+  if (!cmd.get_parent()->remaining().empty()) {
+    throw UsageError(StrCat("edgetpu ", cmd.get_name(), ": unexpected argument ",
+                            cmd.get_parent()->remaining().front()));
+  }
+}
+
 std::string Figure(int64_t v) { return v < 0 ? "?" : std::to_string(v); }
 
 void AddPlan(CLI::App& parent) {
@@ -66,7 +74,8 @@ void AddPlan(CLI::App& parent) {
   cmd->add_option("models", *models, "Model files (.tflite or Keras); several = co-compiled")
       ->required();
   cmd->add_flag("--json", *as_json, "Print JSON (a list for several models)");
-  cmd->callback([models, as_json] {
+  cmd->callback([cmd, models, as_json] {
+    RefuseExtras(*cmd);
     std::vector<LoadedModel> loaded;
     PrintPlans(PlanFiles(*models, &loaded), *as_json);
   });
@@ -82,20 +91,29 @@ void AddCompile(CLI::App& parent) {
       "compile", "Run edgetpu_compiler and compare what it did with our plan");
   cmd->add_option("models", *args,
                   "Model files, then optionally -- and flags passed to edgetpu_compiler")
-      ->required();
+      ->required()
+      ->allow_extra_args(true);  // keeps taking arguments after --
   cmd->add_option("-o,--out-dir", *out_dir, "Folder for the compiled models and logs");
   cmd->add_option("--num-segments", *segments, "Split into N segments for pipelining (-n)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--min-runtime", *min_runtime, "Lowest Edge TPU runtime version to target (-m)")
       ->check(CLI::Range(1, 100));
   cmd->add_option("--compiler", *compiler, "Path of edgetpu_compiler (default: from PATH)");
+  cmd->allow_extras();  // flags after -- go to the compiler
   cmd->callback([=] {
     // Everything from the first argument that starts with '-' goes to the compiler.
     edgetpu::CompileOptions options;
     options.out_dir = *out_dir;
     options.num_segments = *segments;
     options.min_runtime = *min_runtime;
-    for (const std::string& a : *args) {
+    std::vector<std::string> all = *args;
+    // CLI11 hands arguments after -- to the parent command once the models are given.
+    std::vector<std::string> extras = cmd->remaining();
+    for (const std::string& a : cmd->get_parent()->remaining()) extras.push_back(a);
+    for (const std::string& a : extras) {
+      if (a != "--") all.push_back(a);
+    }
+    for (const std::string& a : all) {
       if (!options.extra_flags.empty() || (!a.empty() && a[0] == '-')) {
         options.extra_flags.push_back(a);
       } else {
@@ -166,6 +184,7 @@ void AddSegment(CLI::App& parent) {
   cmd->add_option("-o,--out-dir", *out_dir, "Folder for the segment files")->required();
   cmd->add_flag("--json", *as_json, "Print JSON");
   cmd->callback([=] {
+    RefuseExtras(*cmd);
     LoadedModel lm = LoadAnyModel(*model);
     lm.model.source = lm.path;
     const edgetpu::SegmentPlan plan = edgetpu::PlanSegments(lm.model, *segments);
@@ -192,9 +211,14 @@ void AddSegment(CLI::App& parent) {
 void AddEdgetpuCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("edgetpu", "Coral Edge TPU: plan, compile, segment");
   cmd->require_subcommand(1);
+  cmd->allow_extras();  // arguments after `compile ... --`; other subcommands refuse them
   AddPlan(*cmd);
   AddCompile(*cmd);
   AddSegment(*cmd);
+  // Arguments after `compile MODEL --` reach this command; keep them here instead of letting
+  // them fall through to the top level (which refuses extras). Global flags stay usable.
+  cmd->add_flag("-q,--quiet", Globals().quiet, "No progress output");
+  cmd->fallthrough(false);
 }
 
 }  // namespace cae::cli
