@@ -403,14 +403,34 @@ TEST(QuantOps, MeanAndSumPaths) {
   }
 }
 
-// A SUM whose output quantization differs from the input's: off by one in ~10% of outputs.
-TEST(QuantOps, DISABLED_SumRescaled) {
+// SUM and MEAN whose output quantization differs from the input's, on many outputs (rounding
+// ties are frequent): SUM rounds once (like ruy), MEAN twice.
+TEST(QuantOps, SumAndMeanRescaledManyOutputs) {
   CAE_REQUIRE_ORACLE();
-  OpBuilder b(OpType::SUM);
-  b.Input(kI8, {1, 4, 6, 5}, 0.05f, -3);
-  b.Int32Const({1}, {2});
-  b.Output(kI8, {1, 4, 5}, 0.3f, 2);
-  ExpectMatchesOracle(b.Build(), {1});
+  for (OpType t : {OpType::SUM, OpType::MEAN}) {
+    for (DType dt : {kI8, kU8}) {
+      const int64_t z = dt == kI8 ? 0 : 128;
+      OpBuilder b(t);
+      b.Input(dt, {2, 30, 7, 20}, 0.05f, z - 3);
+      b.Int32Const({1}, {2});
+      b.Output(dt, {2, 30, 20}, t == OpType::SUM ? 0.3f : 0.04f, z + 2);
+      SCOPED_TRACE(OpTypeName(t) + " " + std::string(DTypeName(dt)));
+      ExpectMatchesOracle(b.Build());
+    }
+  }
+}
+
+TEST(QuantOps, MeanSameQuantizationManyOutputs) {
+  CAE_REQUIRE_ORACLE();
+  for (DType dt : {kI8, kU8}) {
+    const int64_t z = dt == kI8 ? -5 : 120;
+    OpBuilder b(OpType::MEAN);
+    b.Input(dt, {2, 30, 7, 20}, 0.05f, z);
+    b.Int32Const({1}, {2});
+    b.Output(dt, {2, 30, 20}, 0.05f, z);
+    SCOPED_TRACE(DTypeName(dt));
+    ExpectMatchesOracle(b.Build(), {1});
+  }
 }
 
 TEST(QuantOps, SumSameQuantization) {
