@@ -15,3 +15,6 @@ if(TARGET cae_edgetpu)
     target_link_libraries(cae_edgetpu PUBLIC nlohmann_json::nlohmann_json)
   endif()
 endif()
+if(TARGET cae_edgetpu AND cae_edgetpu_kind STREQUAL "STATIC_LIBRARY")
+  target_link_libraries(cae_edgetpu PUBLIC cae_runtime)  # pipeline.cc runs segments
+endif()
