@@ -189,15 +189,18 @@ TEST(QuantOps, TransposeConvInt8WithAndWithoutBias) {
   CAE_REQUIRE_ORACLE();
   for (bool bias : {true, false}) {
     OpBuilder b(OpType::TRANSPOSE_CONV);
-    b.Int32Const({4}, {1, 10, 10, 4});
-    b.Const(kI8, {4, 3, 3, 3}, {0.01f, 0.02f, 0.015f, 0.01f}, {}, 0);
-    b.Input(kI8, {1, 5, 5, 3}, 0.05f, 1);
+    // Large enough (25600 outputs) that a different rounding of the requantization shows.
+    std::vector<float> scales(16);
+    for (size_t i = 0; i < scales.size(); ++i) scales[i] = 0.002f + 0.0007f * float(i % 5);
+    b.Int32Const({4}, {1, 40, 40, 16});
+    b.Const(kI8, {16, 3, 3, 8}, scales, {}, 0);
+    b.Input(kI8, {1, 20, 20, 8}, 0.05f, 1);
     if (bias) {
-      b.Bias(4, 0.05f * 0.01f);
+      b.Bias(16, 0.05f * 0.002f);
     } else {
       b.Skip();
     }
-    b.Output(kI8, {1, 10, 10, 4}, 0.05f, -2);
+    b.Output(kI8, {1, 40, 40, 16}, 0.05f, -2);
     b.options().stride_h = b.options().stride_w = 2;
     ExpectMatchesOracle(b.Build());
   }
@@ -219,21 +222,34 @@ TEST(QuantOps, FullyConnectedInt8AndUint8) {
   CAE_REQUIRE_ORACLE();
   {
     OpBuilder b(OpType::FULLY_CONNECTED);
-    b.Input(kI8, {3, 20}, 0.05f, -5);
-    b.Const(kI8, {7, 20}, {0.01f});
-    b.Bias(7, 0.05f * 0.01f);
-    b.Output(kI8, {3, 7}, 0.1f, 3);
+    b.Input(kI8, {64, 40}, 0.05f, -5);
+    b.Const(kI8, {256, 40}, {0.01f});
+    b.Bias(256, 0.05f * 0.01f);
+    b.Output(kI8, {64, 256}, 0.1f, 3);
     b.options().activation = Activation::kRelu;
     ExpectMatchesOracle(b.Build());
   }
   {
     OpBuilder b(OpType::FULLY_CONNECTED);
-    b.Input(kU8, {2, 16}, 0.05f, 128);
-    b.Const(kU8, {5, 16}, {0.01f}, {120});
-    b.Bias(5, 0.05f * 0.01f);
-    b.Output(kU8, {2, 5}, 0.1f, 128);
+    b.Input(kU8, {8, 32}, 0.05f, 128);
+    b.Const(kU8, {50, 32}, {0.01f}, {120});
+    b.Bias(50, 0.05f * 0.01f);
+    b.Output(kU8, {8, 50}, 0.1f, 128);
     ExpectMatchesOracle(b.Build());
   }
+}
+
+TEST(QuantOps, FullyConnectedInt8PerChannel) {
+  CAE_REQUIRE_ORACLE();
+  // 64 x 256 outputs: enough for rounding differences to show.
+  std::vector<float> scales(256);
+  for (size_t i = 0; i < scales.size(); ++i) scales[i] = 0.004f + 0.0005f * float(i % 11);
+  OpBuilder b(OpType::FULLY_CONNECTED);
+  b.Input(kI8, {64, 40}, 0.05f, -5);
+  b.Const(kI8, {256, 40}, scales, {}, 0);
+  b.Skip();
+  b.Output(kI8, {64, 256}, 0.1f, 3);
+  ExpectMatchesOracle(b.Build());
 }
 
 TEST(QuantOps, PoolsInt8) {
@@ -322,9 +338,9 @@ TEST(QuantOps, ActivationsInt8AndUint8) {
 TEST(QuantOps, PreluInt8) {
   CAE_REQUIRE_ORACLE();
   OpBuilder b(OpType::PRELU);
-  b.Input(kI8, {1, 4, 4, 3}, 0.05f, 4);
+  b.Input(kI8, {1, 16, 16, 3}, 0.05f, 4);
   b.Const(kI8, {1, 1, 3}, {0.01f}, {0});
-  b.Output(kI8, {1, 4, 4, 3}, 0.04f, -2);
+  b.Output(kI8, {1, 16, 16, 3}, 0.04f, -2);
   ExpectMatchesOracle(b.Build());
 }
 

@@ -1,7 +1,8 @@
 // FULLY_CONNECTED on int8 (per-tensor or per-channel weights) and uint8 (per-tensor weights with
 // a zero point). Weights [units, depth]; the input is any shape whose element count is a multiple
 // of depth (keep_num_dims only changes the output shape, which the output view already has).
-// Per-tensor multipliers use TFLite's float product of the input and weight scales.
+// Per-tensor multipliers use TFLite's float product of the input and weight scales and round
+// twice (TFLite's GEMM runs in gemmlowp); per-channel weights run in ruy, which rounds once.
 #include <vector>
 
 #include "kernels/ref/quantized/qutil.h"
@@ -38,6 +39,7 @@ class QuantizedFullyConnected : public OpKernel {
     const std::vector<float> fs = ChannelScales(ctx, filter, units_);
     mult_.resize(static_cast<size_t>(units_));
     const bool per_channel = filter.quant->scale.size() > 1;
+    single_rounding_ = per_channel;
     for (int32_t u = 0; u < units_; ++u) {
       const double real = per_channel
                               ? static_cast<double>(si) * static_cast<double>(fs[u]) /
@@ -63,7 +65,9 @@ class QuantizedFullyConnected : public OpKernel {
                  (Load8(in, b * depth_ + k) + input_offset_);
         }
         if (bias_data) acc += bias_data[u];
-        acc = MultiplyByQuantizedMultiplier(acc, mult_[u]) + output_offset_;
+        acc = (single_rounding_ ? MultiplyByQuantizedMultiplierSingleRounding(acc, mult_[u])
+                                : MultiplyByQuantizedMultiplier(acc, mult_[u])) +
+              output_offset_;
         Store8(out, b * units_ + u, std::clamp(acc, act_min_, act_max_));
       }
     }
@@ -73,6 +77,7 @@ class QuantizedFullyConnected : public OpKernel {
   int32_t units_ = 0, depth_ = 0;
   int64_t batches_ = 0;
   int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0, act_min_ = 0, act_max_ = 0;
+  bool single_rounding_ = false;
   std::vector<QuantizedMultiplier> mult_;
 };
 
