@@ -137,3 +137,23 @@ TEST(FloatLayout, ShapeAndGather) {
 
 }  // namespace
 }  // namespace cae::testing
+
+namespace cae::testing {
+namespace {
+
+TEST(FloatLayout, DepthToSpaceAndBack) {
+  OpOptions o;
+  o.block_size = 2;
+  // One pixel, 4 channels -> a 2x2 image of 1 channel, in (dy, dx) order.
+  EXPECT_VALUES_NEAR(RunOp1(OpType::DEPTH_TO_SPACE, o, {F({1, 1, 1, 4}, {1, 2, 3, 4})}, {1, 2, 2, 1}),
+                     (V{1, 2, 3, 4}), 0);
+  // 2 channels: channel c of pixel (dy, dx) comes from input channel (dy*2+dx)*2 + c.
+  EXPECT_VALUES_NEAR(RunOp1(OpType::DEPTH_TO_SPACE, o, {F({1, 1, 1, 8}, {1, 2, 3, 4, 5, 6, 7, 8})}, {1, 2, 2, 2}),
+                     (V{1, 2, 3, 4, 5, 6, 7, 8}), 0);
+  // A 2x4 image: SPACE_TO_DEPTH gathers each 2x2 block into one pixel.
+  EXPECT_VALUES_NEAR(RunOp1(OpType::SPACE_TO_DEPTH, o, {F({1, 2, 4, 1}, {1, 2, 3, 4, 5, 6, 7, 8})}, {1, 1, 2, 4}),
+                     (V{1, 2, 5, 6, 3, 4, 7, 8}), 0);
+}
+
+}  // namespace
+}  // namespace cae::testing

@@ -28,5 +28,6 @@ void RegisterPack(KernelRegistry& r);            // PACK, UNPACK
 void RegisterCast(KernelRegistry& r);            // CAST
 void RegisterShape(KernelRegistry& r);           // SHAPE
 void RegisterGather(KernelRegistry& r);          // GATHER
+void RegisterDepthSpace(KernelRegistry& r);      // DEPTH_TO_SPACE, SPACE_TO_DEPTH
 
 }  // namespace cae::ref

@@ -25,6 +25,7 @@ void RegisterRefFloatKernels(KernelRegistry& r) {
   ref::RegisterCast(r);
   ref::RegisterShape(r);
   ref::RegisterGather(r);
+  ref::RegisterDepthSpace(r);
 }
 
 }  // namespace cae
