@@ -58,7 +58,7 @@ void RunSamples(Interpreter& interp, int input_tensor, const TensorData& samples
 }  // namespace
 
 RangeTable Calibrate(const Model& float_model, const TensorData& samples,
-                     const CalibrationOptions& options) {
+                     const CalibrationOptions& options, ChannelMeans* channel_means) {
   const Graph& g = float_model.main();
   const std::string where = float_model.source.empty() ? std::string("model") : float_model.source;
   Check(g.inputs.size() == 1, where, ": calibration needs a model with one input, this one has ",
@@ -94,6 +94,8 @@ RangeTable Calibrate(const Model& float_model, const TensorData& samples,
   Interpreter interp(float_model);
   const size_t n = g.tensors.size();
   RangeTable ranges(n);
+  std::vector<std::vector<double>> sums(n);
+  std::vector<int64_t> sum_rows(n, 0);
   RunSamples(interp, input, samples, count, per_sample, options, 1,
              [&](int t, const float* v, int64_t m) {
                if (t < 0 || static_cast<size_t>(t) >= n || m == 0) return;
@@ -105,6 +107,16 @@ RangeTable Calibrate(const Model& float_model, const TensorData& samples,
                  mn = std::min(mn, v[i]);
                  mx = std::max(mx, v[i]);
                }
+               if (channel_means) {
+                 const auto& shape = g.tensors[t].shape;
+                 const int64_t c = shape.empty() || shape.back() <= 0 ? 1 : shape.back();
+                 if (m % c == 0) {
+                   std::vector<double>& s = sums[t];
+                   s.resize(static_cast<size_t>(c), 0.0);
+                   for (int64_t i = 0; i < m; ++i) s[static_cast<size_t>(i % c)] += v[i];
+                   sum_rows[t] += m / c;
+                 }
+               }
                if (!r.valid) {
                  r = {mn, mx, true};
                } else {
@@ -112,6 +124,13 @@ RangeTable Calibrate(const Model& float_model, const TensorData& samples,
                  r.max = std::max(r.max, mx);
                }
              });
+  if (channel_means) {
+    channel_means->assign(n, {});
+    for (size_t t = 0; t < n; ++t) {
+      if (sum_rows[t] == 0) continue;
+      for (double v : sums[t]) (*channel_means)[t].push_back(static_cast<float>(v / static_cast<double>(sum_rows[t])));
+    }
+  }
   if (options.method == CalibrationMethod::kMinMax) return ranges;
 
   std::vector<std::unique_ptr<Histogram>> hist(n);

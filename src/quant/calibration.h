@@ -40,7 +40,9 @@ struct CalibrationOptions {
   std::function<void(int, int, int)> progress;
 };
 
+// channel_means (optional): for every float32 activation, the mean over all samples and positions
+// of each slice along its last dim (empty for tensors never seen), for bias correction.
 RangeTable Calibrate(const Model& float_model, const TensorData& samples,
-                     const CalibrationOptions& options);
+                     const CalibrationOptions& options, ChannelMeans* channel_means = nullptr);
 
 }  // namespace cae::quant

@@ -121,14 +121,16 @@ Model ConvertModel(const Model& float_model, const ConvertOptions& options, cons
       r.weights_quantized = QuantizeDynamicRange(g, {options.dynamic_min_elements, options.per_tensor});
       break;
     case QuantMode::kInt8: {
-      const RangeTable ranges = Calibrate(m, *calib, options.calibration);
+      const bool correct = options.bias_correction && options.calibration.method != CalibrationMethod::kMinMax;
+      ChannelMeans means;
+      const RangeTable ranges = Calibrate(m, *calib, options.calibration, correct ? &means : nullptr);
       r.calibration_samples = static_cast<int>(
           std::min<int64_t>(calib->shape.empty() ? 0 : calib->shape[0], options.calibration.max_samples));
       Int8Options io;
       io.io = options.io;
       io.per_tensor = options.per_tensor;
       io.clip_saturated_inputs = options.clip_saturated_inputs;
-      const Int8Summary s = QuantizeFullInt8(g, ranges, io);
+      const Int8Summary s = QuantizeFullInt8(g, ranges, io, correct ? &means : nullptr);
       r.weights_quantized = s.weights;
       r.biases_quantized = s.biases;
       r.activations_quantized = s.activations;

@@ -75,6 +75,44 @@ void MinMaxOf(const std::vector<float>& v, float* mn, float* mx) {
   *mx = v.empty() ? 0.0f : *std::max_element(v.begin(), v.end());
 }
 
+// Subtracts from bias the mean output shift caused by rounding weights w (float) to tensor wq
+// (int8, quantized), given the per-channel means of the op's data input. Skips silently when
+// shapes do not match the op's layout.
+void CorrectBias(const Op& op, const std::vector<float>& w, const Tensor& wq, const std::vector<float>& mean,
+                 std::vector<float>* bias) {
+  const auto& shape = wq.shape;
+  if (mean.empty() || w.size() != wq.data.size()) return;
+  const std::vector<float>& scale = wq.quant.scale;
+  const auto dq = [&](size_t i, size_t channel) {
+    return static_cast<float>(static_cast<int8_t>(wq.data[i])) * scale[scale.size() == 1 ? 0 : channel];
+  };
+  const size_t out = bias->size();
+  std::vector<double> shift(out, 0.0);
+  if (op.type == OpType::DEPTHWISE_CONV_2D) {
+    if (shape.size() != 4 || static_cast<size_t>(shape[3]) != out) return;
+    const size_t mult = static_cast<size_t>(std::max(1, op.options.depth_multiplier));
+    for (size_t i = 0; i < w.size(); ++i) {
+      const size_t c = i % out;
+      if (c / mult >= mean.size()) return;
+      shift[c] += (dq(i, c) - w[i]) * static_cast<double>(mean[c / mult]);
+    }
+  } else {
+    if (shape.empty() || static_cast<size_t>(shape[0]) != out) return;
+    const size_t inner = w.size() / out;
+    const size_t in_ch = static_cast<size_t>(shape.back());
+    if (in_ch != mean.size()) return;
+    for (size_t i = 0; i < w.size(); ++i) {
+      const size_t c = i / inner;
+      shift[c] += (dq(i, c) - w[i]) * static_cast<double>(mean[i % in_ch]);
+    }
+    if (op.type == OpType::TRANSPOSE_CONV) {
+      const double taps = static_cast<double>(std::max(1, op.options.stride_h)) * std::max(1, op.options.stride_w);
+      for (double& v : shift) v /= taps;
+    }
+  }
+  for (size_t c = 0; c < out; ++c) (*bias)[c] -= static_cast<float>(shift[c]);
+}
+
 // Adds QUANTIZE/DEQUANTIZE ops at the graph edges for float32 or uint8 IO.
 void AddIoEdges(Graph& g, IoType io) {
   if (io == IoType::kInt8) return;
@@ -124,7 +162,8 @@ void AddIoEdges(Graph& g, IoType io) {
 
 }  // namespace
 
-Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Options& options) {
+Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Options& options,
+                             const ChannelMeans* channel_means) {
   Int8Summary summary;
   // 1. Every op must have an int8 form and float32 data; weights and biases become private.
   for (size_t i = 0; i < g.ops.size(); ++i) {
@@ -278,8 +317,10 @@ Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Optio
     if (b < 0) continue;
     Check(IsFloat(g, b) && g.tensors[b].is_constant(), DescribeOp(g, static_cast<int>(i)),
           ": bias is not a float32 constant");
-    const std::vector<float> bv = passes::ReadFloats(g, b);
+    std::vector<float> bv = passes::ReadFloats(g, b);
     const std::vector<float>& ws = g.tensors[w].quant.scale;
+    if (channel_means && static_cast<size_t>(in) < channel_means->size())
+      CorrectBias(op, wv, g.tensors[w], (*channel_means)[in], &bv);
     Check(ws.size() == 1 || ws.size() == bv.size(), DescribeOp(g, static_cast<int>(i)), ": bias has ",
           bv.size(), " values for ", ws.size(), " output channels");
     QuantParams bp;

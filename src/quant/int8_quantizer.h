@@ -16,6 +16,10 @@
 //  - Same-scale ops (pools, CONCATENATION, RESHAPE, RESIZE_*, PAD, ...): all their data inputs and
 //    their output form one group sharing one range (the union of the members' ranges) or the
 //    fixed parameters of a member; two different fixed parameters in one group throw.
+//  - Bias correction (when channel means of the weighted ops' inputs are given): the mean output
+//    shift the weight rounding causes, sum_k (w_q[c,k] - w[c,k]) * mean(x_k) over the kernel
+//    (divided by stride_h * stride_w for TRANSPOSE_CONV), is subtracted from the bias before it
+//    is quantized. Ops without a bias are left alone.
 //  - Other float32 constants (ADD/MUL operands, ...): per-tensor asymmetric int8 from their
 //    values.
 //  - IO: kFloat32 keeps float32 graph inputs/outputs with QUANTIZE first / DEQUANTIZE last (the
@@ -48,6 +52,7 @@ struct Int8Summary {
   int same_scale_groups = 0;  // groups of more than one tensor
 };
 
-Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Options& options);
+Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Options& options,
+                             const ChannelMeans* channel_means = nullptr);
 
 }  // namespace cae::quant

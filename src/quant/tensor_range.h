@@ -14,4 +14,7 @@ struct TensorRange {
 
 using RangeTable = std::vector<TensorRange>;
 
+// Per tensor, the mean of each channel (slice along the last dim); empty when unknown.
+using ChannelMeans = std::vector<std::vector<float>>;
+
 }  // namespace cae::quant

@@ -238,3 +238,42 @@ TEST(FullInt8, ConflictingFixedParametersInOneGroupThrow) {
 
 }  // namespace
 }  // namespace cae::quant
+
+namespace cae::quant {
+namespace {
+
+TEST(FullInt8, BiasCorrectionRemovesTheMeanShiftOfWeightRounding) {
+  using namespace cae::testgraphs;
+  // FC with one output: weights chosen so rounding shifts the output mean.
+  const auto make = [] {
+    Graph g;
+    const int x = Act(g, "x", {1, 3});
+    const int w = Const(g, "w", {1, 3}, {1.0f, 0.3f, 0.3f});
+    const int b = Const(g, "b", {1}, {0.0f});
+    const int y = Act(g, "y", {1, 1});
+    g.inputs = {x};
+    g.outputs = {y};
+    AddOp(g, OpType::FULLY_CONNECTED, {x, w, b}, {y});
+    return g;
+  };
+  RangeTable r(4);
+  r[0] = {0, 2, true};
+  r[3] = {0, 4, true};
+  Graph plain = make();
+  QuantizeFullInt8(plain, r, {.io = IoType::kInt8});
+  Graph corrected = make();
+  ChannelMeans means(4);
+  means[0] = {1.0f, 2.0f, 2.0f};
+  QuantizeFullInt8(corrected, r, {.io = IoType::kInt8}, &means);
+  // w quantized with scale 1/127: 0.3 -> round(38.1) = 38 -> 0.29921; shift = 2 * 2 * (-0.00079).
+  const float shift = 4.0f * (38.0f / 127.0f - 0.3f);
+  int32_t qb_plain, qb_corr;
+  std::memcpy(&qb_plain, plain.tensors[2].data.data(), 4);
+  std::memcpy(&qb_corr, corrected.tensors[2].data.data(), 4);
+  EXPECT_EQ(qb_plain, 0);
+  EXPECT_EQ(qb_corr, static_cast<int32_t>(std::round(-shift / corrected.tensors[2].quant.scale[0])));
+  EXPECT_NE(qb_corr, 0);
+}
+
+}  // namespace
+}  // namespace cae::quant
