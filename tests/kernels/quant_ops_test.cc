@@ -256,8 +256,8 @@ TEST(QuantOps, PoolsInt8) {
   CAE_REQUIRE_ORACLE();
   for (OpType t : {OpType::MAX_POOL_2D, OpType::AVERAGE_POOL_2D}) {
     OpBuilder b(t);
-    b.Input(kI8, {1, 9, 9, 4}, 0.05f, -3);
-    b.Output(kI8, {1, 5, 5, 4}, 0.05f, -3);
+    b.Input(kI8, {1, 39, 39, 16}, 0.05f, -3);
+    b.Output(kI8, {1, 20, 20, 16}, 0.05f, -3);
     b.options().filter_h = b.options().filter_w = 3;
     b.options().stride_h = b.options().stride_w = 2;
     b.options().activation = Activation::kRelu6;
@@ -271,9 +271,9 @@ TEST(QuantOps, ResizeInt8AndUint8) {
     for (DType dt : {kI8, kU8}) {
       for (int mode = 0; mode < 3; ++mode) {
         OpBuilder b(t);
-        b.Input(dt, {1, 5, 7, 3}, 0.05f, dt == kI8 ? 2 : 128);
-        b.Int32Const({2}, {13, 9});
-        b.Output(dt, {1, 13, 9, 3}, 0.05f, dt == kI8 ? 2 : 128);
+        b.Input(dt, {1, 10, 14, 8}, 0.05f, dt == kI8 ? 2 : 128);
+        b.Int32Const({2}, {27, 19});
+        b.Output(dt, {1, 27, 19, 8}, 0.05f, dt == kI8 ? 2 : 128);
         b.options().align_corners = mode == 1;
         b.options().half_pixel_centers = mode == 2;
         SCOPED_TRACE(OpTypeName(t) + " " + std::string(DTypeName(dt)) + " mode " +
@@ -290,9 +290,9 @@ TEST(QuantOps, AddSubMulInt8Broadcast) {
     for (DType dt : {kI8, kU8}) {
       OpBuilder b(t);
       const int64_t z = dt == kI8 ? 0 : 128;
-      b.Input(dt, {2, 4, 5, 3}, 0.05f, z + 3);
-      b.Input(dt, {2, 1, 5, 1}, 0.03f, z - 7);
-      b.Output(dt, {2, 4, 5, 3}, 0.06f, z + 1);
+      b.Input(dt, {2, 40, 25, 8}, 0.05f, z + 3);
+      b.Input(dt, {2, 1, 25, 1}, 0.03f, z - 7);
+      b.Output(dt, {2, 40, 25, 8}, 0.06f, z + 1);
       b.options().activation = Activation::kNone;
       SCOPED_TRACE(OpTypeName(t) + " " + std::string(DTypeName(dt)));
       ExpectMatchesOracle(b.Build());
@@ -304,9 +304,9 @@ TEST(QuantOps, MaximumMinimumInt8) {
   CAE_REQUIRE_ORACLE();
   for (OpType t : {OpType::MAXIMUM, OpType::MINIMUM}) {
     OpBuilder b(t);
-    b.Input(kI8, {2, 3, 4}, 0.05f, 1);
-    b.Input(kI8, {2, 3, 4}, 0.05f, 1);
-    b.Output(kI8, {2, 3, 4}, 0.05f, 1);
+    b.Input(kI8, {2, 30, 40}, 0.05f, 1);
+    b.Input(kI8, {2, 30, 40}, 0.05f, 1);
+    b.Output(kI8, {2, 30, 40}, 0.05f, 1);
     ExpectMatchesOracle(b.Build());
   }
 }
@@ -326,8 +326,8 @@ TEST(QuantOps, ActivationsInt8AndUint8) {
                           Case{OpType::LEAKY_RELU, 0.05f, z + 10},
                           Case{OpType::HARD_SWISH, 0.07f, z - 20}}) {
       OpBuilder b(c.t);
-      b.Input(dt, {2, 7, 9}, 0.06f, z + 5);
-      b.Output(dt, {2, 7, 9}, c.out_scale, c.out_zp);
+      b.Input(dt, {4, 32, 32}, 0.06f, z + 5);
+      b.Output(dt, {4, 32, 32}, c.out_scale, c.out_zp);
       b.options().alpha = 0.2f;
       SCOPED_TRACE(OpTypeName(c.t) + " " + std::string(DTypeName(dt)));
       ExpectMatchesOracle(b.Build(), {1});
@@ -358,9 +358,9 @@ TEST(QuantOps, SoftmaxInt8AndUint8) {
 TEST(QuantOps, ConcatenationRequantizesUint8) {
   CAE_REQUIRE_ORACLE();
   OpBuilder b(OpType::CONCATENATION);
-  b.Input(kU8, {1, 3, 3, 2}, 0.05f, 128);
-  b.Input(kU8, {1, 3, 3, 4}, 0.02f, 100);
-  b.Output(kU8, {1, 3, 3, 6}, 0.04f, 120);
+  b.Input(kU8, {1, 30, 30, 2}, 0.05f, 128);
+  b.Input(kU8, {1, 30, 30, 4}, 0.02f, 100);
+  b.Output(kU8, {1, 30, 30, 6}, 0.04f, 120);
   b.options().axis = 3;
   ExpectMatchesOracle(b.Build());
 }
