@@ -1,9 +1,11 @@
-#include "kernels/kernel.h"
+#include "kernels/fast/fast_kernels.h"
 
 namespace cae {
 
 // Optimized kernels (kernels/fast, priority kFastPriority) register here; each is tested element
-// by element against its reference kernel. None are registered yet: every op runs on kernels/ref.
-void RegisterFastKernels(KernelRegistry& r) { (void)r; }
+// by element against its reference kernel (tests/kernels/fast_*_test.cc).
+void RegisterFastKernels(KernelRegistry& r) {
+  fast::RegisterFastConvF32(r);
+}
 
 }  // namespace cae
