@@ -6,6 +6,7 @@ namespace cae {
 // by element against its reference kernel (tests/kernels/fast_*_test.cc).
 void RegisterFastKernels(KernelRegistry& r) {
   fast::RegisterFastConvF32(r);
+  fast::RegisterFastConvInt8(r);
 }
 
 }  // namespace cae

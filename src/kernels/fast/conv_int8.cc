@@ -1,0 +1,248 @@
+// Fast CONV_2D, int8 activations and int8 weights (per-channel or per-tensor scales, TFLite
+// ConvPerChannel): NHWC input, OHWI filter, int32 bias, any stride / dilation / padding, fused
+// activation. Bit-exact with kernels/ref/quantized: the int32 accumulator is the same sum (integer
+// addition is order-independent) and the output stage is the same single-rounding requantization
+// (kernels/quant_math.h) with the same multipliers and clamp.
+// Wide path (out_c >= one int32 vector, Highway dynamic dispatch): weights packed
+// [tap][in_c][out_c padded] as int32, up to 4 vectors of output channels per pixel in registers.
+// Narrow path (few output channels, dilation_w 1): contiguous runs of input and filter per filter
+// row, plain integer loops the compiler vectorizes. Rows are spread over the ThreadPool.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/fast/conv_int8.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "kernels/fast/conv_geometry.h"
+#include "kernels/fast/fast_kernels.h"
+#include "kernels/parallel.h"
+#include "kernels/quant_math.h"
+#include "kernels/ref/quantized/qutil.h"
+
+#include "kernels/fast/int8_output_stage.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace cae::fast {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// One output row (b, oy), wide path. packed: [f_h*f_w*in_c][ocp] int32; bias: [ocp] int32.
+void ConvRowWideI8(const ConvGeometry& g, int ocp, const int8_t* input, int32_t input_offset,
+                   const int32_t* packed, const int32_t* bias, const Int8OutputStage& stage,
+                   int b, int oy, int8_t* out_row) {
+  const hn::ScalableTag<int32_t> d;
+  const int N = static_cast<int>(hn::Lanes(d));
+  HWY_ALIGN int32_t acc[4 * 64];
+  int ky0, ky1;
+  ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
+  const int8_t* img = input + int64_t{b} * g.in_h * g.in_w * g.in_c;
+  for (int ox = 0; ox < g.out_w; ++ox) {
+    int kx0, kx1;
+    ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
+    int8_t* out = out_row + int64_t{ox} * g.out_c;
+    for (int oc0 = 0; oc0 < g.out_c; oc0 += 4 * N) {
+      const int nv = std::min(4, (g.out_c - oc0 + N - 1) / N);
+      auto a0 = hn::LoadU(d, bias + oc0);
+      auto a1 = nv > 1 ? hn::LoadU(d, bias + oc0 + N) : hn::Zero(d);
+      auto a2 = nv > 2 ? hn::LoadU(d, bias + oc0 + 2 * N) : hn::Zero(d);
+      auto a3 = nv > 3 ? hn::LoadU(d, bias + oc0 + 3 * N) : hn::Zero(d);
+      for (int ky = ky0; ky < ky1; ++ky) {
+        const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
+        for (int kx = kx0; kx < kx1; ++kx) {
+          const int ix = ox * g.stride_w - g.pad_w + kx * g.dil_w;
+          const int8_t* x = img + (int64_t{iy} * g.in_w + ix) * g.in_c;
+          const int32_t* w = packed + (int64_t{ky} * g.f_w + kx) * g.in_c * ocp + oc0;
+          if (nv == 4) {
+            for (int ic = 0; ic < g.in_c; ++ic, w += ocp) {
+              const auto xv = hn::Set(d, static_cast<int32_t>(x[ic]) + input_offset);
+              a0 = hn::Add(a0, hn::Mul(xv, hn::LoadU(d, w)));
+              a1 = hn::Add(a1, hn::Mul(xv, hn::LoadU(d, w + N)));
+              a2 = hn::Add(a2, hn::Mul(xv, hn::LoadU(d, w + 2 * N)));
+              a3 = hn::Add(a3, hn::Mul(xv, hn::LoadU(d, w + 3 * N)));
+            }
+          } else {
+            for (int ic = 0; ic < g.in_c; ++ic, w += ocp) {
+              const auto xv = hn::Set(d, static_cast<int32_t>(x[ic]) + input_offset);
+              a0 = hn::Add(a0, hn::Mul(xv, hn::LoadU(d, w)));
+              if (nv > 1) a1 = hn::Add(a1, hn::Mul(xv, hn::LoadU(d, w + N)));
+              if (nv > 2) a2 = hn::Add(a2, hn::Mul(xv, hn::LoadU(d, w + 2 * N)));
+            }
+          }
+        }
+      }
+      hn::Store(a0, d, acc);
+      hn::Store(a1, d, acc + N);
+      hn::Store(a2, d, acc + 2 * N);
+      hn::Store(a3, d, acc + 3 * N);
+      const int n = std::min(4 * N, g.out_c - oc0);
+      for (int j = 0; j < n; ++j) out[oc0 + j] = stage.Apply(acc[j], oc0 + j);
+    }
+  }
+}
+
+// Number of int32 lanes of the chosen target.
+int LanesI32() { return static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>())); }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cae::fast
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace cae::fast {
+HWY_EXPORT(ConvRowWideI8);
+HWY_EXPORT(LanesI32);
+
+namespace {
+
+using qref::In;
+using qref::OptIn;
+using qref::Out;
+
+// One output row, narrow path (dil_w == 1). filter: OHWI int8 as stored.
+void ConvRowNarrowI8(const ConvGeometry& g, const int8_t* input, int32_t input_offset,
+                     const int8_t* filter, const int32_t* bias, const Int8OutputStage& stage,
+                     int b, int oy, int8_t* out_row) {
+  int ky0, ky1;
+  ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
+  const int8_t* img = input + int64_t{b} * g.in_h * g.in_w * g.in_c;
+  for (int ox = 0; ox < g.out_w; ++ox) {
+    int kx0, kx1;
+    ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, 1, g.f_w, g.in_w, &kx0, &kx1);
+    const int ix0 = ox * g.stride_w - g.pad_w + kx0;
+    const int run = (kx1 - kx0) * g.in_c;
+    for (int oc = 0; oc < g.out_c; ++oc) {
+      int32_t acc = bias[oc];
+      for (int ky = ky0; ky < ky1; ++ky) {
+        const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
+        const int8_t* x = img + (int64_t{iy} * g.in_w + ix0) * g.in_c;
+        const int8_t* w = filter + ((int64_t{oc} * g.f_h + ky) * g.f_w + kx0) * g.in_c;
+        int32_t s = 0, sw = 0;
+        for (int i = 0; i < run; ++i) {
+          s += static_cast<int32_t>(w[i]) * static_cast<int32_t>(x[i]);
+          sw += w[i];
+        }
+        // sum w*(x+off) == sum w*x + off*sum w (mod 2^32, as the reference's int32 sum).
+        acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(s) +
+                                   static_cast<uint32_t>(sw) * static_cast<uint32_t>(input_offset));
+      }
+      out_row[int64_t{ox} * g.out_c + oc] = stage.Apply(acc, oc);
+    }
+  }
+}
+
+class FastConvI8 : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    const TensorView& filter = In(ctx, 1);
+    const TensorView* bias = OptIn(ctx, 2);
+    TensorView& out = Out(ctx, 0);
+    qref::CheckRank(ctx, in, 4);
+    qref::CheckRank(ctx, filter, 4);
+    qref::CheckRank(ctx, out, 4);
+    const OpOptions& o = ctx.op->options;
+    Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
+          ctx.Describe(), ": strides and dilations must be positive");
+    const int32_t cout = filter.dim(0);
+    Check(filter.dim(3) == in.dim(3), ctx.Describe(), ": filter ", ShapeToString(filter.shape),
+          " does not match input depth ", in.dim(3));
+    const int32_t oh = qref::ConvOutSize(o.padding, in.dim(1), filter.dim(1), o.stride_h, o.dilation_h);
+    const int32_t ow = qref::ConvOutSize(o.padding, in.dim(2), filter.dim(2), o.stride_w, o.dilation_w);
+    Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == cout,
+          ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
+          ",", oh, ",", ow, ",", cout, "]");
+    if (bias)
+      Check(bias->type == DType::kInt32 && bias->num_elements() == cout, ctx.Describe(),
+            ": bias must be int32 with ", cout, " elements");
+    g_ = ConvGeometry::From(ctx);
+    input_offset_ = -qref::ZeroPoint(ctx, in);
+    const float in_scale = qref::Scale(ctx, in);
+    const float out_scale = qref::Scale(ctx, out);
+    stage_.output_offset = qref::ZeroPoint(ctx, out);
+    const std::vector<float> fs = qref::ChannelScales(ctx, filter, cout);
+    mult_.resize(static_cast<size_t>(cout));
+    for (int32_t c = 0; c < cout; ++c)
+      mult_[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
+                                    static_cast<double>(out_scale));
+    CalculateActivationRangeQuantized(o.activation, out.type, out_scale, stage_.output_offset,
+                                      &stage_.act_min, &stage_.act_max);
+    stage_.mult = mult_.data();
+    narrow_ = cout < HWY_DYNAMIC_DISPATCH(LanesI32)() && g_.dil_w == 1;
+    ocp_ = RoundUp(cout, kOcAlign);
+    bias_.assign(static_cast<size_t>(ocp_), 0);
+    if (bias) std::memcpy(bias_.data(), bias->data, sizeof(int32_t) * cout);
+    PackWeights(filter);
+    packed_for_ = filter.data;
+  }
+
+  void Eval(const KernelContext& ctx) override {
+    const TensorView& filter = In(ctx, 1);
+    if (!filter.is_constant || filter.data != packed_for_) {
+      PackWeights(filter);
+      packed_for_ = filter.data;
+    }
+    const TensorView* bias = OptIn(ctx, 2);
+    if (bias && !bias->is_constant) std::memcpy(bias_.data(), bias->data, sizeof(int32_t) * g_.out_c);
+    const int8_t* input = In(ctx, 0).as<int8_t>();
+    const int8_t* w = filter.as<int8_t>();
+    int8_t* output = Out(ctx, 0).as<int8_t>();
+    const int64_t row_elems = int64_t{g_.out_w} * g_.out_c;
+    ParallelFor(ctx.pool, int64_t{g_.batches} * g_.out_h, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int b = static_cast<int>(row / g_.out_h), oy = static_cast<int>(row % g_.out_h);
+        int8_t* out_row = output + row * row_elems;
+        if (narrow_) {
+          ConvRowNarrowI8(g_, input, input_offset_, w, bias_.data(), stage_, b, oy, out_row);
+        } else {
+          HWY_DYNAMIC_DISPATCH(ConvRowWideI8)(g_, ocp_, input, input_offset_, packed_.data(),
+                                              bias_.data(), stage_, b, oy, out_row);
+        }
+      }
+    });
+  }
+
+ private:
+  // OHWI int8 -> [ky][kx][ic][oc padded to ocp_] int32 (wide path only).
+  void PackWeights(const TensorView& w) {
+    if (narrow_) return;
+    const int8_t* f = w.as<int8_t>();
+    const int taps = g_.f_h * g_.f_w;
+    packed_.assign(static_cast<size_t>(taps) * g_.in_c * ocp_, 0);
+    for (int oc = 0; oc < g_.out_c; ++oc)
+      for (int t = 0; t < taps; ++t)
+        for (int ic = 0; ic < g_.in_c; ++ic)
+          packed_[(static_cast<size_t>(t) * g_.in_c + ic) * ocp_ + oc] =
+              f[(static_cast<size_t>(oc) * taps + t) * g_.in_c + ic];
+  }
+
+  ConvGeometry g_;
+  int32_t input_offset_ = 0;
+  Int8OutputStage stage_;
+  std::vector<QuantizedMultiplier> mult_;
+  bool narrow_ = false;
+  int ocp_ = 0;
+  std::vector<int32_t> packed_, bias_;
+  const void* packed_for_ = nullptr;
+};
+
+std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
+  if (qref::InType(ctx, 0) != DType::kInt8 || qref::InType(ctx, 1) != DType::kInt8 ||
+      qref::OutType(ctx, 0) != DType::kInt8)
+    return nullptr;
+  const TensorView* bias = OptIn(ctx, 2);
+  if (bias && bias->type != DType::kInt32) return nullptr;
+  return std::make_unique<FastConvI8>();
+}
+
+}  // namespace
+
+void RegisterFastConvInt8(KernelRegistry& r) {
+  r.Register(OpType::CONV_2D, "fast/int8/conv_2d", kFastPriority, Create);
+}
+
+}  // namespace cae::fast
+#endif  // HWY_ONCE
