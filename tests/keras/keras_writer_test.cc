@@ -92,7 +92,7 @@ TEST(KerasWriter, BuiltCaeHasTheSeedArchitectureAndLayout) {
   EXPECT_FALSE(m.main().ops.empty());
 }
 
-TEST(KerasWriter, BuildersProduceLowerableModels) {
+TEST(KerasWriter, BuildersProduceWritableModels) {
   for (const KerasModel& km :
        {BuildDenseAe(28, 28, 1, {256, 128, 64, 32}), BuildUnet(UnetOptions{}),
         BuildUnet(UnetOptions{16, 16, 3, 2, 4, 3, false})}) {
