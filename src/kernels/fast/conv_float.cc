@@ -29,77 +29,85 @@ namespace cae::fast {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// P output pixels (ox .. ox+P-1, all with filter taps [kx0, kx1)) x NV vectors of output channels
+// from oc0: accumulators stay in registers; each weight vector load serves P pixels.
+template <int P, int NV, class D>
+HWY_INLINE void PixelBlockF32(D d, const ConvGeometry& g, int ocp, const float* img,
+                              const float* packed, const float* bias, hn::Vec<D> vlo,
+                              hn::Vec<D> vhi, int oy, int ky0, int ky1, int ox, int kx0, int kx1,
+                              int oc0, float* out_row) {
+  const int N = static_cast<int>(hn::Lanes(d));
+  hn::Vec<D> acc[P][NV];
+  for (int p = 0; p < P; ++p)
+    for (int v = 0; v < NV; ++v) acc[p][v] = hn::LoadU(d, bias + oc0 + v * N);
+  for (int ky = ky0; ky < ky1; ++ky) {
+    const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
+    for (int kx = kx0; kx < kx1; ++kx) {
+      const float* x[P];
+      for (int p = 0; p < P; ++p)
+        x[p] = img + (int64_t{iy} * g.in_w + (ox + p) * g.stride_w - g.pad_w + kx * g.dil_w) * g.in_c;
+      const float* w = packed + (int64_t{ky} * g.f_w + kx) * g.in_c * ocp + oc0;
+      for (int ic = 0; ic < g.in_c; ++ic, w += ocp) {
+        hn::Vec<D> wv[NV];
+        for (int v = 0; v < NV; ++v) wv[v] = hn::LoadU(d, w + v * N);
+        for (int p = 0; p < P; ++p) {
+          const auto xv = hn::Set(d, x[p][ic]);
+          for (int v = 0; v < NV; ++v) acc[p][v] = hn::MulAdd(xv, wv[v], acc[p][v]);
+        }
+      }
+    }
+  }
+  HWY_ALIGN float tail[4 * 64];
+  const int n = std::min(NV * N, g.out_c - oc0);
+  for (int p = 0; p < P; ++p) {
+    float* out = out_row + int64_t{ox + p} * g.out_c + oc0;
+    for (int v = 0; v < NV; ++v) acc[p][v] = hn::Min(hn::Max(acc[p][v], vlo), vhi);
+    if (n == NV * N) {
+      for (int v = 0; v < NV; ++v) hn::StoreU(acc[p][v], d, out + v * N);
+    } else {
+      for (int v = 0; v < NV; ++v) hn::Store(acc[p][v], d, tail + v * N);
+      std::memcpy(out, tail, sizeof(float) * static_cast<size_t>(n));
+    }
+  }
+}
+
+template <int P, class D>
+HWY_INLINE void PixelsF32(D d, const ConvGeometry& g, int ocp, const float* img,
+                          const float* packed, const float* bias, hn::Vec<D> vlo, hn::Vec<D> vhi,
+                          int oy, int ky0, int ky1, int ox, int kx0, int kx1, float* out_row) {
+  const int N = static_cast<int>(hn::Lanes(d));
+  for (int oc0 = 0; oc0 < g.out_c; oc0 += 4 * N) {
+    switch (std::min(4, (g.out_c - oc0 + N - 1) / N)) {
+      case 4: PixelBlockF32<P, 4>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
+      case 3: PixelBlockF32<P, 3>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
+      case 2: PixelBlockF32<P, 2>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
+      default: PixelBlockF32<P, 1>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
+    }
+  }
+}
+
 // One output row (b, oy) through the wide path. packed: [f_h*f_w*in_c][ocp]; bias: [ocp].
+// Neighbouring pixels with the same valid taps (all interior ones) go two at a time.
 void ConvRowWideF32(const ConvGeometry& g, int ocp, const float* input, const float* packed,
                     const float* bias, float lo, float hi, int b, int oy, float* out_row) {
   const hn::ScalableTag<float> d;
-  const int N = static_cast<int>(hn::Lanes(d));
   const auto vlo = hn::Set(d, lo);
   const auto vhi = hn::Set(d, hi);
-  HWY_ALIGN float tail[4 * 64];
   int ky0, ky1;
   ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
   const float* img = input + int64_t{b} * g.in_h * g.in_w * g.in_c;
-  for (int ox = 0; ox < g.out_w; ++ox) {
-    int kx0, kx1;
+  int ox = 0;
+  while (ox < g.out_w) {
+    int kx0, kx1, nx0 = -1, nx1 = -1;
     ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
-    float* out = out_row + int64_t{ox} * g.out_c;
-    for (int oc0 = 0; oc0 < g.out_c; oc0 += 4 * N) {
-      const int nv = std::min(4, (g.out_c - oc0 + N - 1) / N);
-      auto a0 = hn::LoadU(d, bias + oc0);
-      auto a1 = nv > 1 ? hn::LoadU(d, bias + oc0 + N) : hn::Zero(d);
-      auto a2 = nv > 2 ? hn::LoadU(d, bias + oc0 + 2 * N) : hn::Zero(d);
-      auto a3 = nv > 3 ? hn::LoadU(d, bias + oc0 + 3 * N) : hn::Zero(d);
-      for (int ky = ky0; ky < ky1; ++ky) {
-        const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
-        for (int kx = kx0; kx < kx1; ++kx) {
-          const int ix = ox * g.stride_w - g.pad_w + kx * g.dil_w;
-          const float* x = img + (int64_t{iy} * g.in_w + ix) * g.in_c;
-          const float* w = packed + (int64_t{ky} * g.f_w + kx) * g.in_c * ocp + oc0;
-          if (nv == 4) {
-            for (int ic = 0; ic < g.in_c; ++ic, w += ocp) {
-              const auto xv = hn::Set(d, x[ic]);
-              a0 = hn::MulAdd(xv, hn::LoadU(d, w), a0);
-              a1 = hn::MulAdd(xv, hn::LoadU(d, w + N), a1);
-              a2 = hn::MulAdd(xv, hn::LoadU(d, w + 2 * N), a2);
-              a3 = hn::MulAdd(xv, hn::LoadU(d, w + 3 * N), a3);
-            }
-          } else if (nv == 2) {
-            for (int ic = 0; ic < g.in_c; ++ic, w += ocp) {
-              const auto xv = hn::Set(d, x[ic]);
-              a0 = hn::MulAdd(xv, hn::LoadU(d, w), a0);
-              a1 = hn::MulAdd(xv, hn::LoadU(d, w + N), a1);
-            }
-          } else if (nv == 1) {
-            for (int ic = 0; ic < g.in_c; ++ic, w += ocp)
-              a0 = hn::MulAdd(hn::Set(d, x[ic]), hn::LoadU(d, w), a0);
-          } else {  // nv == 3
-            for (int ic = 0; ic < g.in_c; ++ic, w += ocp) {
-              const auto xv = hn::Set(d, x[ic]);
-              a0 = hn::MulAdd(xv, hn::LoadU(d, w), a0);
-              a1 = hn::MulAdd(xv, hn::LoadU(d, w + N), a1);
-              a2 = hn::MulAdd(xv, hn::LoadU(d, w + 2 * N), a2);
-            }
-          }
-        }
-      }
-      a0 = hn::Min(hn::Max(a0, vlo), vhi);
-      a1 = hn::Min(hn::Max(a1, vlo), vhi);
-      a2 = hn::Min(hn::Max(a2, vlo), vhi);
-      a3 = hn::Min(hn::Max(a3, vlo), vhi);
-      const int n = std::min(4 * N, g.out_c - oc0);
-      if (n == 4 * N) {
-        hn::StoreU(a0, d, out + oc0);
-        hn::StoreU(a1, d, out + oc0 + N);
-        hn::StoreU(a2, d, out + oc0 + 2 * N);
-        hn::StoreU(a3, d, out + oc0 + 3 * N);
-      } else {
-        hn::Store(a0, d, tail);
-        hn::Store(a1, d, tail + N);
-        hn::Store(a2, d, tail + 2 * N);
-        hn::Store(a3, d, tail + 3 * N);
-        std::memcpy(out + oc0, tail, sizeof(float) * static_cast<size_t>(n));
-      }
+    if (ox + 1 < g.out_w)
+      ConvGeometry::ValidTaps(ox + 1, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &nx0, &nx1);
+    if (nx0 == kx0 && nx1 == kx1) {
+      PixelsF32<2>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, out_row);
+      ox += 2;
+    } else {
+      PixelsF32<1>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, out_row);
+      ox += 1;
     }
   }
 }
