@@ -112,25 +112,12 @@ void ConvRowWideF32(const ConvGeometry& g, int ocp, const float* input, const fl
   }
 }
 
-// Dot product of n floats.
-float DotF32(const float* a, const float* b, int n) {
-  const hn::ScalableTag<float> d;
-  const int N = static_cast<int>(hn::Lanes(d));
-  auto s0 = hn::Zero(d), s1 = hn::Zero(d);
-  int i = 0;
-  for (; i + 2 * N <= n; i += 2 * N) {
-    s0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), s0);
-    s1 = hn::MulAdd(hn::LoadU(d, a + i + N), hn::LoadU(d, b + i + N), s1);
-  }
-  for (; i + N <= n; i += N) s0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), s0);
-  float s = hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
 // One output row through the narrow path (requires dil_w == 1). filter: OHWI as stored.
+// Vector partial sums run across the filter rows; one horizontal sum per output value.
 void ConvRowNarrowF32(const ConvGeometry& g, const float* input, const float* filter,
                       const float* bias, float lo, float hi, int b, int oy, float* out_row) {
+  const hn::ScalableTag<float> d;
+  const int N = static_cast<int>(hn::Lanes(d));
   int ky0, ky1;
   ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
   const float* img = input + int64_t{b} * g.in_h * g.in_w * g.in_c;
@@ -140,14 +127,21 @@ void ConvRowNarrowF32(const ConvGeometry& g, const float* input, const float* fi
     const int ix0 = ox * g.stride_w - g.pad_w + kx0;
     const int run = (kx1 - kx0) * g.in_c;
     for (int oc = 0; oc < g.out_c; ++oc) {
+      auto s0 = hn::Zero(d), s1 = hn::Zero(d);
       float acc = 0.0f;
       for (int ky = ky0; ky < ky1; ++ky) {
         const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
         const float* x = img + (int64_t{iy} * g.in_w + ix0) * g.in_c;
         const float* w = filter + ((int64_t{oc} * g.f_h + ky) * g.f_w + kx0) * g.in_c;
-        acc += DotF32(x, w, run);
+        int i = 0;
+        for (; i + 2 * N <= run; i += 2 * N) {
+          s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, w + i), s0);
+          s1 = hn::MulAdd(hn::LoadU(d, x + i + N), hn::LoadU(d, w + i + N), s1);
+        }
+        for (; i + N <= run; i += N) s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, w + i), s0);
+        for (; i < run; ++i) acc += x[i] * w[i];
       }
-      acc += bias[oc];
+      acc += hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1))) + bias[oc];
       out_row[int64_t{ox} * g.out_c + oc] = std::min(std::max(acc, lo), hi);
     }
   }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# bench/run_all.sh BUILD_DIR: benchmarks cae2tpu against its anchors on this machine and prints a
+# table (called by `./run bench`). Prints only; never asserts. Needs BUILD_DIR/cae2tpu,
+# BUILD_DIR/bench/{bench_conv,model_macs} (built with -DCAE_BUILD_BENCH=ON), node, ONNX Runtime
+# (tests/tools/onnx_setup.sh) and the TFLite oracle (shared/tools/tflite-oracle).
+#   1. cae12785_fmnist on the Fashion-MNIST test images: cae2tpu float32 (.h5) and int8 (converted
+#      here, calibrated on the first 100 train images) vs ONNX Runtime (float and MinMax QInt8),
+#      2 threads, one batch of N images and N batch-1 calls; GMAC/s and peak RSS of cae2tpu.
+#   2. mobilenet_v1_0.25_128_quant, tf2_mobilenet_v2_1.0_224_ptq: cae2tpu vs TFLite (XNNPACK) per
+#      invoke, 1 and 2 threads.
+#   3. bench_conv: CONV_2D reference vs fast kernels (Google Benchmark).
+# Environment: CAE_BENCH_IMAGES (N, default 10000), CAE_BENCH_BATCH1 (batch-1 calls, default N),
+# CAE_BENCH_REPEAT (mobilenet invokes, default 50), CAE_SHARED_DIR (default ../shared).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=$(cd "${1:?usage: bench/run_all.sh BUILD_DIR}" && pwd)
+shared=${CAE_SHARED_DIR:-$root/../shared}
+cli=$build/cae2tpu
+n=${CAE_BENCH_IMAGES:-10000}
+n1=${CAE_BENCH_BATCH1:-$n}
+repeat=${CAE_BENCH_REPEAT:-50}
+fm=/usr/share/datasets/fashion-mnist
+anchors=$shared/fixtures/anchors
+coral=$shared/fixtures/coral
+oracle=$shared/tools/tflite-oracle/oracle
+for f in "$cli" "$build/bench/model_macs" "$build/bench/bench_conv" "$fm/t10k-images-idx3-ubyte.gz" \
+         "$anchors/cae12785_fmnist.h5" "$coral/bird.bmp" "$oracle"; do
+  [ -e "$f" ] || { echo "run_all: missing $f" >&2; exit 1; }
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+onnx_home=$(bash "$root/tests/tools/onnx_setup.sh")
+export CAE_ONNX_HOME=$onnx_home
+
+# json FILE EXPR: evaluates a JS expression on the JSON object j read from FILE.
+json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); console.log(eval(process.argv[2]))' "$1" "$2"; }
+# ratio A B: A/B with 2 decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# cae2tpu run: prints "SECONDS PEAK_RSS_MB".
+cae_run() {  # MODEL BATCH LIMIT THREADS
+  /usr/bin/time -v -o "$tmp/time.txt" "$cli" run "$1" -i "$fm/t10k-images-idx3-ubyte.gz" \
+    -o "$tmp/out.npy" --batch "$2" --limit "$3" --threads "$4" --json > "$tmp/run.json"
+  local rss
+  rss=$(awk -F: '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$tmp/time.txt")
+  echo "$(json "$tmp/run.json" 'j.seconds') $rss"
+}
+
+echo "== cae2tpu benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+"$cli" convert "$anchors/cae12785_fmnist.h5" -o "$tmp/cae_int8.tflite" --quant int8 --io float32 \
+  --calib "$fm/train-images-idx3-ubyte.gz" --calib-samples 100 > /dev/null
+macs=$("$build/bench/model_macs" "$anchors/cae12785_fmnist.h5" | awk '{ print $2 }')
+echo
+echo "cae12785_fmnist: $n Fashion-MNIST test images, 2 threads; $macs MACs per image"
+printf '%-8s %-9s %12s %12s %10s %12s %10s %9s\n' model batch cae2tpu_s onnxrt_s onnx/cae cae_img/s GMAC/s RSS_MB
+for kind in float32 int8; do
+  if [ "$kind" = float32 ]; then
+    model=$anchors/cae12785_fmnist.h5 onnx=$anchors/cae12785_fmnist.onnx
+  else
+    model=$tmp/cae_int8.tflite onnx=$anchors/cae12785_fmnist_MinMax_QInt8.onnx
+  fi
+  node "$here/onnx_time.mjs" "$onnx" "$fm/t10k-images-idx3-ubyte.gz" "$n" --threads 2 --batch1 "$n1" > "$tmp/onnx.json"
+  ob=$(json "$tmp/onnx.json" 'j.batch_n_seconds')
+  o1=$(json "$tmp/onnx.json" 'j.batch1_seconds')
+  read -r cb rssb < <(cae_run "$model" "$n" "$n" 2)
+  read -r c1 rss1 < <(cae_run "$model" 1 "$n1" 2)
+  for row in "$n:$cb:$ob:$rssb:$n" "1:$c1:$o1:$rss1:$n1"; do
+    IFS=: read -r b c o r imgs <<< "$row"
+    printf '%-8s %-9s %12.3f %12.3f %10s %12.0f %10.2f %9s\n' "$kind" "$b" "$c" "$o" \
+      "$(ratio "$o" "$c")" "$(awk -v i="$imgs" -v s="$c" 'BEGIN { print i / s }')" \
+      "$(awk -v m="$macs" -v i="$imgs" -v s="$c" 'BEGIN { print m * i / s / 1e9 }')" "$r"
+  done
+done
+echo "(batch 1 rows: $n1 calls; onnx/cae > 1 means cae2tpu is faster)"
+
+echo
+echo "Coral models, per invoke (ms): cae2tpu (bird.bmp, batch 1, $repeat invokes) vs TFLite + XNNPACK (median of $repeat)"
+printf '%-32s %-8s %10s %10s %12s %10s\n' model threads cae2tpu tflite tflite/cae GMAC/s
+mkdir -p "$tmp/birds"
+for i in $(seq 1 "$repeat"); do ln -sf "$coral/bird.bmp" "$tmp/birds/bird_$i.bmp"; done
+for name in mobilenet_v1_0.25_128_quant tf2_mobilenet_v2_1.0_224_ptq; do
+  model=$coral/$name.tflite
+  size=$(json <("$cli" inspect "$model" --json) 'j.inputs[0].shape[1]+"x"+j.inputs[0].shape[2]')
+  mmacs=$("$build/bench/model_macs" "$model" | awk '{ print $2 }')
+  for t in 1 2; do
+    "$oracle" "$model" --repeat "$repeat" --warmup 3 --threads "$t" --quiet --out-dir "$tmp/oracle" > "$tmp/oracle.json"
+    tf=$(json "$tmp/oracle.json" 'j.invoke.median_ms')
+    "$cli" run "$model" -i "$tmp/birds" --resize "$size" -o "$tmp/mn.npy" --batch 1 --threads "$t" --json > "$tmp/mn.json"
+    ms=$(json "$tmp/mn.json" 'j.seconds * 1000 / j.images')
+    printf '%-32s %-8s %10.2f %10.2f %12s %10.2f\n' "$name" "$t" "$ms" "$tf" "$(ratio "$tf" "$ms")" \
+      "$(awk -v m="$mmacs" -v s="$ms" 'BEGIN { print m / s / 1e6 }')"
+  done
+done
+
+echo
+echo "CONV_2D kernels, reference vs fast (Google Benchmark, 1 thread, batch 64, CAE layer shapes)"
+"$build/bench/bench_conv" --benchmark_counters_tabular=true 2>/dev/null
