@@ -52,6 +52,11 @@ struct ConvGeometry {
   }
 };
 
+// Geometry of one pooling op (NHWC, per image); pad_* are the leading paddings.
+struct PoolGeometry {
+  int in_h, in_w, ch, out_h, out_w, f_h, f_w, stride_h, stride_w, pad_h, pad_w;
+};
+
 // Rounds n up to a multiple of m.
 inline int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
 

@@ -7,6 +7,7 @@ namespace cae {
 void RegisterFastKernels(KernelRegistry& r) {
   fast::RegisterFastConvF32(r);
   fast::RegisterFastConvInt8(r);
+  fast::RegisterFastMaxPool(r);
 }
 
 }  // namespace cae

@@ -1,0 +1,54 @@
+// kernels/fast MAX_POOL_2D against the reference kernels: identical outputs (float32 and int8) on
+// random shapes, windows, strides, SAME/VALID, channel counts around the vector width.
+#include <random>
+
+#include "fast_conv_support.h"
+#include "runtime/interpreter.h"
+
+namespace cae::testing {
+namespace {
+
+TEST(FastMaxPool, SameAsReferenceFloatAndInt8) {
+  std::mt19937 rng(5);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const Activation acts[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6,
+                             Activation::kReluN1To1};
+  for (int i = 0; i < 60; ++i) {
+    const bool int8 = i % 2 == 1;
+    const int batch = pick(1, 3), h = pick(1, 12), w = pick(1, 12), c = pick(1, 70);
+    OpOptions o;
+    o.filter_h = pick(1, 3);
+    o.filter_w = pick(1, 3);
+    o.stride_h = pick(1, 3);
+    o.stride_w = pick(1, 3);
+    o.padding = (pick(0, 1) || h < o.filter_h || w < o.filter_w) ? Padding::kSame : Padding::kValid;
+    o.activation = acts[pick(0, 3)];
+    SCOPED_TRACE(StrCat(int8 ? "int8 " : "float ", batch, "x", h, "x", w, "x", c, " f", o.filter_h,
+                        "x", o.filter_w, " s", o.stride_h, "x", o.stride_w,
+                        o.padding == Padding::kSame ? " SAME" : " VALID", " act",
+                        static_cast<int>(o.activation)));
+    std::vector<double> x(static_cast<size_t>(batch) * h * w * c);
+    for (double& v : x) v = int8 ? pick(-128, 127) : pick(-3000, 3000) / 997.0;
+    const DType t = int8 ? DType::kInt8 : DType::kFloat32;
+    Model m = OneOpModel(OpType::MAX_POOL_2D, o, {I(t, {batch, h, w, c}, x)}, {t});
+    if (int8) {
+      for (Tensor& tensor : m.main().tensors) {
+        tensor.quant.scale = {0.02f};
+        tensor.quant.zero_point = {pick(-5, 5)};
+      }
+      m.main().tensors[1].quant = m.main().tensors[0].quant;
+    }
+    EXPECT_EQ(ChosenKernel(m, {}), "fast/max_pool_2d");
+    TensorData input(t, {batch, h, w, c});
+    input.bytes = Encode(t, x);
+    const auto expected = Interpreter(m, {1, 0, true}).Run({input});
+    for (int threads : {1, 2}) {
+      const auto got = Interpreter(m, {threads, 0, false}).Run({input});
+      ASSERT_EQ(got[0].shape, expected[0].shape);
+      ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cae::testing
