@@ -4,6 +4,7 @@
 #include <random>
 
 #include "fast_conv_support.h"
+#include "hwy/targets.h"
 
 namespace cae::testing {
 namespace {
@@ -15,7 +16,7 @@ std::vector<double> RandomValues(std::mt19937& rng, size_t n, double scale) {
   return v;
 }
 
-TEST(FastConvFloat, MatchesReferenceOnManyShapes) {
+void CheckFloatCases() {
   std::mt19937 rng(7);
   const auto cases = ConvCases({Activation::kNone, Activation::kRelu, Activation::kRelu6,
                                 Activation::kReluN1To1, Activation::kTanh});
@@ -44,5 +45,15 @@ TEST(FastConvFloat, MatchesReferenceOnManyShapes) {
   }
 }
 
+
+// Every SIMD target Highway compiled and this CPU runs (SSSE3, SSE4, AVX2, AVX-512...).
+TEST(FastConvFloat, MatchesReferenceOnManyShapesOnEveryTarget) {
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    SCOPED_TRACE(hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    CheckFloatCases();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
 }  // namespace
 }  // namespace cae::testing

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "fast_conv_support.h"
+#include "hwy/targets.h"
 #include "runtime/interpreter.h"
 
 namespace cae::testing {
@@ -16,7 +17,7 @@ std::vector<double> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
   return v;
 }
 
-TEST(FastConvInt8, BitExactWithReferenceOnManyShapes) {
+void CheckInt8Cases() {
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> scale(0.002f, 0.05f);
   const auto cases = ConvCases({Activation::kNone, Activation::kRelu, Activation::kRelu6,
@@ -74,6 +75,16 @@ TEST(FastConvInt8, BitExactWithReferenceOnManyShapes) {
       }
   }
   EXPECT_GT(varied_cases, static_cast<int>(cases.size()) * 3 / 4);
+}
+
+// Every SIMD target Highway compiled and this CPU runs (x86: the pmaddwd path on each).
+TEST(FastConvInt8, BitExactWithReferenceOnManyShapesOnEveryTarget) {
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    SCOPED_TRACE(hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    CheckInt8Cases();
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 TEST(FastConvInt8, Uint8IsLeftToTheReferenceKernel) {

@@ -3,12 +3,13 @@
 #include <random>
 
 #include "fast_conv_support.h"
+#include "hwy/targets.h"
 #include "runtime/interpreter.h"
 
 namespace cae::testing {
 namespace {
 
-TEST(FastMaxPool, SameAsReferenceFloatAndInt8) {
+void CheckPoolCases() {
   std::mt19937 rng(5);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   const Activation acts[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6,
@@ -50,5 +51,14 @@ TEST(FastMaxPool, SameAsReferenceFloatAndInt8) {
   }
 }
 
+
+TEST(FastMaxPool, SameAsReferenceFloatAndInt8OnEveryTarget) {
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    SCOPED_TRACE(hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    CheckPoolCases();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
 }  // namespace
 }  // namespace cae::testing

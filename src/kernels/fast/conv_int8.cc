@@ -3,8 +3,9 @@
 // activation. Bit-exact with kernels/ref/quantized: the int32 accumulator is the same sum (integer
 // addition is order-independent) and the output stage is the same single-rounding requantization
 // (kernels/quant_math.h) with the same multipliers and clamp.
-// Wide path (out_c >= one int32 vector, Highway dynamic dispatch): weights packed
-// [tap][in_c][out_c padded] as int32, up to 4 vectors of output channels per pixel in registers.
+// Wide path (out_c >= one int32 vector, Highway dynamic dispatch): up to 4 vectors of output
+// channels per pixel in registers; on x86 weights are packed as int16 pairs [tap][in_c/2][out_c]
+// and two input channels go through one pmaddwd, elsewhere int32 [tap][in_c][out_c] and Mul+Add.
 // Narrow path (few output channels, dilation_w 1): contiguous runs of input and filter per filter
 // row, plain integer loops the compiler vectorizes. Rows are spread over the ThreadPool.
 #undef HWY_TARGET_INCLUDE
@@ -84,6 +85,75 @@ void ConvRowWideI8(const ConvGeometry& g, int ocp, const int8_t* input, int32_t 
   }
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+// x86 only: ReorderWidenMulAccumulate on int16 is pmaddwd there, i.e. int32 lane i receives
+// a[2i]*b[2i] + a[2i+1]*b[2i+1], which the pair layout below relies on.
+inline constexpr bool kPairedMadd = true;
+
+// As ConvRowWideI8, with weights packed as int16 pairs [tap][in_c/2 rounded up][ocp][2] (the odd
+// channel's partner weight 0) and two input channels per multiply-add. Inputs plus offset lie in
+// [-255, 255] and weights in [-128, 127], so no int16 product sum saturates.
+void ConvRowPairedI8(const ConvGeometry& g, int ocp, const int8_t* input, int32_t input_offset,
+                     const int16_t* packed, const int32_t* bias, const Int8OutputStage& stage,
+                     int b, int oy, int8_t* out_row) {
+  const hn::ScalableTag<int32_t> d;
+  const hn::Repartition<int16_t, decltype(d)> d16;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int pairs = (g.in_c + 1) / 2;
+  HWY_ALIGN int32_t acc[4 * 64];
+  int ky0, ky1;
+  ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
+  const int8_t* img = input + int64_t{b} * g.in_h * g.in_w * g.in_c;
+  auto pair = [&](const int8_t* x, int p) {
+    const int32_t lo = static_cast<int32_t>(x[2 * p]) + input_offset;
+    const int32_t hi = 2 * p + 1 < g.in_c ? static_cast<int32_t>(x[2 * p + 1]) + input_offset : 0;
+    return hn::BitCast(d16, hn::Set(d, static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) |
+                                                            (static_cast<uint32_t>(hi) << 16))));
+  };
+  for (int ox = 0; ox < g.out_w; ++ox) {
+    int kx0, kx1;
+    ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
+    int8_t* out = out_row + int64_t{ox} * g.out_c;
+    for (int oc0 = 0; oc0 < g.out_c; oc0 += 4 * N) {
+      const int nv = std::min(4, (g.out_c - oc0 + N - 1) / N);
+      auto a0 = hn::LoadU(d, bias + oc0);
+      auto a1 = nv > 1 ? hn::LoadU(d, bias + oc0 + N) : hn::Zero(d);
+      auto a2 = nv > 2 ? hn::LoadU(d, bias + oc0 + 2 * N) : hn::Zero(d);
+      auto a3 = nv > 3 ? hn::LoadU(d, bias + oc0 + 3 * N) : hn::Zero(d);
+      auto unused = hn::Zero(d);
+      for (int ky = ky0; ky < ky1; ++ky) {
+        const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
+        for (int kx = kx0; kx < kx1; ++kx) {
+          const int ix = ox * g.stride_w - g.pad_w + kx * g.dil_w;
+          const int8_t* x = img + (int64_t{iy} * g.in_w + ix) * g.in_c;
+          const int16_t* w = packed + ((int64_t{ky} * g.f_w + kx) * pairs * ocp + oc0) * 2;
+          for (int p = 0; p < pairs; ++p, w += 2 * ocp) {
+            const auto xv = pair(x, p);
+            a0 = hn::ReorderWidenMulAccumulate(d, xv, hn::LoadU(d16, w), a0, unused);
+            if (nv > 1) a1 = hn::ReorderWidenMulAccumulate(d, xv, hn::LoadU(d16, w + 2 * N), a1, unused);
+            if (nv > 2) a2 = hn::ReorderWidenMulAccumulate(d, xv, hn::LoadU(d16, w + 4 * N), a2, unused);
+            if (nv > 3) a3 = hn::ReorderWidenMulAccumulate(d, xv, hn::LoadU(d16, w + 6 * N), a3, unused);
+          }
+        }
+      }
+      hn::Store(a0, d, acc);
+      hn::Store(a1, d, acc + N);
+      hn::Store(a2, d, acc + 2 * N);
+      hn::Store(a3, d, acc + 3 * N);
+      const int n = std::min(4 * N, g.out_c - oc0);
+      for (int j = 0; j < n; ++j) out[oc0 + j] = stage.Apply(acc[j], oc0 + j);
+    }
+  }
+}
+#else
+inline constexpr bool kPairedMadd = false;
+void ConvRowPairedI8(const ConvGeometry&, int, const int8_t*, int32_t, const int16_t*,
+                     const int32_t*, const Int8OutputStage&, int, int, int8_t*) {}
+#endif
+
+// True if this target has ConvRowPairedI8.
+bool HasPairedI8() { return kPairedMadd; }
+
 // Number of int32 lanes of the chosen target.
 int LanesI32() { return static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>())); }
 
@@ -95,6 +165,8 @@ HWY_AFTER_NAMESPACE();
 namespace cae::fast {
 HWY_EXPORT(ConvRowWideI8);
 HWY_EXPORT(LanesI32);
+HWY_EXPORT(ConvRowPairedI8);
+HWY_EXPORT(HasPairedI8);
 
 namespace {
 
@@ -172,6 +244,7 @@ class FastConvI8 : public OpKernel {
                                       &stage_.act_min, &stage_.act_max);
     stage_.mult = mult_.data();
     narrow_ = cout < HWY_DYNAMIC_DISPATCH(LanesI32)() && g_.dil_w == 1;
+    paired_ = !narrow_ && HWY_DYNAMIC_DISPATCH(HasPairedI8)();
     ocp_ = RoundUp(cout, kOcAlign);
     bias_.assign(static_cast<size_t>(ocp_), 0);
     if (bias) std::memcpy(bias_.data(), bias->data, sizeof(int32_t) * cout);
@@ -197,6 +270,9 @@ class FastConvI8 : public OpKernel {
         int8_t* out_row = output + row * row_elems;
         if (narrow_) {
           ConvRowNarrowI8(g_, input, input_offset_, w, bias_.data(), stage_, b, oy, out_row);
+        } else if (paired_) {
+          HWY_DYNAMIC_DISPATCH(ConvRowPairedI8)(g_, ocp_, input, input_offset_, packed16_.data(),
+                                                bias_.data(), stage_, b, oy, out_row);
         } else {
           HWY_DYNAMIC_DISPATCH(ConvRowWideI8)(g_, ocp_, input, input_offset_, packed_.data(),
                                               bias_.data(), stage_, b, oy, out_row);
@@ -211,6 +287,16 @@ class FastConvI8 : public OpKernel {
     if (narrow_) return;
     const int8_t* f = w.as<int8_t>();
     const int taps = g_.f_h * g_.f_w;
+    if (paired_) {
+      const int pairs = (g_.in_c + 1) / 2;
+      packed16_.assign(static_cast<size_t>(taps) * pairs * ocp_ * 2, 0);
+      for (int oc = 0; oc < g_.out_c; ++oc)
+        for (int t = 0; t < taps; ++t)
+          for (int ic = 0; ic < g_.in_c; ++ic)
+            packed16_[((static_cast<size_t>(t) * pairs + ic / 2) * ocp_ + oc) * 2 + ic % 2] =
+                f[(static_cast<size_t>(oc) * taps + t) * g_.in_c + ic];
+      return;
+    }
     packed_.assign(static_cast<size_t>(taps) * g_.in_c * ocp_, 0);
     for (int oc = 0; oc < g_.out_c; ++oc)
       for (int t = 0; t < taps; ++t)
@@ -223,9 +309,10 @@ class FastConvI8 : public OpKernel {
   int32_t input_offset_ = 0;
   Int8OutputStage stage_;
   std::vector<QuantizedMultiplier> mult_;
-  bool narrow_ = false;
+  bool narrow_ = false, paired_ = false;
   int ocp_ = 0;
   std::vector<int32_t> packed_, bias_;
+  std::vector<int16_t> packed16_;  // paired layout (x86)
   const void* packed_for_ = nullptr;
 };
 
