@@ -1,15 +1,22 @@
-// `cae2tpu demo [--out DIR]`: the main job end to end on the built-in default model and data.
+// `cae2tpu demo [--out DIR]`: the seed's pipeline end to end on its built-in default.
 //
 // The demo is a list of steps over one DemoContext, run in order:
-//   1. model     the float model (now: the seed CAE fixture; later: trained here)
-//   2. data      the Fashion-MNIST test set from Debian
-//   3. variants  models to compare against the float one (the converter adds its variants here)
-//   4. evaluate  every variant on the data: time, MAE/MSE/PSNR/SSIM, difference from the float one
-//   5. report    table on stdout, DIR/metrics.json, DIR/grid.png (originals above each variant's
+//   1. train     the seed CAE (12,785 parameters) on Fashion-MNIST train from Debian's
+//                dataset-fashion-mnist, a few epochs, saved as Keras HDF5 (DIR/cae_fmnist.h5) and
+//                read back through the importer; or --model MODEL to start from a Keras file
+//   2. data      the Fashion-MNIST test set (the first --limit images)
+//   3. convert   the float model to .tflite four ways (float32, float16, dynamic-range int8,
+//                full-integer int8 with float I/O) plus the Edge TPU form (int8, uint8 I/O),
+//                calibrated on the first 100 training images; each file is written, then read
+//                back and run from disk
+//   4. evaluate  every variant on the data: time, MAE/MSE/PSNR/SSIM vs the input, difference from
+//                the float model, file size
+//   5. edgetpu   the Edge TPU plan of the uint8 model (ops mapped, parameter bytes)
+//   6. report    table on stdout, DIR/metrics.json, DIR/grid.png (originals above each variant's
 //                reconstructions), DIR/<variant>_reconstructions.npy
-// A new step is a function taking DemoContext&, added to kSteps.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -19,8 +26,15 @@
 #include "data/dataset.h"
 #include "data/file_io.h"
 #include "data/npy.h"
+#include "edgetpu/planner.h"
+#include "keras/keras_builders.h"
+#include "keras/keras_writer.h"
+#include "kernels/parallel.h"
+#include "quant/convert.h"
 #include "report/image_grid.h"
 #include "report/table.h"
+#include "tflite/writer.h"
+#include "train/trainer.h"
 
 namespace cae::cli {
 namespace {
@@ -29,32 +43,95 @@ namespace fs = std::filesystem;
 
 struct DemoArgs {
   std::string out = "out/demo";
-  std::string model;  // empty: the default fixture
+  std::string model;  // empty: train the seed CAE here
+  std::string train_data = kFashionMnistTrainImages;
   std::string data = kFashionMnistTestImages;
+  int epochs = 2;
+  int64_t train_limit = 0;
   int64_t limit = 0;
   int64_t batch = 256;
+  int calib_samples = 100;
   int threads = 0;
   bool json = false;
 };
 
 struct DemoVariant {
-  std::string name;  // file-name friendly: "float", "int8", ...
+  std::string name;  // file-name friendly: "keras", "float32", "int8", ...
   LoadedModel model;
 };
 
 struct DemoContext {
   DemoArgs args;
-  TensorData data;                  // float32 NHWC in [0,1]
-  std::vector<DemoVariant> variants;  // variants[0] is the float model, the reference
+  TensorData train;                   // float32 NHWC in [0,1]
+  TensorData data;                    // test images, float32 NHWC in [0,1]
+  std::vector<DemoVariant> variants;  // variants[0] is the float Keras model, the reference
   std::vector<Evaluation> evals;      // one per variant, same order
-  nlohmann::json report;
+  nlohmann::json report = nlohmann::json::object();
+  std::string edgetpu_summary;
 };
 
-std::string DefaultModelPath() { return SharedFile("fixtures/anchors/cae12785_fmnist.h5"); }
+bool Talk(const DemoContext& c) { return !c.args.json && !Globals().quiet; }
 
-void StepModel(DemoContext& c) {
-  const std::string path = c.args.model.empty() ? DefaultModelPath() : c.args.model;
-  c.variants.push_back({"float", LoadAnyModel(path)});
+fs::path OutDir(const DemoContext& c) {
+  const fs::path dir(c.args.out);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) Fail(c.args.out, ": cannot create the output folder: ", ec.message());
+  return dir;
+}
+
+void StepTrain(DemoContext& c) {
+  LoadOptions lo;
+  lo.channels = 1;
+  lo.limit = c.args.train_limit;
+  c.train = LoadData(c.args.train_data, lo);
+  if (!c.args.model.empty()) {
+    c.variants.push_back({"keras", LoadAnyModel(c.args.model)});
+    return;
+  }
+  const fs::path h5 = OutDir(c) / "cae_fmnist.h5";
+  KerasModel km = BuildCae(28, 28, 1, {32, 16, 8});
+  train::TrainOptions to;
+  to.epochs = c.args.epochs;
+  to.batch_size = 128;
+  to.learning_rate = 1e-3f;
+  to.loss = train::Loss::kMse;
+  to.seed = 1;
+  ThreadPool pool(c.args.threads);
+  train::Trainer trainer(km, to, &pool);
+  if (Talk(c)) {
+    std::cout << "1. train the seed CAE (" << trainer.net().ParamCount() << " parameters) on "
+              << c.train.shape[0] << " Fashion-MNIST images, " << c.args.epochs
+              << " epochs, Adam 1e-3, MSE, batch 128" << std::endl;
+  }
+  train::TrainCallbacks cb;
+  const bool progress = ShowProgress() && !c.args.json;
+  if (progress) {
+    cb.on_batch = [](const train::BatchProgress& p) {
+      std::fprintf(stderr, "\r   epoch %d/%d batch %lld/%lld loss %.5f %.0f img/s ETA %.0fs   ", p.epoch, p.epochs,
+                   static_cast<long long>(p.batch), static_cast<long long>(p.batches), p.mean_loss,
+                   p.images_per_second, p.eta_seconds);
+    };
+  }
+  nlohmann::json epochs = nlohmann::json::array();
+  cb.on_epoch = [&](const train::EpochStats& s) {
+    if (progress) std::fprintf(stderr, "\r\033[K");
+    epochs.push_back({{"epoch", s.epoch}, {"train_mse", s.train_loss}, {"seconds", s.seconds},
+                      {"images_per_second", s.images_per_second}});
+    if (Talk(c)) {
+      char buf[160];
+      std::snprintf(buf, sizeof(buf), "   epoch %d/%d: train MSE %.5f, %.1f s, %.0f images/s", s.epoch, to.epochs,
+                    s.train_loss, s.seconds, s.images_per_second);
+      std::cout << buf << std::endl;
+    }
+  };
+  trainer.Fit(c.train, c.train, nullptr, nullptr, cb);
+  trainer.StoreWeights(km);
+  SaveKerasH5(km, h5.string(), trainer.TrainingConfig());
+  c.report["training"] = {{"model", h5.string()}, {"parameters", trainer.net().ParamCount()}, {"epochs", epochs}};
+  if (Talk(c)) std::cout << "   wrote " << h5.string() << std::endl;
+  // From here on the model is what the importer reads back from the file just written.
+  c.variants.push_back({"keras", LoadAnyModel(h5.string())});
 }
 
 void StepData(DemoContext& c) {
@@ -64,11 +141,42 @@ void StepData(DemoContext& c) {
   c.data = LoadData(c.args.data, o);
 }
 
+void StepConvert(DemoContext& c) {
+  struct Recipe {
+    const char* name;
+    quant::QuantMode mode;
+    quant::IoType io;
+  };
+  const Recipe recipes[] = {
+      {"float32", quant::QuantMode::kFloat32, quant::IoType::kFloat32},
+      {"float16", quant::QuantMode::kFloat16, quant::IoType::kFloat32},
+      {"dynamic", quant::QuantMode::kDynamic, quant::IoType::kFloat32},
+      {"int8", quant::QuantMode::kInt8, quant::IoType::kFloat32},
+      {"edgetpu_uint8", quant::QuantMode::kInt8, quant::IoType::kUInt8},
+  };
+  const TensorData calib = TakeFirst(c.train, c.args.calib_samples);
+  const fs::path dir = OutDir(c);
+  if (Talk(c)) std::cout << "2. convert to .tflite (calibration: first " << calib.shape[0] << " training images)" << std::endl;
+  const Model float_model = c.variants.front().model.model;  // a copy: variants grows below
+  for (const Recipe& r : recipes) {
+    quant::ConvertOptions o;
+    o.quant = r.mode;
+    o.io = r.io;
+    const Model m = quant::ConvertModel(float_model, o, &calib);
+    const std::string path = (dir / ("cae_fmnist_" + std::string(r.name) + ".tflite")).string();
+    WriteTflite(m, path);
+    c.variants.push_back({r.name, LoadAnyModel(path)});
+    if (Talk(c)) std::cout << "   wrote " << path << " (" << FileSize(path) << " bytes)" << std::endl;
+  }
+}
+
 void StepEvaluate(DemoContext& c) {
+  if (Talk(c)) std::cout << "3. run every variant on " << c.data.shape.at(0) << " test images" << std::endl;
   RunOptions ro;
   ro.batch = c.args.batch;
   ro.threads = c.args.threads;
   for (const DemoVariant& v : c.variants) {
+    ro.label = v.name;
     Evaluation e = EvaluateModel(v.model, c.data, c.args.data, ro);
     e.name = v.name;
     if (!c.evals.empty()) CompareToReference(c.evals.front(), &e);
@@ -76,12 +184,21 @@ void StepEvaluate(DemoContext& c) {
   }
 }
 
+void StepEdgetpu(DemoContext& c) {
+  for (const DemoVariant& v : c.variants) {
+    if (v.name != "edgetpu_uint8") continue;
+    const edgetpu::ModelPlan plan = edgetpu::PlanModel(v.model.model);
+    c.edgetpu_summary = edgetpu::FormatPlan(plan);
+    c.report["edgetpu_plan"] = edgetpu::PlanToJson(plan);
+  }
+}
+
 void StepReport(DemoContext& c) {
-  const fs::path dir(c.args.out);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) Fail(c.args.out, ": cannot create the output folder: ", ec.message());
-  nlohmann::json j = {{"data", c.args.data}, {"images", c.data.shape.at(0)}, {"variants", nlohmann::json::array()}};
+  const fs::path dir = OutDir(c);
+  nlohmann::json& j = c.report;
+  j["data"] = c.args.data;
+  j["images"] = c.data.shape.at(0);
+  j["variants"] = nlohmann::json::array();
   std::vector<const TensorData*> grid_rows = {&c.data};
   for (size_t i = 0; i < c.evals.size(); ++i) {
     const Evaluation& e = c.evals[i];
@@ -101,31 +218,42 @@ void StepReport(DemoContext& c) {
   }
   const std::string text = j.dump(2) + "\n";
   WriteFileAtomic((dir / "metrics.json").string(), reinterpret_cast<const uint8_t*>(text.data()), text.size());
-  c.report = std::move(j);
   if (c.args.json) {
     std::cout << text;
     return;
   }
-  std::cout << "model: " << c.variants.front().model.path << "\ndata: " << c.args.data << " (" << c.data.shape.at(0)
+  if (Globals().quiet) return;
+  std::cout << "\nmodel: " << c.variants.front().model.path << "\ndata: " << c.args.data << " (" << c.data.shape.at(0)
             << " images)\n\n"
-            << EvaluationTable(c.evals) << "\nwrote " << (dir / "metrics.json").string();
-  if (c.report.contains("grid")) std::cout << ", " << grid;
+            << EvaluationTable(c.evals);
+  if (!c.edgetpu_summary.empty()) std::cout << "\n4. Edge TPU plan of the uint8 model\n" << c.edgetpu_summary;
+  std::cout << "\nwrote " << (dir / "metrics.json").string();
+  if (j.contains("grid")) std::cout << ", " << grid;
   std::cout << ", " << c.variants.size() << " reconstruction file(s) in " << dir.string() << "\n";
 }
 
 using Step = void (*)(DemoContext&);
-constexpr Step kSteps[] = {StepModel, StepData, StepEvaluate, StepReport};
+constexpr Step kSteps[] = {StepTrain, StepData, StepConvert, StepEvaluate, StepEdgetpu, StepReport};
 
 }  // namespace
 
 void AddDemoCommand(CLI::App& app) {
   auto args = std::make_shared<DemoArgs>();
-  CLI::App* cmd = app.add_subcommand("demo", "Reconstruct Fashion-MNIST with the default CAE and report metrics");
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "The whole pipeline on Fashion-MNIST: train the seed CAE, convert it four ways and for the Edge TPU, compare");
   cmd->add_option("--out", args->out, "Output folder (default out/demo)");
-  cmd->add_option("--model", args->model, "Model instead of the default (" + DefaultModelPath() + ")");
+  cmd->add_option("--model", args->model, "Start from this Keras model instead of training the seed CAE");
+  cmd->add_option("--epochs", args->epochs, "Training epochs (default 2)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--train-data", args->train_data, "Training images (default: Debian's Fashion-MNIST train set)");
+  cmd->add_option("--train-limit", args->train_limit, "Train on the first N images only")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
   cmd->add_option("--data", args->data, "Test images (default: Debian's Fashion-MNIST test set)");
-  cmd->add_option("--limit", args->limit, "Use only the first N images")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
-  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--limit", args->limit, "Evaluate on the first N test images only")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--calib-samples", args->calib_samples, "Calibration images for int8 (default 100)")
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
