@@ -1,8 +1,13 @@
 // FULLY_CONNECTED on int8 (per-tensor or per-channel weights) and uint8 (per-tensor weights with
 // a zero point). Weights [units, depth]; the input is any shape whose element count is a multiple
 // of depth (keep_num_dims only changes the output shape, which the output view already has).
-// Per-tensor multipliers use TFLite's float product of the input and weight scales and round
-// twice (TFLite's GEMM runs in gemmlowp); per-channel weights run in ruy, which rounds once.
+// Per-tensor multipliers use TFLite's float product of the input and weight scales (per-channel
+// ones a double product). Rounding rule, measured against the TFLite runtime (oracle
+// --no-xnnpack, tests/kernels/quant_fc_shapes_test.cc): int8 FC rounds ONCE
+// (MultiplyByQuantizedMultiplierSingleRounding) for per-tensor and per-channel weights alike and
+// for every shape tried (batch 1, 2, 64; depth 7..784; up to 8192 units), i.e. TFLite's
+// cpu_backend_gemm runs int8 in ruy and takes no double-rounding GEMV path for batch 1 in this
+// build. uint8 FC keeps TFLite's double rounding (gemmlowp).
 #include <vector>
 
 #include "kernels/ref/quantized/qutil.h"
@@ -39,7 +44,7 @@ class QuantizedFullyConnected : public OpKernel {
     const std::vector<float> fs = ChannelScales(ctx, filter, units_);
     mult_.resize(static_cast<size_t>(units_));
     const bool per_channel = filter.quant->scale.size() > 1;
-    single_rounding_ = per_channel;
+    single_rounding_ = in.type == DType::kInt8;
     for (int32_t u = 0; u < units_; ++u) {
       const double real = per_channel
                               ? static_cast<double>(si) * static_cast<double>(fs[u]) /
