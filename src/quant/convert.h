@@ -8,7 +8,9 @@
 //    or CONCATENATION for int8 with integer IO, which the Edge TPU maps only without them).
 //  - float32: nothing more. float16: QuantizeFloat16. dynamic: QuantizeDynamicRange. int8:
 //    Calibrate on calib (required: cae::Error if null) with options.calibration, then
-//    QuantizeFullInt8 with options.io / per_tensor (and bias correction for percentile / mse).
+//    QuantizeFullInt8 with options.io / per_tensor. For percentile / mse the weight scales are
+//    searched (quant/weight_search.h) and, with bias_correction, the int32 biases are corrected
+//    on the calibration data (quant/data_bias_correction.h). minmax reproduces TFLite.
 //  - io other than float32 is accepted only for int8.
 //  - Ends with AssignOpVersions. The same inputs give the same model.
 #pragma once
@@ -41,8 +43,8 @@ struct ConvertOptions {
   int batch = 1;
   int dynamic_min_elements = 1024;  // dynamic: smaller weights stay float (TFLite's default)
   bool clip_saturated_inputs = true;  // int8: see Int8Options (off = TFLite's ranges exactly)
-  // int8 with percentile / mse calibration: correct the mean output shift of weight rounding
-  // (Int8Options). Never applied with minmax, which reproduces TFLite.
+  // int8 with percentile / mse calibration: correct each weighted op's mean output shift on the
+  // calibration data (quant/data_bias_correction.h). Never applied with minmax (TFLite's).
   bool bias_correction = true;
   CalibrationOptions calibration;   // int8: method, max_samples (default 100), ...
 };

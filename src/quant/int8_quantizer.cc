@@ -10,6 +10,7 @@
 #include "passes/graph_edit.h"
 #include "quant/int8_rules.h"
 #include "quant/quant_math.h"
+#include "quant/weight_search.h"
 
 namespace cae::quant {
 namespace {
@@ -307,7 +308,8 @@ Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Optio
     Tensor& wt = g.tensors[w];
     const std::vector<float> wv = passes::ReadFloats(g, w);
     try {
-      SetInt8Data(wt, QuantizeSymmetric(wv, wt.shape, s.axis, &wt.quant));
+      SetInt8Data(wt, options.search_weight_scales ? QuantizeSymmetricSearched(wv, wt.shape, s.axis, &wt.quant)
+                                                   : QuantizeSymmetric(wv, wt.shape, s.axis, &wt.quant));
     } catch (const Error& e) {
       Fail(DescribeOp(g, static_cast<int>(i)), ": weights ", DescribeTensor(g, w), ": ", e.what());
     }

@@ -20,6 +20,8 @@
 //    shift the weight rounding causes, sum_k (w_q[c,k] - w[c,k]) * mean(x_k) over the kernel
 //    (divided by stride_h * stride_w for TRANSPOSE_CONV), is subtracted from the bias before it
 //    is quantized. Ops without a bias are left alone.
+//  - search_weight_scales: weight scales minimize each channel's weight rounding+clipping error
+//    (quant/weight_search.h); the int8 spec above is unchanged.
 //  - Other float32 constants (ADD/MUL operands, ...): per-tensor asymmetric int8 from their
 //    values.
 //  - IO: kFloat32 keeps float32 graph inputs/outputs with QUANTIZE first / DEQUANTIZE last (the
@@ -43,6 +45,8 @@ struct Int8Options {
   IoType io = IoType::kFloat32;
   bool per_tensor = false;
   bool clip_saturated_inputs = true;
+  // Per-channel weight scales chosen by search (quant/weight_search.h) instead of max|w| / 127.
+  bool search_weight_scales = false;
 };
 
 struct Int8Summary {
