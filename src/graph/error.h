@@ -28,7 +28,8 @@ template <typename... Args>
   throw Error(StrCat(std::forward<Args>(args)...));
 }
 
-// Throws cae::Error unless cond holds.
+// Throws cae::Error unless cond holds. The message arguments are evaluated even when cond holds:
+// on hot paths write `if (!cond) Fail(...)` so that nothing is formatted unless it fails.
 template <typename... Args>
 void Check(bool cond, Args&&... args) {
   if (!cond) Fail(std::forward<Args>(args)...);

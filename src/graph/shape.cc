@@ -9,10 +9,11 @@ namespace {
 constexpr int64_t kMaxElements = int64_t{1} << 40;
 }
 
+// Messages are built only on failure: these run on hot paths.
 int64_t NumElements(const std::vector<int32_t>& shape) {
   int64_t n = 1;
   for (int32_t d : shape) {
-    Check(d >= 0, "shape ", ShapeToString(shape), " has a negative dimension");
+    if (d < 0) Fail("shape ", ShapeToString(shape), " has a negative dimension");
     if (d != 0 && n > kMaxElements / d) Fail("shape ", ShapeToString(shape), " has too many elements");
     n *= d;
   }
@@ -21,8 +22,8 @@ int64_t NumElements(const std::vector<int32_t>& shape) {
 
 int64_t NumBytes(const std::vector<int32_t>& shape, size_t element_size) {
   const int64_t n = NumElements(shape);
-  Check(element_size == 0 || n <= kMaxElements / static_cast<int64_t>(element_size), "shape ",
-        ShapeToString(shape), " is too large");
+  if (element_size != 0 && n > kMaxElements / static_cast<int64_t>(element_size))
+    Fail("shape ", ShapeToString(shape), " is too large");
   return n * static_cast<int64_t>(element_size);
 }
 
