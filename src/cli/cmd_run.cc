@@ -1,8 +1,13 @@
 // `cae2tpu run MODEL --input DATA... -o OUT.npy`: runs a Keras or TFLite model on data files and
-// writes its outputs as .npy.
+// writes its outputs as .npy. `cae2tpu run SEG1 SEG2 ... --pipeline ...` runs the segments of a
+// model (`cae2tpu edgetpu segment`, or the compiler's -n) as a pipeline, one thread per segment,
+// item by item, and writes the last segment's outputs.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <map>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +15,7 @@
 #include "cli/commands.h"
 #include "data/dataset.h"
 #include "data/npy.h"
+#include "edgetpu/pipeline.h"
 #include "graph/graph.h"
 #include "report/table.h"
 
@@ -17,7 +23,8 @@ namespace cae::cli {
 namespace {
 
 struct RunArgs {
-  std::string model;
+  std::vector<std::string> models;
+  bool pipeline = false;
   std::vector<std::string> inputs;
   std::string out;
   int64_t batch = 256;
@@ -40,12 +47,65 @@ void ParseResize(const std::string& text, LoadOptions* o) {
   o->width = w;
 }
 
+// Item i of t (dim 0), keeping the other dims: [1, ...].
+TensorData Item(const TensorData& t, int64_t i) {
+  std::vector<int32_t> shape = t.shape;
+  shape[0] = 1;
+  TensorData out(t.type, shape);
+  std::copy_n(t.bytes.begin() + static_cast<std::ptrdiff_t>(i * out.bytes.size()), out.bytes.size(), out.bytes.begin());
+  return out;
+}
+
+// Concatenates [1, ...] items along dim 0.
+TensorData Stack(const std::vector<TensorData>& items) {
+  std::vector<int32_t> shape = items.front().shape;
+  shape[0] = static_cast<int32_t>(items.size());
+  TensorData out(items.front().type, shape);
+  size_t at = 0;
+  for (const TensorData& t : items) {
+    Check(t.bytes.size() * items.size() == out.bytes.size(), "pipeline: outputs of different sizes");
+    std::copy(t.bytes.begin(), t.bytes.end(), out.bytes.begin() + static_cast<std::ptrdiff_t>(at));
+    at += t.bytes.size();
+  }
+  return out;
+}
+
+// Runs segments as a pipeline on fitted inputs (named by the first segment's input tensors).
+RunResult RunSegments(const std::vector<LoadedModel>& segments, const std::vector<TensorData>& inputs, int threads) {
+  const Graph& first = segments.front().model.main();
+  const Graph& last = segments.back().model.main();
+  std::vector<Model> models;
+  for (const LoadedModel& s : segments) models.push_back(s.model);
+  const int64_t n = inputs.front().shape.at(0);
+  std::vector<std::map<std::string, TensorData>> items(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    for (size_t k = 0; k < inputs.size(); ++k)
+      items[static_cast<size_t>(i)][first.tensors.at(first.inputs[k]).name] = Item(inputs[k], i);
+  const auto start = std::chrono::steady_clock::now();
+  const auto results = edgetpu::RunPipeline(models, items, std::max(1, threads));
+  RunResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.items = n;
+  for (int out : last.outputs) {
+    const std::string& name = last.tensors.at(out).name;
+    std::vector<TensorData> parts;
+    for (const auto& item : results) parts.push_back(item.at(name));
+    r.outputs.push_back(Stack(parts));
+  }
+  return r;
+}
+
 void Execute(const RunArgs& a) {
   CheckWritable(a.out);
-  const LoadedModel lm = LoadAnyModel(a.model, a.arch_json);
+  if (a.models.size() > 1 && !a.pipeline)
+    throw UsageError("run: several models are run only as a pipeline of segments (--pipeline)");
+  std::vector<LoadedModel> segments;
+  for (const std::string& m : a.models) segments.push_back(LoadAnyModel(m, a.arch_json));
+  const LoadedModel& lm = segments.front();
+  const std::string& model_name = a.models.front();
   const Graph& g = lm.model.main();
   if (a.inputs.size() != g.inputs.size())
-    throw UsageError(StrCat(a.model, ": model has ", g.inputs.size(), " input(s), ", a.inputs.size(),
+    throw UsageError(StrCat(model_name, ": model has ", g.inputs.size(), " input(s), ", a.inputs.size(),
                             " --input given"));
   std::vector<TensorData> inputs;
   for (size_t i = 0; i < a.inputs.size(); ++i) {
@@ -60,22 +120,23 @@ void Execute(const RunArgs& a) {
   RunOptions ro;
   ro.threads = a.threads;
   ro.batch = a.batch;
-  RunResult r = RunInBatches(lm.model, inputs, ro);
+  RunResult r = a.pipeline ? RunSegments(segments, inputs, a.threads) : RunInBatches(lm.model, inputs, ro);
+  const Graph& out_graph = segments.back().model.main();
   const std::vector<std::string> paths = OutputPaths(a.out, static_cast<int>(r.outputs.size()));
   nlohmann::json outs = nlohmann::json::array();
   for (size_t k = 0; k < r.outputs.size(); ++k) {
-    const TensorData out = a.raw ? r.outputs[k] : OutputToFloat(g, static_cast<int>(k), r.outputs[k]);
+    const TensorData out = a.raw ? r.outputs[k] : OutputToFloat(out_graph, static_cast<int>(k), r.outputs[k]);
     WriteNpy(paths[k], out);
     outs.push_back({{"path", paths[k]}, {"shape", out.shape}, {"dtype", std::string(DTypeName(out.type))}});
   }
   const double per_second = r.seconds > 0 ? r.items / r.seconds : 0.0;
   if (a.json) {
-    nlohmann::json j = {{"model", a.model},        {"inputs", a.inputs},
+    nlohmann::json j = {{"model", model_name}, {"segments", a.models.size()},        {"inputs", a.inputs},
                         {"images", r.items},       {"seconds", r.seconds},
                         {"images_per_second", per_second}, {"outputs", outs}};
     std::cout << j.dump(2) << "\n";
   } else if (!Globals().quiet) {
-    std::cout << a.model << ": " << FormatCount(r.items) << " images in " << FormatSeconds(r.seconds) << " ("
+    std::cout << model_name << (a.pipeline ? StrCat(" + ", a.models.size() - 1, " segment(s)") : "") << ": " << FormatCount(r.items) << " images in " << FormatSeconds(r.seconds) << " ("
               << FormatFixed(per_second, 1) << " images/s)\n";
     for (const auto& o : outs)
       std::cout << "  wrote " << o["path"].get<std::string>() << " " << ShapeToString(o["shape"].get<std::vector<int32_t>>())
@@ -88,7 +149,9 @@ void Execute(const RunArgs& a) {
 void AddRunCommand(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a Keras or TFLite model on data and write its outputs as .npy");
-  cmd->add_option("model", args->model, "Model file: Keras .h5/.keras or .tflite")->required();
+  cmd->add_option("model", args->models, "Model file: Keras .h5/.keras or .tflite (with --pipeline: the segments, in order)")
+      ->required();
+  cmd->add_flag("--pipeline", args->pipeline, "Run the given segments as a pipeline, one thread per segment");
   cmd->add_option("-i,--input", args->inputs,
                   "Data for each model input, in order: .npy, IDX (.gz or not), an image, or a folder of images")
       ->required();
