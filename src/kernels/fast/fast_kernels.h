@@ -1,13 +1,21 @@
 // Registration of the optimized kernels in kernels/fast (priority kFastPriority). Each factory
 // returns nullptr for what it does not handle, so the reference kernel runs instead.
+// Two groups, each with its own registration file: float32 and data-movement ops
+// (register_fast_float.cc) and quantized compute ops (register_fast_quant.cc).
 #pragma once
 
 #include "kernels/kernel.h"
 
 namespace cae::fast {
 
+void RegisterFastFloatKernels(KernelRegistry& r);  // register_fast_float.cc
+void RegisterFastQuantKernels(KernelRegistry& r);  // register_fast_quant.cc
+
+// Float32 and data-movement ops.
 void RegisterFastConvF32(KernelRegistry& r);   // CONV_2D float32
-void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
 void RegisterFastMaxPool(KernelRegistry& r);   // MAX_POOL_2D float32 and int8
+
+// Quantized compute ops.
+void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
 
 }  // namespace cae::fast

@@ -5,9 +5,8 @@ namespace cae {
 // Optimized kernels (kernels/fast, priority kFastPriority) register here; each is tested element
 // by element against its reference kernel (tests/kernels/fast_*_test.cc).
 void RegisterFastKernels(KernelRegistry& r) {
-  fast::RegisterFastConvF32(r);
-  fast::RegisterFastConvInt8(r);
-  fast::RegisterFastMaxPool(r);
+  fast::RegisterFastFloatKernels(r);
+  fast::RegisterFastQuantKernels(r);
 }
 
 }  // namespace cae

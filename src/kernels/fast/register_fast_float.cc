@@ -1,0 +1,11 @@
+#include "kernels/fast/fast_kernels.h"
+
+namespace cae::fast {
+
+// Float32 kernels and data-movement ops (pools, resizes, concatenation) of any type.
+void RegisterFastFloatKernels(KernelRegistry& r) {
+  RegisterFastConvF32(r);
+  RegisterFastMaxPool(r);
+}
+
+}  // namespace cae::fast

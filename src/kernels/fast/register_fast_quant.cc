@@ -1,0 +1,10 @@
+#include "kernels/fast/fast_kernels.h"
+
+namespace cae::fast {
+
+// Quantized (int8/uint8) compute kernels: convolutions, fully connected, requantization.
+void RegisterFastQuantKernels(KernelRegistry& r) {
+  RegisterFastConvInt8(r);
+}
+
+}  // namespace cae::fast
