@@ -1,5 +1,12 @@
 #include "keras/hdf5_reader.h"
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 
@@ -25,6 +32,95 @@ Handle OpenObject(hid_t file, const std::string& path, const std::string& where)
   hid_t id = H5Oopen(file, path.c_str(), H5P_DEFAULT);
   if (id < 0) Fail(where, ": no such group or dataset");
   return Handle(id, H5Oclose);
+}
+
+// Variable-length strings live in the file's global heap, and libhdf5 1.10 trusts the heap's
+// sizes: a corrupt heap makes H5Aread crash (H5HG_read) or loop forever. So the read runs in a
+// forked child that sends the strings back through a pipe; a child that crashes, fails or runs
+// past kVlenReadTimeout becomes a cae::Error naming `where`. read(strings) returns false when
+// HDF5 reports an error.
+constexpr auto kVlenReadTimeout = std::chrono::seconds(10);
+
+template <typename ReadFn>
+std::vector<std::string> ReadVariableStringsIsolated(const std::string& where, ReadFn read) {
+  int fds[2];
+  if (pipe(fds) != 0) Fail(where, ": cannot create a pipe (", std::strerror(errno), ")");
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    Fail(where, ": cannot fork (", std::strerror(errno), ")");
+  }
+  if (pid == 0) {  // child: read, write "<count>\n" then "<size>\n<bytes>" per string, exit
+    close(fds[0]);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) signal(sig, SIG_DFL);
+    std::vector<std::string> strings;
+    if (!read(&strings)) _exit(3);
+    std::string msg = std::to_string(strings.size()) + "\n";
+    for (const std::string& s : strings) msg += std::to_string(s.size()) + "\n" + s;
+    size_t done = 0;
+    while (done < msg.size()) {
+      const ssize_t n = write(fds[1], msg.data() + done, msg.size() - done);
+      if (n <= 0) _exit(4);
+      done += static_cast<size_t>(n);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string msg;
+  bool timed_out = false, too_large = false;
+  const auto deadline = std::chrono::steady_clock::now() + kVlenReadTimeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;  // timeout is checked at the top
+    char buf[65536];
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: the child is done (or died)
+    msg.append(buf, static_cast<size_t>(n));
+    if (msg.size() > static_cast<size_t>(kMaxAttributeBytes) + (size_t{1} << 20)) {
+      too_large = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+  }
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) Fail(where, ": corrupt file (reading this string did not finish within 10 s)");
+  if (too_large) Fail(where, ": string too large");
+  if (WIFSIGNALED(status))
+    Fail(where, ": corrupt variable-length string (the HDF5 library crashed reading it, signal ",
+         WTERMSIG(status), ")");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Fail(where, ": cannot read");
+  // Parse "<count>\n" then "<size>\n<bytes>"...
+  std::vector<std::string> out;
+  size_t pos = 0;
+  auto number = [&]() -> size_t {
+    const size_t nl = msg.find('\n', pos);
+    Check(nl != std::string::npos && nl > pos && nl - pos <= 20, where, ": cannot read");
+    const size_t v = std::stoull(msg.substr(pos, nl - pos));
+    pos = nl + 1;
+    return v;
+  };
+  const size_t count = number();
+  for (size_t i = 0; i < count; ++i) {
+    const size_t size = number();
+    Check(size <= msg.size() - pos, where, ": cannot read");
+    out.emplace_back(msg, pos, size);
+    pos += size;
+  }
+  return out;
 }
 
 }  // namespace
@@ -157,10 +253,13 @@ std::vector<std::string> File::ReadStringListAttribute(const std::string& path,
   H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
   if (H5Tis_variable_str(type.get()) > 0) {
     H5Tset_size(mem.get(), H5T_VARIABLE);
-    std::vector<char*> buf(static_cast<size_t>(count), nullptr);
-    if (H5Aread(a.get(), mem.get(), buf.data()) < 0) Fail(where, ": cannot read");
-    for (char* s : buf) out.emplace_back(s ? s : "");
-    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
+    return ReadVariableStringsIsolated(where, [&](std::vector<std::string>* strings) {
+      std::vector<char*> buf(static_cast<size_t>(count), nullptr);
+      if (H5Aread(a.get(), mem.get(), buf.data()) < 0) return false;
+      for (char* s : buf) strings->emplace_back(s ? s : "");
+      H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
+      return true;
+    });
   } else {
     size_t size = H5Tget_size(type.get());
     if (size == 0 || static_cast<int64_t>(size) * count > kMaxAttributeBytes) {

@@ -1,6 +1,7 @@
 // Bad input: each case is one clear cae::Error naming the file, never a crash.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "graph/error.h"
@@ -94,6 +95,38 @@ TEST(KerasErrors, TruncatedHdf5) {
     WriteBytes(path, std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(keep)));
     ExpectError([&] { LowerKerasModel(LoadKerasModel(path)); }, {path});
   }
+}
+
+// The fixture with its global heap (where variable-length strings such as model_config live)
+// patched at `offset` bytes after the "GCOL" signature with the 8-byte little-endian `value`.
+std::string CorruptGlobalHeap(const TempDir& dir, const std::string& name, size_t offset, uint64_t value) {
+  const std::vector<uint8_t> bytes = ReadBytes(KerasFixture("MilesWQ__conv_autoencoder.h5"));
+  const std::string sig = "GCOL";
+  const auto at = std::search(bytes.begin(), bytes.end(), sig.begin(), sig.end());
+  EXPECT_NE(at, bytes.end()) << "no global heap in the fixture";
+  std::vector<uint8_t> out = bytes;
+  const size_t pos = static_cast<size_t>(at - bytes.begin()) + offset;
+  for (int i = 0; i < 8; ++i) out.at(pos + i) = static_cast<uint8_t>(value >> (8 * i));
+  const std::string path = dir.File(name);
+  WriteBytes(path, out);
+  return path;
+}
+
+// libhdf5 1.10 crashes (SIGSEGV in H5HG_read) on a global heap collection that claims to be
+// smaller than its header: we must report it, not crash.
+TEST(KerasErrors, CorruptGlobalHeapCrashIsReported) {
+  CAE_REQUIRE_FILE(KerasFixture("MilesWQ__conv_autoencoder.h5"));
+  TempDir dir;
+  const std::string path = CorruptGlobalHeap(dir, "heap_small.h5", 8, 16);
+  ExpectError([&] { LoadKerasModel(path); }, {path, "model_config"});
+}
+
+// A heap object size near 2^64 makes libhdf5 1.10 loop forever: we stop it after 10 s.
+TEST(KerasErrors, CorruptGlobalHeapHangIsStoppedHeavy) {
+  CAE_REQUIRE_FILE(KerasFixture("MilesWQ__conv_autoencoder.h5"));
+  TempDir dir;
+  const std::string path = CorruptGlobalHeap(dir, "heap_loop.h5", 24, 0xffffffffffff0000ull);
+  ExpectError([&] { LoadKerasModel(path); }, {path, "model_config"});
 }
 
 TEST(KerasErrors, Hdf5WithoutModelConfig) {
