@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bench/train_vs_torch.sh BUILD_DIR: trains the seed CAE on Fashion-MNIST with `cae2tpu train
+# --arch cae` and with PyTorch (bench/train_torch.py, Debian python3-torch for /usr/bin/python3)
+# in the same setting (Adam, MSE, batch, epochs, image limit, threads, seed), one after the
+# other, and prints training images/s per epoch, the best epoch's ratio cae2tpu / PyTorch and
+# both final test MSEs. Prints only; never asserts. Timings are noisy on a loaded machine.
+# Environment: CAE_TRAIN_EPOCHS (default 2), CAE_TRAIN_LIMIT (images of each set, 0 = all 60k/10k;
+# default 10000), CAE_TRAIN_THREADS (default 2), CAE_TRAIN_BATCH (default 128), CAE_TRAIN_LR
+# (default 1e-3), CAE_TRAIN_SEED (default 1), CAE_TORCH_INIT (torch | keras, default torch).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: bench/train_vs_torch.sh BUILD_DIR}" && pwd)
+epochs=${CAE_TRAIN_EPOCHS:-2}
+limit=${CAE_TRAIN_LIMIT:-10000}
+threads=${CAE_TRAIN_THREADS:-2}
+batch=${CAE_TRAIN_BATCH:-128}
+lr=${CAE_TRAIN_LR:-1e-3}
+seed=${CAE_TRAIN_SEED:-1}
+torch_init=${CAE_TORCH_INIT:-torch}
+py=/usr/bin/python3
+[ -x "$build/cae2tpu" ] || { echo "train_vs_torch: missing $build/cae2tpu" >&2; exit 1; }
+"$py" -c 'import torch, numpy' 2>/dev/null ||
+  { echo "train_vs_torch: $py cannot import torch/numpy (apt-get install python3-torch)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+limit_args=()
+[ "$limit" -gt 0 ] && limit_args=(--limit "$limit")
+echo "training the seed CAE: $epochs epoch(s), ${limit_args[1]:-all} images, batch $batch, lr $lr," \
+     "$threads thread(s), seed $seed" >&2
+"$build/cae2tpu" train --arch cae --json --epochs "$epochs" --batch-size "$batch" --lr "$lr" \
+  --threads "$threads" --seed "$seed" "${limit_args[@]}" -o "$tmp/cae.h5" > "$tmp/cae2tpu.json"
+"$py" "$here/train_torch.py" --epochs "$epochs" --batch-size "$batch" --lr "$lr" \
+  --threads "$threads" --seed "$seed" --limit "$limit" --init "$torch_init" > "$tmp/torch.json"
+
+"$py" - "$tmp/cae2tpu.json" "$tmp/torch.json" <<'EOF'
+import json, sys
+ours, torch = (json.load(open(p)) for p in sys.argv[1:3])
+rows = [("cae2tpu", ours["epochs"]), (torch["framework"] + " (" + torch["init"] + " init)", torch["epochs"])]
+print(f"{'trainer':32} {'images/s per epoch':34} {'best':>7} {'test MSE':>9}")
+best = []
+for name, eps in rows:
+    ips = [e["images_per_second"] for e in eps]
+    best.append(max(ips))
+    mse = eps[-1]["val_loss"]
+    print(f"{name:32} {' '.join(f'{v:.0f}' for v in ips):34} {max(ips):7.0f} {mse:9.6f}")
+print(f"ratio cae2tpu / PyTorch (best epoch images/s): {best[0] / best[1]:.2f}x")
+EOF
