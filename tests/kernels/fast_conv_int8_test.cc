@@ -5,6 +5,7 @@
 
 #include "fast_conv_support.h"
 #include "hwy/targets.h"
+#include "kernels/fast/conv_int8_vnni.h"
 #include "runtime/interpreter.h"
 
 namespace cae::testing {
@@ -17,11 +18,32 @@ std::vector<double> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
   return v;
 }
 
-void CheckInt8Cases() {
+// Shapes that reach every layout of the VNNI kernel: pixels in lanes (few output channels, long
+// filter rows) with pixel tails, several 16-channel vector groups, dilation, in_c 1 and 3.
+std::vector<ConvCase> VnniCases() {
+  return {
+      {2, 27, 27, 32, 1, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kNone, true},
+      {1, 13, 11, 32, 2, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kRelu, true},
+      {1, 9, 9, 40, 3, 3, 3, 2, 2, 1, 1, Padding::kValid, Activation::kNone, false},
+      {1, 8, 9, 64, 4, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kRelu6, true},
+      {1, 10, 10, 32, 1, 3, 3, 1, 1, 2, 2, Padding::kSame, Activation::kNone, true},
+      {1, 11, 11, 3, 32, 3, 3, 2, 2, 1, 1, Padding::kSame, Activation::kRelu6, true},
+      {3, 7, 5, 24, 100, 1, 1, 1, 1, 1, 1, Padding::kValid, Activation::kNone, true},
+      {1, 6, 7, 17, 50, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kRelu, true},
+      {1, 5, 5, 130, 33, 3, 3, 1, 2, 1, 1, Padding::kValid, Activation::kNone, true},
+      {4, 4, 4, 8, 8, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kRelu, true},
+  };
+}
+
+void CheckInt8Cases(bool vnni_shapes = false) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> scale(0.002f, 0.05f);
-  const auto cases = ConvCases({Activation::kNone, Activation::kRelu, Activation::kRelu6,
-                                Activation::kReluN1To1});
+  auto cases = ConvCases({Activation::kNone, Activation::kRelu, Activation::kRelu6,
+                          Activation::kReluN1To1});
+  if (vnni_shapes) {
+    const auto more = VnniCases();
+    cases.insert(cases.end(), more.begin(), more.end());
+  }
   int case_index = 0, varied_cases = 0;
   for (const ConvCase& c : cases) {
     SCOPED_TRACE(c.Name());
@@ -85,6 +107,14 @@ TEST(FastConvInt8, BitExactWithReferenceOnManyShapesOnEveryTarget) {
     CheckInt8Cases();
   }
   hwy::SetSupportedTargetsForTest(0);
+}
+
+// Every target the CPU runs, including AVX3_DL (VNNI), which this test's own Highway build does
+// not generate but conv_int8_vnni.cc checks for at run time.
+TEST(FastConvInt8, BitExactWithReferenceWithVnni) {
+  if (!fast::VnniAvailable()) GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+  hwy::SetSupportedTargetsForTest(0);
+  CheckInt8Cases(true);
 }
 
 TEST(FastConvInt8, Uint8IsLeftToTheReferenceKernel) {

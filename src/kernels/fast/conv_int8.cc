@@ -6,6 +6,7 @@
 // Wide path (out_c >= one int32 vector, Highway dynamic dispatch): up to 4 vectors of output
 // channels per pixel in registers; on x86 weights are packed as int16 pairs [tap][in_c/2][out_c]
 // and two input channels go through one pmaddwd, elsewhere int32 [tap][in_c][out_c] and Mul+Add.
+// With AVX-512 VNNI (conv_int8_vnni.h) every shape runs there instead.
 // Narrow path (few output channels, dilation_w 1): contiguous runs of input and filter per filter
 // row, plain integer loops the compiler vectorizes. Rows are spread over the ThreadPool.
 #undef HWY_TARGET_INCLUDE
@@ -24,6 +25,7 @@
 #include "kernels/quant_math.h"
 #include "kernels/ref/quantized/qutil.h"
 
+#include "kernels/fast/conv_int8_vnni.h"
 #include "kernels/fast/int8_output_stage.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -243,6 +245,14 @@ class FastConvI8 : public OpKernel {
     CalculateActivationRangeQuantized(o.activation, out.type, out_scale, stage_.output_offset,
                                       &stage_.act_min, &stage_.act_max);
     stage_.mult = mult_.data();
+    vnni_.reset();
+    packed_for_ = nullptr;
+    if (VnniAvailable() && g_.pad_h >= 0 && g_.pad_w >= 0) {
+      vnni_ = std::make_unique<VnniConvI8>(g_, -input_offset_, stage_);
+      vnni_->SetWeights(filter.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr);
+      packed_for_ = filter.data;
+      return;
+    }
     narrow_ = cout < HWY_DYNAMIC_DISPATCH(LanesI32)() && g_.dil_w == 1;
     paired_ = !narrow_ && HWY_DYNAMIC_DISPATCH(HasPairedI8)();
     ocp_ = RoundUp(cout, kOcAlign);
@@ -254,6 +264,15 @@ class FastConvI8 : public OpKernel {
 
   void Eval(const KernelContext& ctx) override {
     const TensorView& filter = In(ctx, 1);
+    if (vnni_) {
+      const TensorView* bias = OptIn(ctx, 2);
+      if (!filter.is_constant || filter.data != packed_for_ || (bias && !bias->is_constant)) {
+        vnni_->SetWeights(filter.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr);
+        packed_for_ = filter.data;
+      }
+      vnni_->Run(In(ctx, 0).as<int8_t>(), Out(ctx, 0).as<int8_t>(), ctx.pool);
+      return;
+    }
     if (!filter.is_constant || filter.data != packed_for_) {
       PackWeights(filter);
       packed_for_ = filter.data;
@@ -314,6 +333,7 @@ class FastConvI8 : public OpKernel {
   std::vector<int32_t> packed_, bias_;
   std::vector<int16_t> packed16_;  // paired layout (x86)
   const void* packed_for_ = nullptr;
+  std::unique_ptr<VnniConvI8> vnni_;  // set when the CPU has AVX-512 VNNI
 };
 
 std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {

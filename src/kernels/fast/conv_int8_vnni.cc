@@ -1,0 +1,342 @@
+// int8 CONV_2D with AVX-512 VNNI; contract and arithmetic in conv_int8_vnni.h. The SIMD code is
+// compiled for AVX-512 VNNI with a function target attribute and runs only when VnniAvailable().
+#include "kernels/fast/conv_int8_vnni.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "graph/error.h"
+#include "hwy/targets.h"
+#include "kernels/parallel.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CAE_VNNI_X86 1
+#include <immintrin.h>
+#define CAE_VNNI_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#else
+#define CAE_VNNI_X86 0
+#endif
+
+namespace cae::fast {
+
+bool VnniAvailable() {
+#if CAE_VNNI_X86
+  return (hwy::SupportedTargets() & HWY_AVX3_DL) != 0 && __builtin_cpu_supports("avx512vnni") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+#else
+  return false;
+#endif
+}
+
+VnniConvI8::VnniConvI8(const ConvGeometry& g, int32_t input_zero_point,
+                       const Int8OutputStage& stage)
+    : g_(g), in_zp_(input_zero_point) {
+  Check(g.pad_h >= 0 && g.pad_w >= 0, "VnniConvI8: negative padding");
+  out_zp_ = stage.output_offset;
+  act_min_ = stage.act_min;
+  act_max_ = stage.act_max;
+  hp_ = std::max(g.in_h + g.pad_h, (g.out_h - 1) * g.stride_h + (g.f_h - 1) * g.dil_h + 1);
+  wp_ = std::max(g.in_w + g.pad_w, (g.out_w - 1) * g.stride_w + (g.f_w - 1) * g.dil_w + 1);
+  img_bytes_ = int64_t{hp_} * wp_ * g.in_c;
+  const int C = g.in_c;
+  // Contiguous runs of filter bytes: one per filter row when dilation_w is 1, else one per tap.
+  for (int ky = 0; ky < g.f_h; ++ky) {
+    if (g.dil_w == 1) {
+      seg_off_.push_back(ky * g.dil_h * wp_ * C);
+      seg_len_.push_back(g.f_w * C);
+    } else {
+      for (int kx = 0; kx < g.f_w; ++kx) {
+        seg_off_.push_back((ky * g.dil_h * wp_ + kx * g.dil_w) * C);
+        seg_len_.push_back(C);
+      }
+    }
+  }
+  int quads = 0, chunks = 0;
+  for (int len : seg_len_) {
+    quads += (len + 3) / 4;
+    chunks += (len + 63) / 64;
+  }
+  by_pixel_ = g.dil_w == 1 && g.out_c <= 4 && g.out_c * (chunks + 2) < quads;
+  for (size_t s = 0; s < seg_off_.size(); ++s) {
+    const int step = by_pixel_ ? 64 : 4;
+    for (int pos = 0; pos < seg_len_[s]; pos += step) step_off_.push_back(seg_off_[s] + pos);
+  }
+  ocp_ = RoundUp(g.out_c, 16);
+  mult_.assign(static_cast<size_t>(ocp_), 0);
+  shift_.assign(static_cast<size_t>(ocp_), 1);
+  round_.assign(static_cast<size_t>(ocp_), 0);
+  for (int oc = 0; oc < g.out_c; ++oc) {
+    const QuantizedMultiplier m = stage.mult[oc];
+    // As MultiplyByQuantizedMultiplierSingleRounding: (x * m + 2^(s-1)) >> s, s = 31 - min(shift, 30).
+    const int total_shift = 31 - std::min(m.shift, 30);
+    mult_[oc] = m.multiplier;
+    shift_[oc] = total_shift;
+    round_[oc] = int64_t{1} << (total_shift - 1);
+  }
+  for (int i = 0; i < ocp_ / 2; ++i) {
+    shift_even_.push_back(shift_[2 * i]);
+    shift_odd_.push_back(shift_[2 * i + 1]);
+    round_even_.push_back(round_[2 * i]);
+    round_odd_.push_back(round_[2 * i + 1]);
+  }
+}
+
+void VnniConvI8::SetWeights(const int8_t* filter, const int32_t* bias) {
+  const int C = g_.in_c, taps = g_.f_h * g_.f_w;
+  corr_.assign(static_cast<size_t>(ocp_), 0);
+  for (int oc = 0; oc < g_.out_c; ++oc) {
+    uint32_t sum = 0;
+    for (int k = 0; k < taps * C; ++k)
+      sum += static_cast<uint32_t>(static_cast<int32_t>(filter[int64_t{oc} * taps * C + k]));
+    const uint32_t b = bias ? static_cast<uint32_t>(bias[oc]) : 0u;
+    corr_[oc] = static_cast<int32_t>(b - static_cast<uint32_t>(in_zp_ + 128) * sum);
+  }
+  // Filter byte `pos` of run s -> OHWI index of output channel oc (-1 past the run's end).
+  const bool per_tap = g_.dil_w != 1;
+  auto source = [&](size_t s, int pos, int oc) -> int64_t {
+    if (pos >= seg_len_[s]) return -1;
+    const int ky = per_tap ? static_cast<int>(s) / g_.f_w : static_cast<int>(s);
+    const int kx = (per_tap ? static_cast<int>(s) % g_.f_w : 0) + pos / C;
+    return ((int64_t{oc} * g_.f_h + ky) * g_.f_w + kx) * C + pos % C;
+  };
+  const size_t steps = step_off_.size();
+  if (by_pixel_) {
+    // [oc][chunk][64]
+    packed_.assign(static_cast<size_t>(g_.out_c) * steps * 64, 0);
+    for (int oc = 0; oc < g_.out_c; ++oc) {
+      size_t step = 0;
+      for (size_t s = 0; s < seg_off_.size(); ++s)
+        for (int pos = 0; pos < seg_len_[s]; pos += 64, ++step)
+          for (int j = 0; j < 64; ++j) {
+            const int64_t src = source(s, pos + j, oc);
+            if (src >= 0) packed_[(oc * steps + step) * 64 + j] = filter[src];
+          }
+    }
+    return;
+  }
+  // [quad][ocp][4]
+  packed_.assign(steps * ocp_ * 4, 0);
+  size_t step = 0;
+  for (size_t s = 0; s < seg_off_.size(); ++s)
+    for (int pos = 0; pos < seg_len_[s]; pos += 4, ++step)
+      for (int oc = 0; oc < g_.out_c; ++oc)
+        for (int j = 0; j < 4; ++j) {
+          const int64_t src = source(s, pos + j, oc);
+          if (src >= 0) packed_[(step * ocp_ + oc) * 4 + j] = filter[src];
+        }
+}
+
+void VnniConvI8::PadBatch(const int8_t* input, ThreadPool* pool) {
+  const int C = g_.in_c;
+  padded_.resize(static_cast<size_t>(g_.batches * img_bytes_ + 64));
+  const auto pad = static_cast<uint8_t>(in_zp_ + 128);
+  const int64_t row_bytes = int64_t{wp_} * C;
+  ParallelFor(pool, int64_t{g_.batches} * hp_, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t b = r / hp_;
+      const int py = static_cast<int>(r % hp_);
+      uint8_t* dst = padded_.data() + r * row_bytes;
+      const int iy = py - g_.pad_h;
+      if (iy < 0 || iy >= g_.in_h) {
+        std::memset(dst, pad, static_cast<size_t>(row_bytes));
+        continue;
+      }
+      const int64_t left = int64_t{g_.pad_w} * C, inner = int64_t{g_.in_w} * C;
+      std::memset(dst, pad, static_cast<size_t>(left));
+      const int8_t* src = input + (b * g_.in_h + iy) * inner;
+      for (int64_t i = 0; i < inner; ++i)
+        dst[left + i] = static_cast<uint8_t>(static_cast<uint8_t>(src[i]) ^ 0x80u);
+      std::memset(dst + left + inner, pad, static_cast<size_t>(row_bytes - left - inner));
+    }
+  });
+  std::memset(padded_.data() + g_.batches * img_bytes_, pad, 64);
+}
+
+#if CAE_VNNI_X86
+namespace {
+
+struct Requant {
+  __m512i zp, lo, hi;
+};
+
+// Single-rounding requantization of 16 int32 lanes with per-lane multiplier m (32-bit lanes),
+// total shifts and rounding terms for the even and odd lanes (64-bit lanes); clamp; to int8.
+CAE_VNNI_FN inline __m128i Requantize16(__m512i acc, __m512i m, __m512i se, __m512i so,
+                                         __m512i re, __m512i ro, const Requant& q) {
+  __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, m), re);
+  __m512i po = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(m, 32)), ro);
+  pe = _mm512_srav_epi64(pe, se);
+  po = _mm512_srav_epi64(po, so);
+  __m512i r = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+  r = _mm512_add_epi32(r, q.zp);
+  r = _mm512_min_epi32(_mm512_max_epi32(r, q.lo), q.hi);
+  return _mm512_cvtepi32_epi8(r);
+}
+
+inline int32_t Load4(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// NV vectors of 16 output channels (starting at block ob0) for P pixels (the first npix real).
+template <int NV, int P>
+CAE_VNNI_FN void OcBlock(const uint8_t* const* base, int npix, const int32_t* step_off, int steps,
+                         const int8_t* packed, int ocp, int ob0, const int32_t* corr,
+                         const int32_t* mult, const int64_t* se, const int64_t* so,
+                         const int64_t* re, const int64_t* ro, const Requant& q, int out_c,
+                         int8_t* out) {
+  __m512i acc[NV][P];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    const __m512i c = _mm512_loadu_si512(corr + (ob0 + v) * 16);
+#pragma GCC unroll 8
+    for (int j = 0; j < P; ++j) acc[v][j] = c;
+  }
+  const int8_t* w = packed + int64_t{ob0} * 64;
+  const int64_t wstride = int64_t{ocp} * 4;
+  for (int s = 0; s < steps; ++s, w += wstride) {
+    const int32_t off = step_off[s];
+    __m512i wv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_si512(w + v * 64);
+#pragma GCC unroll 8
+    for (int j = 0; j < P; ++j) {
+      const __m512i xv = _mm512_set1_epi32(Load4(base[j] + off));
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[v][j] = _mm512_dpbusd_epi32(acc[v][j], xv, wv[v]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    const int oc0 = (ob0 + v) * 16;
+    const int n = std::min(16, out_c - oc0);
+    if (n <= 0) break;
+    const auto mask = static_cast<__mmask16>((1u << n) - 1u);
+    const __m512i m = _mm512_loadu_si512(mult + oc0);
+    const __m512i vse = _mm512_loadu_si512(se + oc0 / 2), vso = _mm512_loadu_si512(so + oc0 / 2);
+    const __m512i vre = _mm512_loadu_si512(re + oc0 / 2), vro = _mm512_loadu_si512(ro + oc0 / 2);
+#pragma GCC unroll 8
+    for (int j = 0; j < P; ++j) {
+      if (j >= npix) break;
+      const __m128i r = Requantize16(acc[v][j], m, vse, vso, vre, vro, q);
+      _mm_mask_storeu_epi8(out + int64_t{j} * out_c + oc0, mask, r);
+    }
+  }
+}
+
+// Sums of each of 16 vectors' lanes: lane i of the result is the sum of v[i]'s lanes.
+CAE_VNNI_FN inline __m512i HorizontalSums16(const __m512i* v) {
+  __m512i u[8], w[4];
+  for (int i = 0; i < 8; ++i)
+    u[i] = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]),
+                            _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]));
+  for (int i = 0; i < 4; ++i)
+    w[i] = _mm512_add_epi32(_mm512_unpacklo_epi64(u[2 * i], u[2 * i + 1]),
+                            _mm512_unpackhi_epi64(u[2 * i], u[2 * i + 1]));
+  const __m512i y01 = _mm512_add_epi32(_mm512_shuffle_i32x4(w[0], w[1], _MM_SHUFFLE(1, 0, 1, 0)),
+                                       _mm512_shuffle_i32x4(w[0], w[1], _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512i y23 = _mm512_add_epi32(_mm512_shuffle_i32x4(w[2], w[3], _MM_SHUFFLE(1, 0, 1, 0)),
+                                       _mm512_shuffle_i32x4(w[2], w[3], _MM_SHUFFLE(3, 2, 3, 2)));
+  return _mm512_add_epi32(_mm512_shuffle_i32x4(y01, y23, _MM_SHUFFLE(2, 0, 2, 0)),
+                          _mm512_shuffle_i32x4(y01, y23, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// 16 pixels (the first npix real), every output channel, pixels in lanes.
+CAE_VNNI_FN void PixelBlock(const uint8_t* const* base, int npix, const int32_t* step_off,
+                            int steps, const int8_t* packed, const int32_t* corr,
+                            const int32_t* mult, const int64_t* shift, const int64_t* round,
+                            const Requant& q, int out_c, int8_t* out) {
+  for (int oc = 0; oc < out_c; ++oc) {
+    __m512i acc[16];
+    for (int j = 0; j < 16; ++j) acc[j] = _mm512_setzero_si512();
+    const int8_t* w = packed + int64_t{oc} * steps * 64;
+    for (int s = 0; s < steps; ++s) {
+      const __m512i wv = _mm512_loadu_si512(w + s * 64);
+      const int32_t off = step_off[s];
+#pragma GCC unroll 16
+      for (int j = 0; j < 16; ++j)
+        acc[j] = _mm512_dpbusd_epi32(acc[j], _mm512_loadu_si512(base[j] + off), wv);
+    }
+    const __m512i sums = _mm512_add_epi32(HorizontalSums16(acc), _mm512_set1_epi32(corr[oc]));
+    const __m512i sh = _mm512_set1_epi64(shift[oc]), rd = _mm512_set1_epi64(round[oc]);
+    const __m128i r = Requantize16(sums, _mm512_set1_epi32(mult[oc]), sh, sh, rd, rd, q);
+    if (out_c == 1) {
+      _mm_mask_storeu_epi8(out, static_cast<__mmask16>((1u << npix) - 1u), r);
+    } else {
+      alignas(16) int8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), r);
+      for (int j = 0; j < npix; ++j) out[int64_t{j} * out_c + oc] = tmp[j];
+    }
+  }
+}
+
+CAE_VNNI_FN Requant MakeRequant(int32_t zp, int32_t lo, int32_t hi) {
+  return {_mm512_set1_epi32(zp), _mm512_set1_epi32(lo), _mm512_set1_epi32(hi)};
+}
+
+}  // namespace
+
+void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
+  const int C = g_.in_c;
+  const int64_t p_end = row1 * g_.out_w;
+  auto pixel_base = [&](int64_t p) {
+    const int64_t row = p / g_.out_w;
+    const int ox = static_cast<int>(p % g_.out_w);
+    const int64_t b = row / g_.out_h;
+    const int oy = static_cast<int>(row % g_.out_h);
+    return padded_.data() + b * img_bytes_ +
+           (int64_t{oy} * g_.stride_h * wp_ + int64_t{ox} * g_.stride_w) * C;
+  };
+  const Requant q = MakeRequant(out_zp_, act_min_, act_max_);
+  const int steps = static_cast<int>(step_off_.size());
+  const uint8_t* base[16];
+  if (by_pixel_) {
+    for (int64_t p = row0 * g_.out_w; p < p_end; p += 16) {
+      const int np = static_cast<int>(std::min<int64_t>(16, p_end - p));
+      for (int j = 0; j < 16; ++j) base[j] = pixel_base(p + std::min(j, np - 1));
+      PixelBlock(base, np, step_off_.data(), steps, packed_.data(), corr_.data(), mult_.data(),
+                 shift_.data(), round_.data(), q, g_.out_c, output + p * g_.out_c);
+    }
+    return;
+  }
+  const int nblocks = ocp_ / 16;
+  const int pmax = nblocks >= 3 ? 6 : 8;
+  for (int64_t p = row0 * g_.out_w; p < p_end; p += pmax) {
+    const int np = static_cast<int>(std::min<int64_t>(pmax, p_end - p));
+    for (int j = 0; j < 8; ++j) base[j] = pixel_base(p + std::min(j, np - 1));
+    int8_t* out = output + p * g_.out_c;
+    for (int ob0 = 0; ob0 < nblocks; ob0 += 4) {
+      const int nv = std::min(4, nblocks - ob0);
+#define CAE_OC_BLOCK(NV, P)                                                                    \
+  OcBlock<NV, P>(base, np, step_off_.data(), steps, packed_.data(), ocp_, ob0, corr_.data(),    \
+                 mult_.data(), shift_even_.data(), shift_odd_.data(), round_even_.data(),       \
+                 round_odd_.data(), q, g_.out_c, out)
+      switch (nv) {
+        case 1: CAE_OC_BLOCK(1, 8); break;
+        case 2: CAE_OC_BLOCK(2, 8); break;
+        case 3: CAE_OC_BLOCK(3, 6); break;
+        default: CAE_OC_BLOCK(4, 6); break;
+      }
+#undef CAE_OC_BLOCK
+    }
+  }
+}
+
+void VnniConvI8::Run(const int8_t* input, int8_t* output, ThreadPool* pool) {
+  PadBatch(input, pool);
+  const int64_t rows = int64_t{g_.batches} * g_.out_h;
+  ParallelFor(pool, rows, 1, [&](int64_t begin, int64_t end) { RunRows(begin, end, output); });
+}
+
+#else  // !CAE_VNNI_X86
+
+void VnniConvI8::RunRows(int64_t, int64_t, int8_t*) const {}
+void VnniConvI8::Run(const int8_t*, int8_t*, ThreadPool*) {
+  Fail("VnniConvI8: AVX-512 VNNI is not available on this architecture");
+}
+
+#endif
+
+}  // namespace cae::fast

@@ -1,0 +1,64 @@
+// int8 CONV_2D with AVX-512 VNNI (vpdpbusd: unsigned 8-bit x signed 8-bit, 4 products summed
+// into each int32 lane), for x86 CPUs that have it. Used by the fast int8 CONV_2D kernel
+// (conv_int8.cc) when VnniAvailable(); bit-exact with the reference kernel.
+//
+// Arithmetic: each batch of inputs is copied once into a zero-padded uint8 image u = x + 128
+// whose border holds in_zp + 128, so every filter tap is valid and
+//   sum w * (x - in_zp) = sum w * u - (in_zp + 128) * sum w      (mod 2^32, like the int32 sum),
+// the last term folded into the bias. The output stage is the single-rounding requantization of
+// kernels/quant_math.h, 16 output values at a time.
+// Two layouts:
+//  - output channels in lanes (any shape): weights [quad of filter bytes][out_c padded to 16][4];
+//    up to 4 vectors of 16 channels times 6-8 output pixels accumulate in registers;
+//  - pixels in lanes (out_c <= 4, dilation_w 1, long filter rows; e.g. a 32 -> 1 last layer):
+//    each filter row is one contiguous run of input bytes, multiplied 64 bytes at a time; 16
+//    pixels' sums are reduced into one vector.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/fast/conv_geometry.h"
+#include "kernels/fast/int8_output_stage.h"
+
+namespace cae {
+class ThreadPool;
+}
+
+namespace cae::fast {
+
+// True on x86 CPUs with AVX-512 VNNI when Highway's supported targets (which tests may narrow
+// with hwy::SetSupportedTargetsForTest) include HWY_AVX3_DL.
+bool VnniAvailable();
+
+class VnniConvI8 {
+ public:
+  // stage.mult must hold g.out_c multipliers. Requires non-negative leading paddings.
+  VnniConvI8(const ConvGeometry& g, int32_t input_zero_point, const Int8OutputStage& stage);
+  // filter: OHWI int8; bias: out_c int32 or null. Call again whenever either changes.
+  void SetWeights(const int8_t* filter, const int32_t* bias);
+  // input: [batches, in_h, in_w, in_c] int8; output: [batches, out_h, out_w, out_c] int8.
+  void Run(const int8_t* input, int8_t* output, ThreadPool* pool);
+
+ private:
+  void PadBatch(const int8_t* input, ThreadPool* pool);
+  void RunRows(int64_t row0, int64_t row1, int8_t* output) const;
+
+  ConvGeometry g_;
+  int32_t in_zp_ = 0;
+  int32_t out_zp_ = 0, act_min_ = 0, act_max_ = 0;
+  int hp_ = 0, wp_ = 0;                // padded image size
+  int64_t img_bytes_ = 0;              // hp_ * wp_ * in_c
+  bool by_pixel_ = false;              // pixels-in-lanes layout
+  int ocp_ = 0;                        // out_c rounded up to 16
+  std::vector<int32_t> seg_off_, seg_len_;  // contiguous filter runs: byte offset and length
+  std::vector<int32_t> step_off_;      // per quad (or 64-byte chunk): byte offset from the pixel
+  std::vector<int8_t> packed_;         // weights in the layout's order
+  std::vector<int32_t> corr_;          // [ocp_] bias - (in_zp + 128) * sum w
+  std::vector<int32_t> mult_;          // [ocp_] multiplier
+  std::vector<int64_t> shift_, round_;  // [ocp_] total right shift, rounding term
+  std::vector<int64_t> shift_even_, shift_odd_, round_even_, round_odd_;  // [ocp_ / 2]
+  std::vector<uint8_t> padded_;        // the padded uint8 batch (+64 bytes of slack)
+};
+
+}  // namespace cae::fast
