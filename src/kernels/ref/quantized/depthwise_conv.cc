@@ -3,6 +3,7 @@
 // Output channel oc = ic * depth_multiplier + m reads filter[0, fy, fx, oc].
 #include <vector>
 
+#include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/qutil.h"
 #include "kernels/ref/quantized/registrations.h"
 
@@ -14,47 +15,19 @@ class QuantizedDepthwiseConv : public OpKernel {
   void Prepare(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
-    const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    CheckRank(ctx, in, 4);
-    CheckRank(ctx, filter, 4);
-    CheckRank(ctx, out, 4);
     const OpOptions& o = ctx.op->options;
-    Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
-          ctx.Describe(), ": strides and dilations must be positive");
-    const int32_t cout = filter.dim(3);
-    Check(filter.dim(0) == 1 && in.dim(3) > 0 && cout % in.dim(3) == 0, ctx.Describe(),
-          ": filter ", ShapeToString(filter.shape), " does not fit input depth ", in.dim(3));
+    const ConvPadding2D pad = CheckConvGeometry(ctx, /*depthwise=*/true, o.dilation_h, o.dilation_w);
+    pad_h_ = pad.h;
+    pad_w_ = pad.w;
+    const int32_t cout = ConvOutChannels(filter, true);
     multiplier_ = cout / in.dim(3);
-    const int32_t oh = ConvOutSize(o.padding, in.dim(1), filter.dim(1), o.stride_h, o.dilation_h);
-    const int32_t ow = ConvOutSize(o.padding, in.dim(2), filter.dim(2), o.stride_w, o.dilation_w);
-    Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == cout,
-          ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
-          ",", oh, ",", ow, ",", cout, "]");
-    pad_h_ = ConvPadding(o.padding, in.dim(1), filter.dim(1), o.stride_h, o.dilation_h, oh);
-    pad_w_ = ConvPadding(o.padding, in.dim(2), filter.dim(2), o.stride_w, o.dilation_w, ow);
-    if (bias) {
-      Check(bias->type == DType::kInt32 && bias->num_elements() == cout, ctx.Describe(),
-            ": bias must be int32 with ", cout, " elements");
-    }
+    CheckBias(ctx, OptIn(ctx, 2), DType::kInt32, cout);
     input_offset_ = -ZeroPoint(ctx, in);
     output_offset_ = ZeroPoint(ctx, out);
-    const float in_scale = Scale(ctx, in);
+    filter_offset_ = in.type == DType::kUInt8 ? -ZeroPoint(ctx, filter) : 0;
+    mult_ = ConvOutputMultipliers(ctx, in, filter, out, cout);
     const float out_scale = Scale(ctx, out);
-    if (in.type == DType::kUInt8) {
-      filter_offset_ = -ZeroPoint(ctx, filter);
-      const double product = static_cast<double>(in_scale * Scale(ctx, filter));
-      mult_.assign(static_cast<size_t>(cout),
-                   QuantizeMultiplier(product / static_cast<double>(out_scale)));
-    } else {
-      filter_offset_ = 0;
-      const std::vector<float> fs = ChannelScales(ctx, filter, cout);
-      mult_.resize(static_cast<size_t>(cout));
-      for (int32_t c = 0; c < cout; ++c) {
-        mult_[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
-                                      static_cast<double>(out_scale));
-      }
-    }
     CalculateActivationRangeQuantized(o.activation, out.type, out_scale, output_offset_, &act_min_,
                                       &act_max_);
   }

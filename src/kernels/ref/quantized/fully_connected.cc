@@ -10,6 +10,7 @@
 // build. uint8 FC keeps TFLite's double rounding (gemmlowp).
 #include <vector>
 
+#include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/qutil.h"
 #include "kernels/ref/quantized/registrations.h"
 
@@ -21,22 +22,12 @@ class QuantizedFullyConnected : public OpKernel {
   void Prepare(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
-    const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    CheckRank(ctx, filter, 2);
-    Check(ctx.op->options.weights_format == 0, ctx.Describe(),
-          ": shuffled FULLY_CONNECTED weights are not supported");
-    units_ = filter.dim(0);
-    depth_ = filter.dim(1);
-    Check(depth_ > 0 && in.num_elements() % depth_ == 0, ctx.Describe(), ": input shape ",
-          ShapeToString(in.shape), " is not a multiple of the weight depth ", depth_);
-    batches_ = in.num_elements() / depth_;
-    Check(out.num_elements() == batches_ * units_, ctx.Describe(), ": output shape ",
-          ShapeToString(out.shape), " does not hold ", batches_, "x", units_, " values");
-    if (bias) {
-      Check(bias->type == DType::kInt32 && bias->num_elements() == units_, ctx.Describe(),
-            ": bias must be int32 with ", units_, " elements");
-    }
+    const FullyConnectedShape shape = CheckFullyConnectedShape(ctx);
+    units_ = shape.units;
+    depth_ = shape.depth;
+    batches_ = shape.batches;
+    CheckBias(ctx, OptIn(ctx, 2), DType::kInt32, units_);
     input_offset_ = -ZeroPoint(ctx, in);
     filter_offset_ = -ZeroPoint(ctx, filter);
     output_offset_ = ZeroPoint(ctx, out);

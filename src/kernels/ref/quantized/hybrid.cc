@@ -15,6 +15,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/qutil.h"
 #include "kernels/ref/quantized/registrations.h"
 
@@ -130,37 +131,16 @@ class HybridConv : public OpKernel {
   void Prepare(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
-    const TensorView* bias = OptIn(ctx, 2);
-    TensorView& out = Out(ctx, 0);
-    CheckRank(ctx, in, 4);
-    CheckRank(ctx, filter, 4);
-    CheckRank(ctx, out, 4);
     const OpOptions& o = ctx.op->options;
-    Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
-          ctx.Describe(), ": strides and dilations must be positive");
     // TFLite's hybrid CONV_2D runs with dilation 1 whatever the options say; depthwise honours it.
     dil_h_ = depthwise_ ? o.dilation_h : 1;
     dil_w_ = depthwise_ ? o.dilation_w : 1;
-    cout_ = depthwise_ ? filter.dim(3) : filter.dim(0);
-    if (depthwise_) {
-      Check(filter.dim(0) == 1 && in.dim(3) > 0 && cout_ % in.dim(3) == 0, ctx.Describe(),
-            ": filter ", ShapeToString(filter.shape), " does not fit input depth ", in.dim(3));
-      multiplier_ = cout_ / in.dim(3);
-    } else {
-      Check(filter.dim(3) == in.dim(3), ctx.Describe(), ": filter ",
-            ShapeToString(filter.shape), " does not match input depth ", in.dim(3));
-    }
-    const int32_t oh = ConvOutSize(o.padding, in.dim(1), filter.dim(1), o.stride_h, dil_h_);
-    const int32_t ow = ConvOutSize(o.padding, in.dim(2), filter.dim(2), o.stride_w, dil_w_);
-    Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == cout_,
-          ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
-          ",", oh, ",", ow, ",", cout_, "]");
-    pad_h_ = ConvPadding(o.padding, in.dim(1), filter.dim(1), o.stride_h, dil_h_, oh);
-    pad_w_ = ConvPadding(o.padding, in.dim(2), filter.dim(2), o.stride_w, dil_w_, ow);
-    if (bias) {
-      Check(bias->type == DType::kFloat32 && bias->num_elements() == cout_, ctx.Describe(),
-            ": hybrid bias must be float32 with ", cout_, " elements");
-    }
+    const ConvPadding2D pad = CheckConvGeometry(ctx, depthwise_, dil_h_, dil_w_);
+    pad_h_ = pad.h;
+    pad_w_ = pad.w;
+    cout_ = ConvOutChannels(filter, depthwise_);
+    if (depthwise_) multiplier_ = cout_ / in.dim(3);
+    CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, cout_);
     scales_ = ChannelScales(ctx, filter, cout_);
     per_channel_ = depthwise_;
     for (float s : scales_) per_channel_ = per_channel_ || s != scales_[0];
@@ -228,24 +208,12 @@ class HybridConv : public OpKernel {
 class HybridFullyConnected : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
-    const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
-    const TensorView* bias = OptIn(ctx, 2);
-    TensorView& out = Out(ctx, 0);
-    CheckRank(ctx, filter, 2);
-    Check(ctx.op->options.weights_format == 0, ctx.Describe(),
-          ": shuffled FULLY_CONNECTED weights are not supported");
-    units_ = filter.dim(0);
-    depth_ = filter.dim(1);
-    Check(depth_ > 0 && in.num_elements() % depth_ == 0, ctx.Describe(), ": input shape ",
-          ShapeToString(in.shape), " is not a multiple of the weight depth ", depth_);
-    batches_ = in.num_elements() / depth_;
-    Check(out.num_elements() == batches_ * units_, ctx.Describe(), ": output shape ",
-          ShapeToString(out.shape), " does not hold ", batches_, "x", units_, " values");
-    if (bias) {
-      Check(bias->type == DType::kFloat32 && bias->num_elements() == units_, ctx.Describe(),
-            ": hybrid bias must be float32 with ", units_, " elements");
-    }
+    const FullyConnectedShape shape = CheckFullyConnectedShape(ctx);
+    units_ = shape.units;
+    depth_ = shape.depth;
+    batches_ = shape.batches;
+    CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, units_);
     scales_ = ChannelScales(ctx, filter, units_);
     FloatActivationRange(ctx, &act_min_, &act_max_);
   }
