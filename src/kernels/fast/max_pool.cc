@@ -24,10 +24,10 @@ namespace cae::fast {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-template <typename T>
+template <typename T, class D = hn::ScalableTag<T>>
 HWY_INLINE void MaxPoolRowT(const PoolGeometry& g, const T* img, T lowest, T lo, T hi, int oy,
                             T* out_row) {
-  const hn::ScalableTag<T> d;
+  const D d;
   const int N = static_cast<int>(hn::Lanes(d));
   const int y0 = std::max(oy * g.stride_h - g.pad_h, 0);
   const int y1 = std::min(oy * g.stride_h - g.pad_h + g.f_h, g.in_h);
@@ -60,7 +60,18 @@ void MaxPoolRowF32(const PoolGeometry& g, const float* img, float lo, float hi, 
 }
 void MaxPoolRowI8(const PoolGeometry& g, const int8_t* img, int8_t lo, int8_t hi, int oy,
                   int8_t* out_row) {
-  MaxPoolRowT<int8_t>(g, img, std::numeric_limits<int8_t>::lowest(), lo, hi, oy, out_row);
+  constexpr int8_t kLowest = std::numeric_limits<int8_t>::lowest();
+  // Fewer channels than a full vector: narrower vectors, so they do not fall to the scalar tail.
+  const int full = static_cast<int>(hn::Lanes(hn::ScalableTag<int8_t>()));
+  if (g.ch >= full || g.ch < 8) {
+    MaxPoolRowT<int8_t>(g, img, kLowest, lo, hi, oy, out_row);
+  } else if (g.ch >= 32) {
+    MaxPoolRowT<int8_t, hn::CappedTag<int8_t, 32>>(g, img, kLowest, lo, hi, oy, out_row);
+  } else if (g.ch >= 16) {
+    MaxPoolRowT<int8_t, hn::CappedTag<int8_t, 16>>(g, img, kLowest, lo, hi, oy, out_row);
+  } else {
+    MaxPoolRowT<int8_t, hn::CappedTag<int8_t, 8>>(g, img, kLowest, lo, hi, oy, out_row);
+  }
 }
 
 }  // namespace HWY_NAMESPACE
