@@ -1,10 +1,34 @@
 // A small fixed-size thread pool for kernels: ParallelFor splits [0, n) into contiguous chunks.
+//
+// Calls allocate nothing: the work is passed as a RangeFn (a non-owning reference to any callable,
+// e.g. a lambda), and workers that just finished a job spin briefly before sleeping, so the
+// back-to-back small jobs of a batch-1 invoke do not pay a futex wake-up per op.
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
+#include <type_traits>
 
 namespace cae {
+
+// A non-owning reference to a callable void(int64_t begin, int64_t end). The callable must outlive
+// the call it is passed to (a lambda written at the call site does).
+class RangeFn {
+ public:
+  template <typename F,
+            typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, RangeFn> &&
+                                        std::is_invocable_v<const std::remove_reference_t<F>&, int64_t, int64_t>>>
+  RangeFn(F&& f)  // NOLINT(google-explicit-constructor): implicit, like std::function
+      : object_(static_cast<const void*>(std::addressof(f))),
+        call_([](const void* o, int64_t begin, int64_t end) {
+          (*static_cast<const std::remove_reference_t<F>*>(o))(begin, end);
+        }) {}
+  void operator()(int64_t begin, int64_t end) const { call_(object_, begin, end); }
+
+ private:
+  const void* object_;
+  void (*call_)(const void*, int64_t, int64_t);
+};
 
 class ThreadPool {
  public:
@@ -17,7 +41,8 @@ class ThreadPool {
   int size() const;
   // Calls fn(begin, end) on disjoint chunks covering [0, n), at most size() at a time, chunks of at
   // least min_chunk items; returns when all are done. Exceptions thrown by fn are rethrown here.
-  void ParallelFor(int64_t n, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& fn);
+  // One job at a time per pool (concurrent callers are serialized).
+  void ParallelFor(int64_t n, int64_t min_chunk, RangeFn fn);
 
  private:
   struct Impl;
@@ -25,7 +50,6 @@ class ThreadPool {
 };
 
 // Runs fn over [0, n) on pool, or inline when pool is null.
-void ParallelFor(ThreadPool* pool, int64_t n, int64_t min_chunk,
-                 const std::function<void(int64_t, int64_t)>& fn);
+void ParallelFor(ThreadPool* pool, int64_t n, int64_t min_chunk, RangeFn fn);
 
 }  // namespace cae

@@ -1,6 +1,8 @@
 #include "runtime/interpreter.h"
 
 #include <algorithm>
+#include <chrono>
+#include <climits>
 #include <cstring>
 
 #include "graph/error.h"
@@ -67,11 +69,30 @@ struct Interpreter::Impl {
   std::vector<KernelContext> contexts;
   std::vector<std::unique_ptr<OpKernel>> kernels;
   std::vector<std::string> kernel_names;
-  std::vector<uint8_t> arena;  // over-allocated by kAlign for alignment
+  bool batched = false;  // some graph input has a leading batch dim
+
+  // Arena: allocated without zero-filling, over-allocated by kAlign for alignment. The plan
+  // (offsets and the bytes each slot was planned for) is kept while every tensor still fits.
+  std::unique_ptr<uint8_t[]> arena;
+  int64_t arena_capacity = 0;
+  int64_t arena_allocations = 0;
   uint8_t* arena_base = nullptr;
+  std::vector<int64_t> plan_offsets;
+  std::vector<int64_t> slot_bytes;
   int64_t arena_bytes = 0;
   int64_t unshared_bytes = 0;
-  int32_t batch = -1;  // batch of the current plan; -1 = none yet
+  int32_t batch = -1;  // batch of the current configuration; -1 = none yet
+
+  // Chunking of the last batch size run (cached so repeated calls do no work).
+  int32_t auto_chunk = 1;
+  int32_t run_n = -1;
+  int32_t run_chunk = 1;
+  std::vector<std::vector<int32_t>> run_out_shapes;
+  std::vector<int64_t> out_rows_per_item;  // output dim-0 rows per input item (chunked runs)
+  std::vector<int64_t> out_row_bytes;
+  std::vector<int64_t> in_item_bytes;      // 0 for scalar inputs
+
+  std::vector<double> op_seconds;
 
   static constexpr int64_t kAlign = 64;
 
@@ -79,7 +100,10 @@ struct Interpreter::Impl {
 
   void ResolveKernels();
   void Configure(int32_t n);
+  bool OutputsScale(int32_t chunk) const;
+  void PrepareBatch(int32_t n);
   void Invoke(const OpObserver* observer);
+  void RunChunks(int32_t n, const void* const* inputs, void* const* outputs, const OpObserver* observer);
 };
 
 void Interpreter::Impl::ResolveKernels() {
@@ -168,16 +192,28 @@ void Interpreter::Impl::Configure(int32_t n) {
     requests[t].bytes = NumBytes(tensor.shape, DTypeSize(tensor.type));
     unshared_bytes += requests[t].bytes;
   }
-  const MemoryPlan plan = PlanMemory(requests, kAlign);
-  if (plan.arena_bytes + kAlign > static_cast<int64_t>(arena.size())) {
-    arena.assign(static_cast<size_t>(plan.arena_bytes + kAlign), 0);
+  // Keep the plan while every tensor fits its slot (a smaller chunk after a larger one).
+  bool fits = plan_offsets.size() == requests.size();
+  for (size_t t = 0; fits && t < requests.size(); ++t)
+    fits = requests[t].bytes <= 0 || (plan_offsets[t] >= 0 && requests[t].bytes <= slot_bytes[t]);
+  if (!fits) {
+    const MemoryPlan plan = PlanMemory(requests, kAlign);
+    plan_offsets = plan.offsets;
+    slot_bytes.resize(requests.size());
+    for (size_t t = 0; t < requests.size(); ++t) slot_bytes[t] = requests[t].bytes;
+    arena_bytes = plan.arena_bytes;
+    if (arena_bytes + kAlign > arena_capacity) {
+      arena.reset();  // release before allocating the larger one
+      arena_capacity = arena_bytes + kAlign;
+      arena.reset(new uint8_t[static_cast<size_t>(arena_capacity)]);  // not zero-filled
+      ++arena_allocations;
+      const uintptr_t raw = reinterpret_cast<uintptr_t>(arena.get());
+      arena_base = arena.get() + ((kAlign - raw % kAlign) % kAlign);
+    }
   }
-  const uintptr_t raw = reinterpret_cast<uintptr_t>(arena.data());
-  arena_base = arena.data() + ((kAlign - raw % kAlign) % kAlign);
-  arena_bytes = plan.arena_bytes;
   for (size_t t = 0; t < views.size(); ++t) {
     if (views[t].is_constant) continue;
-    views[t].data = plan.offsets[t] >= 0 ? arena_base + plan.offsets[t] : arena_base;
+    views[t].data = plan_offsets[t] >= 0 && requests[t].bytes > 0 ? arena_base + plan_offsets[t] : arena_base;
     if (graph.tensors[t].is_variable && requests[t].bytes > 0)
       std::memset(views[t].data, 0, static_cast<size_t>(requests[t].bytes));
   }
@@ -194,12 +230,109 @@ void Interpreter::Impl::Configure(int32_t n) {
 
 void Interpreter::Impl::Invoke(const OpObserver* observer) {
   for (size_t i = 0; i < kernels.size(); ++i) {
+    const auto start = options.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
       kernels[i]->Eval(contexts[i]);
     } catch (const Error& e) {
       Fail(Where(), ": ", e.what());
     }
+    if (options.profile)
+      op_seconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (observer && *observer) (*observer)(static_cast<int>(i), contexts[i].outputs);
+  }
+}
+
+bool Interpreter::Impl::OutputsScale(int32_t chunk) const {
+  for (int t : graph.outputs) {
+    const std::vector<int32_t>& s = views[t].shape;
+    if (s.empty() || s[0] <= 0 || s[0] % chunk != 0) return false;
+  }
+  return true;
+}
+
+// Chooses the chunk size for a batch of n, configures for it and records the output shapes of
+// the whole batch. Cached: a repeated n does nothing.
+void Interpreter::Impl::PrepareBatch(int32_t n) {
+  if (n == run_n) return;
+  run_n = -1;
+  const Graph& g = model.main();
+  int32_t chunk = n;
+  if (!batched) {
+    chunk = n;
+  } else if (options.batch_chunk > 0) {
+    chunk = std::min(options.batch_chunk, n);
+  } else if (options.batch_chunk < 0) {
+    chunk = std::min(auto_chunk, n);
+    if (chunk < n) {
+      // Automatic chunks only where they cannot change the results' shapes; else one chunk.
+      try {
+        Configure(chunk);
+        if (!OutputsScale(chunk)) chunk = n;
+      } catch (const Error&) {
+        chunk = n;
+      }
+    }
+  }
+  Configure(batched ? chunk : batch < 0 ? 1 : batch);
+  const size_t num_out = g.outputs.size();
+  run_out_shapes.assign(num_out, {});
+  out_rows_per_item.assign(num_out, 0);
+  out_row_bytes.assign(num_out, 0);
+  for (size_t o = 0; o < num_out; ++o) {
+    const TensorView& v = views[g.outputs[o]];
+    run_out_shapes[o] = v.shape;
+    if (chunk == n) continue;
+    Check(OutputsScale(chunk), Where(), ": output ", o, " '", g.tensors[g.outputs[o]].name, "' has shape ",
+          ShapeToString(v.shape), " for a chunk of ", chunk,
+          " images, cannot concatenate chunks (run with batch_chunk 0)");
+    out_rows_per_item[o] = v.shape[0] / chunk;
+    out_row_bytes[o] = NumBytes(v.shape, DTypeSize(v.type)) / v.shape[0];
+    run_out_shapes[o][0] = static_cast<int32_t>(out_rows_per_item[o] * n);
+  }
+  in_item_bytes.assign(g.inputs.size(), 0);
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const TensorView& v = views[g.inputs[i]];
+    if (!g.tensors[g.inputs[i]].shape.empty())
+      in_item_bytes[i] = NumBytes(v.shape, DTypeSize(v.type)) / std::max<int32_t>(1, v.shape[0]);
+  }
+  run_chunk = chunk;
+  run_n = n;
+}
+
+void Interpreter::Impl::RunChunks(int32_t n, const void* const* inputs, void* const* outputs,
+                                  const OpObserver* observer) {
+  PrepareBatch(n);
+  const Graph& g = model.main();
+  const int32_t chunk = run_chunk;
+  for (int32_t start = 0; start < n; start += chunk) {
+    const int32_t count = batched ? std::min(chunk, n - start) : 1;
+    if (batched) Configure(count);
+    if (count != chunk) {
+      for (size_t o = 0; o < g.outputs.size(); ++o) {
+        const std::vector<int32_t>& s = views[g.outputs[o]].shape;
+        const bool same_rest = !s.empty() && s.size() == run_out_shapes[o].size() &&
+                               s[0] == out_rows_per_item[o] * count &&
+                               std::equal(s.begin() + 1, s.end(), run_out_shapes[o].begin() + 1);
+        Check(same_rest, Where(), ": output ", o, " '", g.tensors[g.outputs[o]].name, "' has shape ",
+              ShapeToString(s), " in a later chunk, cannot concatenate with ",
+              ShapeToString(run_out_shapes[o]), " (run with batch_chunk 0)");
+      }
+    }
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      TensorView& v = views[g.inputs[i]];
+      const size_t bytes = static_cast<size_t>(v.num_elements()) * DTypeSize(v.type);
+      const size_t offset = static_cast<size_t>(in_item_bytes[i]) * static_cast<size_t>(start);
+      if (bytes > 0) std::memcpy(v.data, static_cast<const uint8_t*>(inputs[i]) + offset, bytes);
+    }
+    Invoke(observer);
+    for (size_t o = 0; o < g.outputs.size(); ++o) {
+      const TensorView& v = views[g.outputs[o]];
+      const size_t bytes = static_cast<size_t>(v.num_elements()) * DTypeSize(v.type);
+      const size_t offset =
+          static_cast<size_t>(out_rows_per_item[o] * out_row_bytes[o]) * static_cast<size_t>(start);
+      if (bytes > 0) std::memcpy(static_cast<uint8_t*>(outputs[o]) + offset, v.data, bytes);
+    }
+    if (!batched) break;
   }
 }
 
@@ -211,16 +344,25 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
   if (options.threads != 1) impl_->pool = std::make_unique<ThreadPool>(options.threads);
   impl_->graph = impl_->model.main();
   impl_->ResolveKernels();
+  impl_->op_seconds.assign(impl_->kernels.size(), 0.0);
   // Plan for the stored batch so shape or type problems surface before anything runs.
   const Graph& g = impl_->model.main();
   int32_t stored_batch = 1;
   for (int t : g.inputs) {
     if (!g.tensors[t].shape.empty()) {
       stored_batch = g.tensors[t].shape[0];
+      impl_->batched = true;
       break;
     }
   }
   impl_->Configure(stored_batch);
+  // Automatic chunk: as many images as fit the budget at the stored batch's bytes per image,
+  // rounded down to a multiple of the thread count.
+  const int64_t per_image = std::max<int64_t>(1, impl_->arena_bytes / std::max<int32_t>(1, stored_batch));
+  const int64_t threads = impl_->pool ? impl_->pool->size() : 1;
+  int64_t chunk = std::clamp<int64_t>(options.arena_budget_bytes / per_image, 1, INT32_MAX / 2);
+  if (chunk >= threads) chunk -= chunk % threads;
+  impl_->auto_chunk = static_cast<int32_t>(chunk);
 }
 
 Interpreter::~Interpreter() = default;
@@ -233,6 +375,20 @@ const Tensor& Interpreter::output(int i) const { return graph().tensors.at(graph
 const std::vector<std::string>& Interpreter::kernel_names() const { return impl_->kernel_names; }
 int64_t Interpreter::arena_bytes() const { return impl_->arena_bytes; }
 int64_t Interpreter::unshared_activation_bytes() const { return impl_->unshared_bytes; }
+int64_t Interpreter::arena_allocations() const { return impl_->arena_allocations; }
+const std::vector<double>& Interpreter::op_seconds() const { return impl_->op_seconds; }
+void Interpreter::ResetProfile() { std::fill(impl_->op_seconds.begin(), impl_->op_seconds.end(), 0.0); }
+
+int32_t Interpreter::ChunkFor(int32_t n) {
+  impl_->PrepareBatch(n);
+  return impl_->run_chunk;
+}
+
+std::vector<int32_t> Interpreter::OutputShape(int o, int32_t n) {
+  Check(o >= 0 && o < num_outputs(), impl_->Where(), ": no output ", o);
+  impl_->PrepareBatch(n);
+  return impl_->run_out_shapes[static_cast<size_t>(o)];
+}
 
 std::vector<int64_t> Interpreter::MacsPerImage() const {
   const Graph& g = graph();
@@ -246,6 +402,12 @@ std::vector<int64_t> Interpreter::MacsPerImage() const {
 
 std::vector<TensorData> Interpreter::Run(const std::vector<TensorData>& inputs) {
   return Run(inputs, OpObserver());
+}
+
+void Interpreter::RunInto(int32_t n, const void* const* inputs, void* const* outputs,
+                          const OpObserver* observer) {
+  Check(n >= 1, impl_->Where(), ": batch ", n, " must be >= 1");
+  impl_->RunChunks(n, inputs, outputs, observer);
 }
 
 std::vector<TensorData> Interpreter::Run(const std::vector<TensorData>& inputs,
@@ -282,51 +444,15 @@ std::vector<TensorData> Interpreter::Run(const std::vector<TensorData>& inputs,
     if (!t.shape.empty()) n = d.shape[0];
   }
   if (n < 0) n = 1;  // only scalar inputs (or none): one invoke
-  const bool batched = std::any_of(g.inputs.begin(), g.inputs.end(),
-                                   [&](int t) { return !g.tensors[t].shape.empty(); });
-  const int32_t chunk = batched && m.options.batch_chunk > 0 ? std::min(m.options.batch_chunk, n) : n;
-
-  std::vector<std::vector<std::vector<uint8_t>>> chunk_outputs(g.outputs.size());
-  std::vector<std::vector<int32_t>> out_shapes(g.outputs.size());
-  for (int32_t start = 0; start < n; start += chunk) {
-    const int32_t count = batched ? std::min(chunk, n - start) : 1;
-    m.Configure(batched ? count : m.batch < 0 ? 1 : m.batch);
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      TensorView& v = m.views[g.inputs[i]];
-      const size_t bytes = static_cast<size_t>(v.num_elements()) * DTypeSize(v.type);
-      const size_t offset =
-          g.tensors[g.inputs[i]].shape.empty() ? 0 : bytes / static_cast<size_t>(count) * static_cast<size_t>(start);
-      if (bytes > 0) std::memcpy(v.data, inputs[i].bytes.data() + offset, bytes);
-    }
-    m.Invoke(&observer);
-    for (size_t o = 0; o < g.outputs.size(); ++o) {
-      const TensorView& v = m.views[g.outputs[o]];
-      const size_t bytes = static_cast<size_t>(v.num_elements()) * DTypeSize(v.type);
-      const uint8_t* p = static_cast<const uint8_t*>(v.data);
-      chunk_outputs[o].emplace_back(p, p + bytes);
-      if (start == 0) {
-        out_shapes[o] = v.shape;
-      } else {
-        const bool same_rest = !v.shape.empty() && v.shape.size() == out_shapes[o].size() &&
-                               std::equal(v.shape.begin() + 1, v.shape.end(), out_shapes[o].begin() + 1);
-        Check(same_rest, where, ": output ", o, " '", g.tensors[g.outputs[o]].name, "' has shape ",
-              ShapeToString(v.shape), " in a later chunk, cannot concatenate with ",
-              ShapeToString(out_shapes[o]), " (run with batch_chunk 0)");
-        out_shapes[o][0] += v.shape[0];
-      }
-    }
-    if (!batched) break;
-  }
+  m.PrepareBatch(n);
   std::vector<TensorData> results;
-  for (size_t o = 0; o < g.outputs.size(); ++o) {
-    TensorData d;
-    d.type = g.tensors[g.outputs[o]].type;
-    d.shape = out_shapes[o];
-    for (const auto& part : chunk_outputs[o]) d.bytes.insert(d.bytes.end(), part.begin(), part.end());
-    Check(static_cast<int64_t>(d.bytes.size()) == NumBytes(d.shape, DTypeSize(d.type)), where,
-          ": output ", o, " size mismatch after concatenation");
-    results.push_back(std::move(d));
-  }
+  std::vector<const void*> in_ptrs;
+  std::vector<void*> out_ptrs;
+  for (const TensorData& d : inputs) in_ptrs.push_back(d.bytes.data());
+  for (size_t o = 0; o < g.outputs.size(); ++o)
+    results.emplace_back(g.tensors[g.outputs[o]].type, m.run_out_shapes[o]);
+  for (TensorData& d : results) out_ptrs.push_back(d.bytes.data());
+  m.RunChunks(n, in_ptrs.data(), out_ptrs.data(), &observer);
   return results;
 }
 

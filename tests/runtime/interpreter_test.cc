@@ -1,5 +1,6 @@
 // Interpreter: batching (batch 1 vs N vs chunks), thread-count independence, memory sharing,
-// input checks, observer, kernel names and MAC counts, unsupported ops.
+// bounded arena with automatic chunks, RunInto, input checks, observer, kernel names and MAC
+// counts, profiling, unsupported ops.
 #include "runtime/interpreter.h"
 
 #include <gtest/gtest.h>
@@ -167,6 +168,65 @@ TEST(Interpreter, ActivationsShareMemory) {
   interp.Run({Images(1, 1)});
   interp.Run({Images(1, 2)});
   EXPECT_EQ(interp.arena_bytes(), before);
+}
+
+TEST(Interpreter, AutomaticChunksKeepTheArenaAtOneChunk) {
+  InterpreterOptions o;
+  o.threads = 2;
+  o.arena_budget_bytes = 16 << 10;  // a few images of SmallCae per chunk
+  Interpreter interp(SmallCae(), o);
+  const int32_t chunk = interp.ChunkFor(1000);
+  ASSERT_GT(chunk, 1);
+  ASSERT_LT(chunk, 1000);
+  EXPECT_EQ(chunk % 2, 0) << "a multiple of the thread count";
+  const TensorData batch = Images(1000, 21);
+  interp.Run({Images(chunk, 22)});
+  const int64_t one_chunk = interp.arena_bytes();
+  const int64_t allocations = interp.arena_allocations();
+  const auto got = interp.Run({batch});
+  EXPECT_EQ(interp.arena_bytes(), one_chunk);
+  EXPECT_LE(interp.arena_bytes(), 2 * o.arena_budget_bytes);
+  EXPECT_EQ(interp.arena_allocations(), allocations) << "the arena was reallocated";
+  interp.Run({Images(7, 23)});  // a smaller batch reuses the plan too
+  EXPECT_EQ(interp.arena_allocations(), allocations);
+  Interpreter whole(SmallCae(), {1, 0, false});
+  const auto ref = whole.Run({batch});
+  EXPECT_GT(whole.arena_bytes(), 10 * one_chunk);
+  for (int o2 = 0; o2 < 2; ++o2) {
+    EXPECT_EQ(got[o2].shape, ref[o2].shape);
+    EXPECT_EQ(got[o2].bytes, ref[o2].bytes) << "output " << o2;
+  }
+}
+
+TEST(Interpreter, RunIntoWritesCallerMemory) {
+  const TensorData batch = Images(13, 31);
+  Interpreter interp(SmallCae(), {2, 4, false});
+  const auto ref = interp.Run({batch});
+  ASSERT_EQ(interp.OutputShape(0, 13), ref[0].shape);
+  ASSERT_EQ(interp.OutputShape(1, 13), ref[1].shape);
+  std::vector<uint8_t> out0(ref[0].bytes.size(), 0xAB), out1(ref[1].bytes.size(), 0xAB);
+  const void* in[] = {batch.bytes.data()};
+  void* out[] = {out0.data(), out1.data()};
+  interp.RunInto(13, in, out);
+  EXPECT_EQ(out0, ref[0].bytes);
+  EXPECT_EQ(out1, ref[1].bytes);
+}
+
+TEST(Interpreter, ProfileTimesEveryOp) {
+  InterpreterOptions o;
+  o.threads = 1;
+  o.profile = true;
+  Interpreter interp(SmallCae(), o);
+  interp.Run({Images(4, 3)});
+  ASSERT_EQ(interp.op_seconds().size(), 8u);
+  double total = 0;
+  for (double s : interp.op_seconds()) {
+    EXPECT_GE(s, 0.0);
+    total += s;
+  }
+  EXPECT_GT(total, 0.0);
+  interp.ResetProfile();
+  for (double s : interp.op_seconds()) EXPECT_EQ(s, 0.0);
 }
 
 TEST(Interpreter, RejectsBadInputs) {
