@@ -83,4 +83,17 @@ std::vector<int64_t> Strides(const std::vector<int32_t>& shape) {
   return s;
 }
 
+void CheckConvOutput(const KernelContext& ctx, const TensorView& in, int32_t f_h, int32_t f_w, int32_t out_c) {
+  const OpOptions& o = ctx.op->options;
+  KCheck(ctx, o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
+         "strides and dilations must be positive");
+  if (HasInput(ctx, 2))
+    KCheck(ctx, Input(ctx, 2).num_elements() == out_c, "bias has ", Input(ctx, 2).num_elements(),
+           " elements, expected ", out_c);
+  CheckActivation(ctx, o.activation);
+  CheckOutputShape(ctx, 0,
+                   {in.dim(0), ConvOutputSize(o.padding, in.dim(1), f_h, o.stride_h, o.dilation_h),
+                    ConvOutputSize(o.padding, in.dim(2), f_w, o.stride_w, o.dilation_w), out_c});
+}
+
 }  // namespace cae::ref

@@ -59,6 +59,11 @@ inline float Activate(float x, Activation a) {
 // Throws unless a is an activation the float kernels apply (all but SIGN_BIT).
 void CheckActivation(const KernelContext& ctx, Activation a);
 
+// CONV_2D / DEPTHWISE_CONV_2D checks after the filter's own: positive strides and dilations, a
+// bias (input 2, if present) of out_c elements, a supported fused activation, and output 0 of
+// shape [N, oh, ow, out_c] for the options' padding, strides and dilations.
+void CheckConvOutput(const KernelContext& ctx, const TensorView& in, int32_t f_h, int32_t f_w, int32_t out_c);
+
 // Integer contents of a small int32/int64 input (shape operands such as axes or paddings).
 std::vector<int64_t> ReadInts(const KernelContext& ctx, size_t i, const char* what);
 

@@ -11,23 +11,13 @@ namespace {
 class Conv2D : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
-    const OpOptions& o = ctx.op->options;
     const TensorView& in = Input(ctx, 0);
     const TensorView& w = Input(ctx, 1);
     KCheck(ctx, in.rank() == 4 && w.rank() == 4, "input and filter must be 4-D, got ",
            ShapeToString(in.shape), " and ", ShapeToString(w.shape));
     KCheck(ctx, in.dim(3) == w.dim(3), "input has ", in.dim(3), " channels, filter expects ",
            w.dim(3), " (grouped convolution is not supported)");
-    KCheck(ctx, o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
-           "strides and dilations must be positive");
-    if (HasInput(ctx, 2))
-      KCheck(ctx, Input(ctx, 2).num_elements() == w.dim(0), "bias has ",
-             Input(ctx, 2).num_elements(), " elements, expected ", w.dim(0));
-    CheckActivation(ctx, o.activation);
-    CheckOutputShape(ctx, 0,
-                     {in.dim(0), ConvOutputSize(o.padding, in.dim(1), w.dim(1), o.stride_h, o.dilation_h),
-                      ConvOutputSize(o.padding, in.dim(2), w.dim(2), o.stride_w, o.dilation_w),
-                      w.dim(0)});
+    CheckConvOutput(ctx, in, w.dim(1), w.dim(2), w.dim(0));
   }
 
   void Eval(const KernelContext& ctx) override {

@@ -11,23 +11,13 @@ namespace {
 class DepthwiseConv2D : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
-    const OpOptions& o = ctx.op->options;
     const TensorView& in = Input(ctx, 0);
     const TensorView& w = Input(ctx, 1);
     KCheck(ctx, in.rank() == 4 && w.rank() == 4 && w.dim(0) == 1, "input and filter must be 4-D ",
            "(filter 1HWC), got ", ShapeToString(in.shape), " and ", ShapeToString(w.shape));
     KCheck(ctx, in.dim(3) > 0 && w.dim(3) % in.dim(3) == 0, "filter channels ", w.dim(3),
            " are not a multiple of input channels ", in.dim(3));
-    KCheck(ctx, o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
-           "strides and dilations must be positive");
-    if (HasInput(ctx, 2))
-      KCheck(ctx, Input(ctx, 2).num_elements() == w.dim(3), "bias has ",
-             Input(ctx, 2).num_elements(), " elements, expected ", w.dim(3));
-    CheckActivation(ctx, o.activation);
-    CheckOutputShape(ctx, 0,
-                     {in.dim(0), ConvOutputSize(o.padding, in.dim(1), w.dim(1), o.stride_h, o.dilation_h),
-                      ConvOutputSize(o.padding, in.dim(2), w.dim(2), o.stride_w, o.dilation_w),
-                      w.dim(3)});
+    CheckConvOutput(ctx, in, w.dim(1), w.dim(2), w.dim(3));
   }
 
   void Eval(const KernelContext& ctx) override {
