@@ -2,7 +2,10 @@
 // (filters x OH x OW) back to its input (cin x H x W). Per sample:
 //   out = col2im(Wc^T[K, cin] x x[cin, P]) + bias, then the activation,
 // with Wc[ci][(f * kh + ky) * kw + kx] = keras_kernel[ky][kx][f][ci] (Keras stores HW O I).
-// Output size as Keras: same -> in * stride, valid -> (in - 1) * stride + kernel.
+// Output size as Keras's deconv_output_length: without output_padding, same -> in * stride,
+// valid -> in * stride + max(kernel - stride, 0); with output_padding op (< stride),
+// (in - 1) * stride + kernel - 2 * pad + op, pad = kernel / 2 (same) or 0 (valid). The padding of
+// the adjoint Conv2D then follows TensorFlow's rule for that output size.
 #include <algorithm>
 #include "graph/error.h"
 #include "train/conv_geometry.h"
@@ -23,9 +26,13 @@ class Conv2DTranspose : public Layer {
     std::tie(sh_, sw_) = ConfigPair(c, "strides", 1, kl.name);
     auto [dh, dw] = ConfigPair(c, "dilation_rate", 1, kl.name);
     Check(dh == 1 && dw == 1, "layer '", kl.name, "': dilated Conv2DTranspose is not supported");
-    Check(!c.contains("output_padding") || c["output_padding"].is_null(), "layer '", kl.name,
-          "': Conv2DTranspose with output_padding is not supported");
     same_ = ConfigSamePadding(c, kl.name);
+    has_output_padding_ = c.contains("output_padding") && !c["output_padding"].is_null();
+    if (has_output_padding_) {
+      std::tie(oph_, opw_) = ConfigPair(c, "output_padding", 0, kl.name);
+      Check(oph_ >= 0 && opw_ >= 0 && oph_ < sh_ && opw_ < sw_, "layer '", kl.name,
+            "': output_padding must be in [0, strides)");
+    }
     act_ = ParseActivation(ConfigActivation(c, kl.name), kl.name);
     use_bias_ = c.value("use_bias", true);
   }
@@ -36,11 +43,14 @@ class Conv2DTranspose : public Layer {
     Check(kh_ > 0 && kw_ > 0 && sh_ > 0 && sw_ > 0 && kh_ <= 1024 && kw_ <= 1024 && sh_ <= 1024 &&
               sw_ <= 1024,
           "layer '", name, "': kernel/stride must be in 1..1024");
-    const int oh = same_ ? in[0].h * sh_ : (in[0].h - 1) * sh_ + kh_;
-    const int ow = same_ ? in[0].w * sw_ : (in[0].w - 1) * sw_ + kw_;
+    const int oh = OutputLength(in[0].h, kh_, sh_, oph_);
+    const int ow = OutputLength(in[0].w, kw_, sw_, opw_);
+    Check(oh > 0 && ow > 0 && oh <= 65536 && ow <= 65536, "layer '", name, "': output size ", oh,
+          "x", ow, " out of range");
     g_ = MakeConvGeom(filters_, oh, ow, kh_, kw_, sh_, sw_, 1, 1, same_, name);
-    Check(g_.oh == in[0].h && g_.ow == in[0].w, "layer '", name,
-          "': inconsistent transposed geometry");
+    Check(g_.oh == in[0].h && g_.ow == in[0].w, "layer '", name, "': output ", oh, "x", ow,
+          " does not map back to the input ", in[0].h, "x", in[0].w,
+          " with this kernel, stride and output_padding (TensorFlow rejects it too)");
     params.clear();
     params.push_back({"kernel", std::vector<float>(cin_ * g_.K()), {}, true});
     if (use_bias_) params.push_back({"bias", std::vector<float>(filters_), {}, true});
@@ -53,6 +63,13 @@ class Conv2DTranspose : public Layer {
     GlorotUniform(params[0].value, static_cast<int64_t>(kh_) * kw_ * filters_,
                   static_cast<int64_t>(kh_) * kw_ * cin_, seed);
     if (use_bias_) std::fill(params[1].value.begin(), params[1].value.end(), 0.0f);
+  }
+
+  int OutputLength(int in, int k, int s, int op) const {
+    const int64_t len = !has_output_padding_
+                            ? (same_ ? int64_t{in} * s : int64_t{in} * s + std::max(k - s, 0))
+                            : int64_t{in - 1} * s + k - 2 * (same_ ? k / 2 : 0) + op;
+    return static_cast<int>(std::clamp<int64_t>(len, -1, 1 << 20));
   }
 
   std::vector<int32_t> KerasKernelShape() const { return {kh_, kw_, filters_, cin_}; }
@@ -144,7 +161,8 @@ class Conv2DTranspose : public Layer {
 
  private:
   int filters_ = 0, cin_ = 0, kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1;
-  bool same_ = false, use_bias_ = true;
+  int oph_ = 0, opw_ = 0;  // output_padding (used when has_output_padding_)
+  bool same_ = false, use_bias_ = true, has_output_padding_ = false;
   Act act_ = Act::kLinear;
   ConvGeom g_;
 };

@@ -105,6 +105,18 @@ TEST(GradientCheck, Conv2DTransposeSameAndValid) {
                  2, true);
 }
 
+TEST(GradientCheck, Conv2DTransposeOutputPaddingAndSmallKernel) {
+  json same_op = Conv2DTransposeConfig(3, 3, 2, "linear", "same");
+  same_op["output_padding"] = {1, 0};  // 3x4 -> 6x7
+  json valid_op = Conv2DTransposeConfig(2, 2, 3, "tanh", "valid");
+  valid_op["output_padding"] = 2;      // 6x7 -> 19x22
+  CheckGradients(Chain({3, 4, 2}, {{"Conv2DTranspose", same_op}, {"Conv2DTranspose", valid_op}}), 2,
+                 true);
+  // kernel < stride without output_padding: Keras gives in * stride (zeros between the taps).
+  CheckGradients(Chain({2, 3, 2}, {{"Conv2DTranspose", Conv2DTransposeConfig(2, 2, 3, "sigmoid", "valid")}}),
+                 2, true);
+}
+
 TEST(GradientCheck, DepthwiseConv2D) {
   json c = {{"kernel_size", {3, 3}}, {"strides", {1, 1}}, {"padding", "same"},
             {"depth_multiplier", 2}, {"activation", "linear"}, {"use_bias", true}};
