@@ -126,6 +126,28 @@ void VnniConvI8::SetWeights(const int8_t* filter, const int32_t* bias) {
         }
 }
 
+namespace {
+
+// dst[i] = src[i] + 128 as uint8 (flips the sign bit).
+#if CAE_VNNI_X86
+CAE_VNNI_FN void ToUnsigned(const int8_t* src, uint8_t* dst, int64_t n) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+  if (i < n) {
+    const __mmask64 m = (~uint64_t{0}) >> (64 - (n - i));
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
+  }
+}
+#else
+void ToUnsigned(const int8_t* src, uint8_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(static_cast<uint8_t>(src[i]) ^ 0x80u);
+}
+#endif
+
+}  // namespace
+
 void VnniConvI8::PadBatch(const int8_t* input, ThreadPool* pool) {
   const int C = g_.in_c;
   padded_.resize(static_cast<size_t>(g_.batches * img_bytes_ + 64));
@@ -144,8 +166,7 @@ void VnniConvI8::PadBatch(const int8_t* input, ThreadPool* pool) {
       const int64_t left = int64_t{g_.pad_w} * C, inner = int64_t{g_.in_w} * C;
       std::memset(dst, pad, static_cast<size_t>(left));
       const int8_t* src = input + (b * g_.in_h + iy) * inner;
-      for (int64_t i = 0; i < inner; ++i)
-        dst[left + i] = static_cast<uint8_t>(static_cast<uint8_t>(src[i]) ^ 0x80u);
+      ToUnsigned(src, dst + left, inner);
       std::memset(dst + left + inner, pad, static_cast<size_t>(row_bytes - left - inner));
     }
   });
@@ -281,13 +302,32 @@ CAE_VNNI_FN Requant MakeRequant(int32_t zp, int32_t lo, int32_t hi) {
 void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
   const int C = g_.in_c;
   const int64_t p_end = row1 * g_.out_w;
-  auto pixel_base = [&](int64_t p) {
-    const int64_t row = p / g_.out_w;
-    const int ox = static_cast<int>(p % g_.out_w);
-    const int64_t b = row / g_.out_h;
-    const int oy = static_cast<int>(row % g_.out_h);
-    return padded_.data() + b * img_bytes_ +
-           (int64_t{oy} * g_.stride_h * wp_ + int64_t{ox} * g_.stride_w) * C;
+  // Walks output pixels in order, keeping the padded-input address of the current one.
+  struct Cursor {
+    int64_t b;
+    int oy, ox;
+    const uint8_t* ptr;
+  };
+  const int64_t step_x = int64_t{g_.stride_w} * C, step_y = int64_t{g_.stride_h} * wp_ * C;
+  auto row_start = [&](int64_t b, int oy) {
+    return padded_.data() + b * img_bytes_ + oy * step_y;
+  };
+  Cursor cur{row0 / g_.out_h, static_cast<int>(row0 % g_.out_h), 0, nullptr};
+  cur.ptr = row_start(cur.b, cur.oy);
+  auto next = [&](const uint8_t** out, int n) {
+    for (int j = 0; j < n; ++j) {
+      out[j] = cur.ptr;
+      if (++cur.ox < g_.out_w) {
+        cur.ptr += step_x;
+        continue;
+      }
+      cur.ox = 0;
+      if (++cur.oy == g_.out_h) {
+        cur.oy = 0;
+        ++cur.b;
+      }
+      cur.ptr = row_start(cur.b, cur.oy);
+    }
   };
   const Requant q = MakeRequant(out_zp_, act_min_, act_max_);
   const int steps = static_cast<int>(step_off_.size());
@@ -295,7 +335,8 @@ void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
   if (by_pixel_) {
     for (int64_t p = row0 * g_.out_w; p < p_end; p += 16) {
       const int np = static_cast<int>(std::min<int64_t>(16, p_end - p));
-      for (int j = 0; j < 16; ++j) base[j] = pixel_base(p + std::min(j, np - 1));
+      next(base, np);
+      for (int j = np; j < 16; ++j) base[j] = base[np - 1];
       PixelBlock(base, np, step_off_.data(), steps, packed_.data(), corr_.data(), mult_.data(),
                  shift_.data(), round_.data(), q, g_.out_c, output + p * g_.out_c);
     }
@@ -305,7 +346,8 @@ void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
   const int pmax = nblocks >= 3 ? 6 : 8;
   for (int64_t p = row0 * g_.out_w; p < p_end; p += pmax) {
     const int np = static_cast<int>(std::min<int64_t>(pmax, p_end - p));
-    for (int j = 0; j < 8; ++j) base[j] = pixel_base(p + std::min(j, np - 1));
+    next(base, np);
+    for (int j = np; j < 8; ++j) base[j] = base[np - 1];
     int8_t* out = output + p * g_.out_c;
     for (int ob0 = 0; ob0 < nblocks; ob0 += 4) {
       const int nv = std::min(4, nblocks - ob0);
