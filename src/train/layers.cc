@@ -52,7 +52,7 @@ std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl) {
   else if (c == "AveragePooling2D" || c == "AvgPool2D") layer = MakePool(kl, false);
   else if (c == "UpSampling2D") layer = MakeUpSampling2D(kl);
   else if (c == "BatchNormalization") layer = MakeBatchNorm(kl);
-  else if (c == "Dropout") layer = MakeDropout(kl);
+  else if (c == "Dropout" || c == "SpatialDropout2D") layer = MakeDropout(kl);
   else if (c == "Activation" || c == "ReLU" || c == "LeakyReLU" || c == "Softmax" || c == "ELU")
     layer = MakeActivationLayer(kl);
   else if (c == "Concatenate") layer = MakeConcatenate(kl);

@@ -10,7 +10,8 @@ namespace {
 
 // Dropout: in training, keeps a value with probability 1 - rate and scales it by 1 / (1 - rate).
 // The mask is a hash of (step seed, layer name, element index): the same in the backward pass,
-// independent of threads. Identity in inference.
+// independent of threads. Identity in inference. SpatialDropout2D drops whole feature maps: one
+// mask value per (sample, channel), as Keras's noise_shape (batch, 1, 1, channels).
 class Dropout : public Layer {
  public:
   explicit Dropout(const KerasLayer& kl) {
@@ -19,13 +20,18 @@ class Dropout : public Layer {
     Check(!kl.config.contains("noise_shape") || kl.config["noise_shape"].is_null(), "layer '",
           kl.name, "': Dropout with noise_shape is not supported");
     salt_ = std::hash<std::string>{}(kl.name);
+    if (kl.class_name == "SpatialDropout2D") {
+      RequireChannelsLast(kl.config, kl.name);
+      per_channel_ = true;
+    }
   }
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
     return in[0];
   }
   float Mask(const RunContext& ctx, int64_t i) const {
-    const float u = UnitFloat(Mix(ctx.step_seed, salt_, static_cast<uint64_t>(i)));
+    const int64_t unit = per_channel_ ? i / out_dims.pixels() : i;  // internal layout: C x H x W
+    const float u = UnitFloat(Mix(ctx.step_seed, salt_, static_cast<uint64_t>(unit)));
     return u >= rate_ ? static_cast<float>(1.0 / (1.0 - rate_)) : 0.0f;
   }
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
@@ -47,6 +53,7 @@ class Dropout : public Layer {
  private:
   double rate_ = 0.5;
   uint64_t salt_ = 0;
+  bool per_channel_ = false;
 };
 
 class ActivationLayer : public Layer {

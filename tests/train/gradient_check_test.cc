@@ -170,6 +170,38 @@ TEST(GradientCheck, DropoutAndActivationLayers) {
                  2, true);
 }
 
+TEST(GradientCheck, SpatialDropout2D) {
+  CheckGradients(Chain({3, 4, 6}, {{"SpatialDropout2D", {{"rate", 0.5}, {"data_format", "channels_last"}}},
+                                   {"Conv2D", Conv2DConfig(2, 3, "linear")}}),
+                 3, true);
+}
+
+// SpatialDropout2D zeroes whole feature maps in training (and keeps the rest scaled by 2 at rate
+// 0.5); identity in inference.
+TEST(SpatialDropout2D, DropsWholeChannels) {
+  KerasModelBuilder b("sd");
+  std::string x = b.Input({4, 5, 32});
+  x = b.Add("SpatialDropout2D", {{"rate", 0.5}}, {x});
+  Net net(b.Finish(x), 1);
+  const int n = 2;
+  std::vector<float> input(static_cast<size_t>(n * net.input_dims().size()), 1.0f);
+  RunContext train_ctx{nullptr, true, 77};
+  net.Forward(train_ctx, input.data(), n);
+  int dropped = 0;
+  const int64_t P = 20;
+  for (int64_t plane = 0; plane < n * 32; ++plane) {
+    const float first = net.output()[plane * P];
+    EXPECT_TRUE(first == 0.0f || first == 2.0f) << first;
+    for (int64_t p = 1; p < P; ++p) ASSERT_EQ(net.output()[plane * P + p], first) << plane;
+    dropped += first == 0.0f;
+  }
+  EXPECT_GT(dropped, 10);
+  EXPECT_LT(dropped, 54);
+  RunContext infer_ctx{nullptr, false, 77};
+  net.Forward(infer_ctx, input.data(), n);
+  for (float v : net.output()) ASSERT_EQ(v, 1.0f);
+}
+
 TEST(GradientCheck, FlattenDenseReshape) {
   CheckGradients(Chain({3, 2, 2}, {{"Flatten", json::object()},
                                    {"Dense", DenseConfig(12, "linear")},
