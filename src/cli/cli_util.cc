@@ -160,7 +160,7 @@ TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions
   }
 }
 
-TensorData OutputToFloat(const Graph& g, int index, const TensorData& out) {
+TensorData OutputToFloat(const Graph& g, int index, TensorData out) {
   const Tensor& t = g.tensors.at(g.outputs.at(index));
   if (out.type == DType::kFloat32) return out;
   if (IsQuantizedType(out.type) && t.quant.scale.size() == 1 && t.quant.zero_point.size() == 1) {
@@ -173,21 +173,10 @@ TensorData OutputToFloat(const Graph& g, int index, const TensorData& out) {
   return ToFloat32(out);
 }
 
-namespace {
-
-TensorData Slice(const TensorData& t, int64_t begin, int64_t count) {
-  std::vector<int32_t> shape = t.shape;
-  shape[0] = static_cast<int32_t>(count);
-  TensorData out(t.type, shape);
-  std::memcpy(out.bytes.data(), t.bytes.data() + begin * (t.bytes.size() / t.shape[0]), out.bytes.size());
-  return out;
-}
-
-}  // namespace
-
 RunResult RunInBatches(const Model& model, const std::vector<TensorData>& inputs, const RunOptions& options) {
   InterpreterOptions io;
   io.threads = options.threads;
+  io.profile = options.profile;
   Interpreter interp(model, io);
   Check(static_cast<int>(inputs.size()) == interp.num_inputs(), model.source, ": model has ", interp.num_inputs(),
         " inputs, ", inputs.size(), " data files given");
@@ -196,38 +185,57 @@ RunResult RunInBatches(const Model& model, const std::vector<TensorData>& inputs
   for (const auto& in : inputs)
     Check(!in.shape.empty() && in.shape[0] == r.items, "all inputs must hold the same number of items (",
           r.items, " vs ", in.shape.empty() ? 0 : in.shape[0], ")");
-  const int64_t batch = options.batch > 0 ? options.batch : r.items;
-  std::vector<std::vector<TensorData>> parts(interp.num_outputs());
+  const int64_t batch = options.batch > 0 ? std::min(options.batch, r.items) : r.items;
+  // Inputs are read in place and outputs written in place: no per-batch copies.
+  if (r.items == batch) {  // one call: Run checks the inputs and returns the outputs
+    Stopwatch w;
+    r.outputs = interp.Run(inputs);
+    r.seconds = w.Seconds();
+    if (options.profile) r.op_seconds = interp.op_seconds();
+    return r;
+  }
+  for (int i = 0; i < interp.num_inputs(); ++i) {
+    const Tensor& t = interp.input(i);
+    std::vector<int32_t> want = t.shape;
+    if (!want.empty()) want[0] = inputs[i].shape[0];
+    Check(inputs[i].type == t.type && inputs[i].shape == want &&
+              static_cast<int64_t>(inputs[i].bytes.size()) == NumBytes(want, DTypeSize(t.type)),
+          model.source, ": input ", i, " '", t.name, "' expects ", DTypeName(t.type), " ",
+          ShapeToString(want), ", got ", DTypeName(inputs[i].type), " ", ShapeToString(inputs[i].shape));
+  }
+  std::vector<int64_t> in_item_bytes, out_item_bytes;
+  for (const auto& in : inputs) in_item_bytes.push_back(static_cast<int64_t>(in.bytes.size()) / r.items);
+  for (int o = 0; o < interp.num_outputs(); ++o) {
+    std::vector<int32_t> shape = interp.OutputShape(o, static_cast<int32_t>(batch));
+    Check(!shape.empty() && shape[0] % batch == 0, model.source, ": output ", o, " has shape ", ShapeToString(shape),
+          " for a batch of ", batch, "; it does not grow with the batch (run with --batch ", r.items, ")");
+    const int64_t rows = shape[0] / batch;
+    const int64_t bytes = NumBytes(shape, DTypeSize(interp.output(o).type));
+    out_item_bytes.push_back(bytes / batch);
+    shape[0] = static_cast<int32_t>(rows * r.items);
+    r.outputs.emplace_back(interp.output(o).type, shape);
+  }
+  std::vector<const void*> in_ptrs(inputs.size());
+  std::vector<void*> out_ptrs(r.outputs.size());
   Progress progress(options.label, r.items);
   for (int64_t b = 0; b < r.items; b += batch) {
     const int64_t count = std::min(batch, r.items - b);
-    std::vector<TensorData> chunk;
-    for (const auto& in : inputs) chunk.push_back(count == r.items ? in : Slice(in, b, count));
+    for (size_t i = 0; i < inputs.size(); ++i) in_ptrs[i] = inputs[i].bytes.data() + b * in_item_bytes[i];
+    for (size_t o = 0; o < r.outputs.size(); ++o) out_ptrs[o] = r.outputs[o].bytes.data() + b * out_item_bytes[o];
+    if (count != batch) {
+      for (int o = 0; o < interp.num_outputs(); ++o) {
+        const std::vector<int32_t> shape = interp.OutputShape(o, static_cast<int32_t>(count));
+        Check(NumBytes(shape, DTypeSize(interp.output(o).type)) == out_item_bytes[o] * count, model.source,
+              ": output ", o, " has shape ", ShapeToString(shape), " for a batch of ", count,
+              "; it does not grow with the batch");
+      }
+    }
     Stopwatch w;
-    std::vector<TensorData> outs = interp.Run(chunk);
+    interp.RunInto(static_cast<int32_t>(count), in_ptrs.data(), out_ptrs.data());
     r.seconds += w.Seconds();
-    Check(static_cast<int>(outs.size()) == interp.num_outputs(), "interpreter returned ", outs.size(), " outputs");
-    for (size_t k = 0; k < outs.size(); ++k) parts[k].push_back(std::move(outs[k]));
     progress.Update(b + count);
   }
-  for (auto& p : parts) {
-    if (p.size() == 1) {
-      r.outputs.push_back(std::move(p[0]));
-      continue;
-    }
-    std::vector<int32_t> shape = p[0].shape;
-    int64_t total = 0;
-    for (const auto& t : p) total += t.shape.at(0);
-    shape[0] = static_cast<int32_t>(total);
-    TensorData all(p[0].type, shape);
-    size_t off = 0;
-    for (const auto& t : p) {
-      Check(off + t.bytes.size() <= all.bytes.size(), "output chunks have inconsistent shapes");
-      std::memcpy(all.bytes.data() + off, t.bytes.data(), t.bytes.size());
-      off += t.bytes.size();
-    }
-    r.outputs.push_back(std::move(all));
-  }
+  if (options.profile) r.op_seconds = interp.op_seconds();
   return r;
 }
 
@@ -274,7 +282,7 @@ Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const
   RunResult r = RunInBatches(model.model, {FitInput(g, 0, data, FitOptions{}, data_path)}, o);
   e.items = r.items;
   e.seconds = r.seconds;
-  e.output = OutputToFloat(g, 0, r.outputs.at(0));
+  e.output = OutputToFloat(g, 0, std::move(r.outputs.at(0)));
   if (e.output.num_elements() == data.num_elements() && e.output.shape != data.shape) e.output.shape = data.shape;
   if (e.output.shape == data.shape) e.vs_input = CompareReconstruction(e.output, data);
   return e;

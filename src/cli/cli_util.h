@@ -77,22 +77,26 @@ struct FitOptions {
 TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions& options,
                     const std::string& source);
 
-// Output `index` of g as float32: quantized outputs are dequantized, float16 decoded.
-TensorData OutputToFloat(const Graph& g, int index, const TensorData& out);
+// Output `index` of g as float32: quantized outputs are dequantized, float16 decoded; float32
+// data is returned as it is (moved when passed as an rvalue).
+TensorData OutputToFloat(const Graph& g, int index, TensorData out);
 
 struct RunOptions {
   int threads = 0;
   int64_t batch = 256;  // images per Interpreter::Run call
   std::string label = "running";
+  bool profile = false;  // time every op (RunResult::op_seconds)
 };
 
 struct RunResult {
   std::vector<TensorData> outputs;  // in the outputs' own types, concatenated over all items
   double seconds = 0;               // wall time of the Run calls only
   int64_t items = 0;
+  std::vector<double> op_seconds;   // with RunOptions::profile: seconds in each op of the main graph
 };
 
 // Runs model on inputs (already fitted; equal dim 0), `batch` items at a time, with progress.
+// Inputs are read in place and outputs are written into one preallocated result per output.
 RunResult RunInBatches(const Model& model, const std::vector<TensorData>& inputs, const RunOptions& options);
 
 // OUT.npy for one output; OUT_0.npy, OUT_1.npy, ... for several (inserted before the extension).

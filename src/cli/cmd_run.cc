@@ -18,6 +18,7 @@
 #include "edgetpu/pipeline.h"
 #include "graph/graph.h"
 #include "report/table.h"
+#include "runtime/interpreter.h"
 
 namespace cae::cli {
 namespace {
@@ -34,7 +35,62 @@ struct RunArgs {
   std::string arch_json;
   std::string resize;
   bool json = false;
+  bool profile = false;
 };
+
+// Per-op profile of a run: one row per op of the main graph.
+struct OpProfileRow {
+  int index = 0;
+  std::string op, kernel, shape;
+  double ms = 0, percent = 0;
+  int64_t macs = 0;  // over all items
+  double gmacs = 0;  // GMAC/s
+};
+
+std::vector<OpProfileRow> ProfileRows(const Model& model, const RunResult& r) {
+  // Kernel names and MAC counts (kernel choice does not depend on the thread count).
+  InterpreterOptions io;
+  io.threads = 1;
+  Interpreter interp(model, io);
+  const Graph& g = model.main();
+  const std::vector<int64_t> macs = interp.MacsPerImage();
+  double total = 0;
+  for (double s : r.op_seconds) total += s;
+  std::vector<OpProfileRow> rows;
+  for (size_t i = 0; i < g.ops.size() && i < r.op_seconds.size(); ++i) {
+    OpProfileRow row;
+    row.index = static_cast<int>(i);
+    row.op = OpTypeName(g.ops[i].type);
+    row.kernel = interp.kernel_names()[i];
+    if (!g.ops[i].outputs.empty() && g.ops[i].outputs[0] >= 0) {
+      std::vector<int32_t> shape = g.tensors[g.ops[i].outputs[0]].shape;
+      if (!shape.empty()) shape[0] = static_cast<int32_t>(r.items);
+      row.shape = ShapeToString(shape);
+    }
+    row.ms = r.op_seconds[i] * 1e3;
+    row.percent = total > 0 ? 100.0 * r.op_seconds[i] / total : 0.0;
+    row.macs = macs[i] * r.items;
+    row.gmacs = r.op_seconds[i] > 0 ? static_cast<double>(row.macs) / r.op_seconds[i] * 1e-9 : 0.0;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string ProfileTable(const std::vector<OpProfileRow>& rows) {
+  Table t({"#", "op", "kernel", "output shape", "ms", "%", "MACs", "GMAC/s"});
+  double ms = 0, pct = 0, gm_secs = 0;
+  int64_t macs = 0;
+  for (const auto& r : rows) {
+    t.AddRow({std::to_string(r.index), r.op, r.kernel, r.shape, FormatFixed(r.ms, 2), FormatFixed(r.percent, 1),
+              r.macs ? FormatCount(r.macs) : "-", r.macs ? FormatFixed(r.gmacs, 2) : "-"});
+    ms += r.ms;
+    pct += r.percent;
+    macs += r.macs;
+  }
+  gm_secs = ms > 0 ? static_cast<double>(macs) / (ms * 1e-3) * 1e-9 : 0.0;
+  t.AddRow({"", "total", "", "", FormatFixed(ms, 2), FormatFixed(pct, 1), FormatCount(macs), FormatFixed(gm_secs, 2)});
+  return t.Render();
+}
 
 // "HxW" -> height, width.
 void ParseResize(const std::string& text, LoadOptions* o) {
@@ -120,20 +176,31 @@ void Execute(const RunArgs& a) {
   RunOptions ro;
   ro.threads = a.threads;
   ro.batch = a.batch;
+  ro.profile = a.profile;
+  if (a.profile && a.pipeline) throw UsageError("run: --profile times one model, not a --pipeline");
   RunResult r = a.pipeline ? RunSegments(segments, inputs, a.threads) : RunInBatches(lm.model, inputs, ro);
   const Graph& out_graph = segments.back().model.main();
   const std::vector<std::string> paths = OutputPaths(a.out, static_cast<int>(r.outputs.size()));
   nlohmann::json outs = nlohmann::json::array();
   for (size_t k = 0; k < r.outputs.size(); ++k) {
-    const TensorData out = a.raw ? r.outputs[k] : OutputToFloat(out_graph, static_cast<int>(k), r.outputs[k]);
+    TensorData out = a.raw ? std::move(r.outputs[k]) : OutputToFloat(out_graph, static_cast<int>(k), std::move(r.outputs[k]));
     WriteNpy(paths[k], out);
     outs.push_back({{"path", paths[k]}, {"shape", out.shape}, {"dtype", std::string(DTypeName(out.type))}});
   }
+  std::vector<OpProfileRow> profile;
+  if (a.profile) profile = ProfileRows(lm.model, r);
   const double per_second = r.seconds > 0 ? r.items / r.seconds : 0.0;
   if (a.json) {
     nlohmann::json j = {{"model", model_name}, {"segments", a.models.size()},        {"inputs", a.inputs},
                         {"images", r.items},       {"seconds", r.seconds},
                         {"images_per_second", per_second}, {"outputs", outs}};
+    if (a.profile) {
+      nlohmann::json p = nlohmann::json::array();
+      for (const auto& row : profile)
+        p.push_back({{"index", row.index}, {"op", row.op}, {"kernel", row.kernel}, {"output_shape", row.shape},
+                     {"ms", row.ms}, {"percent", row.percent}, {"macs", row.macs}, {"gmac_per_second", row.gmacs}});
+      j["profile"] = p;
+    }
     std::cout << j.dump(2) << "\n";
   } else if (!Globals().quiet) {
     std::cout << model_name << (a.pipeline ? StrCat(" + ", a.models.size() - 1, " segment(s)") : "") << ": " << FormatCount(r.items) << " images in " << FormatSeconds(r.seconds) << " ("
@@ -141,6 +208,7 @@ void Execute(const RunArgs& a) {
     for (const auto& o : outs)
       std::cout << "  wrote " << o["path"].get<std::string>() << " " << ShapeToString(o["shape"].get<std::vector<int32_t>>())
                 << " " << o["dtype"].get<std::string>() << "\n";
+    if (a.profile) std::cout << ProfileTable(profile);
   }
 }
 
@@ -164,6 +232,8 @@ void AddRunCommand(CLI::App& app) {
   cmd->add_option("--arch-json", args->arch_json, "model.to_json() file for a weights-only Keras HDF5");
   cmd->add_option("--resize", args->resize, "Resize images to HxW (bilinear)");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
+  cmd->add_flag("--profile", args->profile,
+                "Time every op: index, op, kernel, output shape, ms, % of total, MACs, GMAC/s (in --json too)");
   cmd->callback([args] { Execute(*args); });
 }
 

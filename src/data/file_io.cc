@@ -35,7 +35,7 @@ std::vector<uint8_t> ReadFileBytes(const std::string& path, uint64_t max_bytes) 
   return bytes;
 }
 
-void WriteFileAtomic(const std::string& path, const uint8_t* data, size_t size) {
+void WriteFileAtomic(const std::string& path, const std::vector<ByteSpan>& parts) {
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
@@ -44,17 +44,19 @@ void WriteFileAtomic(const std::string& path, const uint8_t* data, size_t size) 
   std::string tmpl = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
   const int fd = mkstemp(tmpl.data());
   if (fd < 0) Fail(path, ": cannot write: ", std::strerror(errno));
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::write(fd, data + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      Fail(path, ": write failed: ", std::strerror(err));
+  for (const ByteSpan& part : parts) {
+    size_t done = 0;
+    while (done < part.size) {
+      const ssize_t n = ::write(fd, part.data + done, part.size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmpl.c_str());
+        Fail(path, ": write failed: ", std::strerror(err));
+      }
+      done += static_cast<size_t>(n);
     }
-    done += static_cast<size_t>(n);
   }
   // mkstemp creates 0600; give the file the usual permissions (0666 minus umask).
   const mode_t mask = ::umask(0);

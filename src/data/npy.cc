@@ -184,7 +184,7 @@ TensorData DecodeNpy(const std::vector<uint8_t>& bytes, const std::string& name)
   return t;
 }
 
-std::vector<uint8_t> EncodeNpy(const TensorData& t) {
+std::vector<uint8_t> EncodeNpyHeader(const TensorData& t) {
   const int64_t expected = NumBytes(t.shape, DTypeSize(t.type));
   Check(static_cast<uint64_t>(expected) == t.bytes.size(), "EncodeNpy: tensor holds ", t.bytes.size(),
         " bytes, its shape needs ", expected);
@@ -212,12 +212,20 @@ std::vector<uint8_t> EncodeNpy(const TensorData& t) {
                            static_cast<uint8_t>((len >> 16) & 0xff), static_cast<uint8_t>(len >> 24)});
   }
   out.insert(out.end(), dict.begin(), dict.end());
+  return out;
+}
+
+std::vector<uint8_t> EncodeNpy(const TensorData& t) {
+  std::vector<uint8_t> out = EncodeNpyHeader(t);
   out.insert(out.end(), t.bytes.begin(), t.bytes.end());
   return out;
 }
 
 TensorData ReadNpy(const std::string& path) { return DecodeNpy(ReadFileBytes(path), path); }
 
-void WriteNpy(const std::string& path, const TensorData& t) { WriteFileAtomic(path, EncodeNpy(t)); }
+void WriteNpy(const std::string& path, const TensorData& t) {
+  const std::vector<uint8_t> header = EncodeNpyHeader(t);
+  WriteFileAtomic(path, std::vector<ByteSpan>{{header.data(), header.size()}, {t.bytes.data(), t.bytes.size()}});
+}
 
 }  // namespace cae

@@ -18,9 +18,11 @@ namespace cae {
 // Parses .npy bytes; name is used in messages (a file path).
 TensorData DecodeNpy(const std::vector<uint8_t>& bytes, const std::string& name);
 std::vector<uint8_t> EncodeNpy(const TensorData& t);
+// The header EncodeNpy puts before t's bytes (magic, version, length, padded dict).
+std::vector<uint8_t> EncodeNpyHeader(const TensorData& t);
 
 TensorData ReadNpy(const std::string& path);
-// Writes atomically (see data/file_io.h).
+// Writes atomically (see data/file_io.h), the header then t's bytes (no copy of the data).
 void WriteNpy(const std::string& path, const TensorData& t);
 
 // The NumPy descr of a type ('<f4'); throws for types NumPy cannot hold (string).
