@@ -11,7 +11,7 @@ namespace cae::train {
 
 // A Layer for a KerasLayer's class and config (weights are loaded separately). Supported:
 // Conv2D, Conv2DTranspose, DepthwiseConv2D, Dense, MaxPooling2D, AveragePooling2D, UpSampling2D
-// (nearest), BatchNormalization, Dropout, SpatialDropout2D, Activation, ReLU, LeakyReLU, Softmax, Concatenate,
+// (nearest, bilinear), BatchNormalization, Dropout, SpatialDropout2D, Activation, ReLU, LeakyReLU, Softmax, Concatenate,
 // Add, Flatten, Reshape. Anything else throws cae::Error naming the layer and its class.
 std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl);
 

@@ -1,6 +1,9 @@
 // MaxPooling2D and AveragePooling2D. Padded positions never win a max and are not counted in an
 // average (as TensorFlow and TFLite). Max pooling routes the gradient to the first maximum of each
-// window in row-major window order.
+// window in row-major window order. UpSampling2D: nearest, or bilinear with half-pixel centers
+// (tf.keras since TF 2.0, Keras 3) or without (standalone Keras before 2.4), as the importer
+// lowers it; the gradient spreads back with the same weights.
+#include <cmath>
 #include <limits>
 
 #include <algorithm>
@@ -113,20 +116,47 @@ class UpSampling2D : public Layer {
     Check(fh_ > 0 && fw_ > 0 && fh_ <= 1024 && fw_ <= 1024, "layer '", kl.name,
           "': size must be 1..1024");
     const std::string interp = kl.config.value("interpolation", std::string("nearest"));
-    Check(interp == "nearest", "layer '", kl.name, "': UpSampling2D interpolation '", interp,
-          "' is not supported by the trainer (nearest)");
+    Check(interp == "nearest" || interp == "bilinear", "layer '", kl.name,
+          "': UpSampling2D interpolation '", interp,
+          "' is not supported by the trainer (nearest, bilinear)");
+    bilinear_ = interp == "bilinear";
+    // Not a Keras key: Net sets it to false for standalone Keras before 2.4 (TF1 resize_bilinear).
+    half_pixel_ = kl.config.value("half_pixel_centers", true);
   }
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
     Check(static_cast<int64_t>(in[0].h) * fh_ <= 65536 && static_cast<int64_t>(in[0].w) * fw_ <= 65536,
           "layer '", name, "': output too large");
+    if (bilinear_) {
+      rows_ = BilinearTaps(in[0].h, in[0].h * fh_, half_pixel_);
+      cols_ = BilinearTaps(in[0].w, in[0].w * fw_, half_pixel_);
+    }
     return Dims{in[0].c, in[0].h * fh_, in[0].w * fw_};
   }
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
     const Dims& d = in_dims[0];
+    if (bilinear_) {
+      ForRange(ctx, static_cast<int64_t>(n) * d.c, 16, [&](int64_t b, int64_t e) {
+        for (int64_t plane = b; plane < e; ++plane) {
+          const float* x = in[0] + plane * d.pixels();
+          float* y = out + plane * out_dims.pixels();
+          for (int oy = 0; oy < out_dims.h; ++oy) {
+            const Tap& r = rows_[oy];
+            for (int ox = 0; ox < out_dims.w; ++ox) {
+              const Tap& c = cols_[ox];
+              y[oy * out_dims.w + ox] = x[r.lo * d.w + c.lo] * (1 - r.t) * (1 - c.t) +
+                                        x[r.hi * d.w + c.lo] * r.t * (1 - c.t) +
+                                        x[r.lo * d.w + c.hi] * (1 - r.t) * c.t +
+                                        x[r.hi * d.w + c.hi] * r.t * c.t;
+            }
+          }
+        }
+      });
+      return;
+    }
     ForRange(ctx, static_cast<int64_t>(n) * d.c, 16, [&](int64_t b, int64_t e) {
       for (int64_t plane = b; plane < e; ++plane) {
         const float* x = in[0] + plane * d.pixels();
@@ -142,6 +172,26 @@ class UpSampling2D : public Layer {
                 float* dout, const std::vector<float*>& din) override {
     if (din[0] == nullptr) return;
     const Dims& d = in_dims[0];
+    if (bilinear_) {
+      ForRange(ctx, static_cast<int64_t>(n) * d.c, 16, [&](int64_t b, int64_t e) {
+        for (int64_t plane = b; plane < e; ++plane) {
+          float* dx = din[0] + plane * d.pixels();
+          const float* dy = dout + plane * out_dims.pixels();
+          for (int oy = 0; oy < out_dims.h; ++oy) {
+            const Tap& r = rows_[oy];
+            for (int ox = 0; ox < out_dims.w; ++ox) {
+              const Tap& c = cols_[ox];
+              const float g = dy[oy * out_dims.w + ox];
+              dx[r.lo * d.w + c.lo] += g * (1 - r.t) * (1 - c.t);
+              dx[r.hi * d.w + c.lo] += g * r.t * (1 - c.t);
+              dx[r.lo * d.w + c.hi] += g * (1 - r.t) * c.t;
+              dx[r.hi * d.w + c.hi] += g * r.t * c.t;
+            }
+          }
+        }
+      });
+      return;
+    }
     ForRange(ctx, static_cast<int64_t>(n) * d.c, 16, [&](int64_t b, int64_t e) {
       for (int64_t plane = b; plane < e; ++plane) {
         float* dx = din[0] + plane * d.pixels();
@@ -154,7 +204,30 @@ class UpSampling2D : public Layer {
   }
 
  private:
+  // Bilinear source taps of one output row/column, as tf.image.resize and TFLite's
+  // RESIZE_BILINEAR: pos = (i + 0.5) * in / out - 0.5 with half-pixel centers, else i * in / out;
+  // lo = max(floor(pos), 0), hi = min(ceil(pos), in - 1), weights 1 - t on lo, t = pos - lo on hi.
+  struct Tap {
+    int lo = 0, hi = 0;
+    float t = 0.0f;
+  };
+  static std::vector<Tap> BilinearTaps(int in, int out, bool half_pixel) {
+    std::vector<Tap> taps(static_cast<size_t>(out));
+    const float scale = static_cast<float>(in) / static_cast<float>(out);
+    for (int i = 0; i < out; ++i) {
+      const float pos = half_pixel ? (static_cast<float>(i) + 0.5f) * scale - 0.5f
+                                   : static_cast<float>(i) * scale;
+      Tap& tap = taps[static_cast<size_t>(i)];
+      tap.lo = std::max(static_cast<int>(std::floor(pos)), 0);
+      tap.hi = std::min(static_cast<int>(std::ceil(pos)), in - 1);
+      tap.t = pos - static_cast<float>(tap.lo);
+    }
+    return taps;
+  }
+
   int fh_ = 2, fw_ = 2;
+  bool bilinear_ = false, half_pixel_ = true;
+  std::vector<Tap> rows_, cols_;
 };
 
 }  // namespace

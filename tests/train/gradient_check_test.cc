@@ -150,6 +150,16 @@ TEST(GradientCheck, UpSamplingNearest) {
                  2, true);
 }
 
+TEST(GradientCheck, UpSamplingBilinear) {
+  json up = UpSamplingConfig(2);
+  up["interpolation"] = "bilinear";
+  json up3 = up;
+  up3["size"] = {3, 2};
+  CheckGradients(Chain({3, 2, 2}, {{"UpSampling2D", up}, {"Conv2D", Conv2DConfig(2, 3, "linear")},
+                                   {"UpSampling2D", up3}}),
+                 2, true);
+}
+
 TEST(GradientCheck, BatchNormTrainingAndInference) {
   const KerasModel km = Chain({4, 3, 3}, {{"BatchNormalization", BatchNormConfig()},
                                           {"Conv2D", Conv2DConfig(2, 3, "linear")}});

@@ -66,5 +66,25 @@ TEST(LayerVariants, Conv2DTransposeOutputPaddingMatchesInterpreter) {
       4, 3, 2);
 }
 
+TEST(LayerVariants, BilinearUpSamplingMatchesInterpreter) {
+  for (std::pair<int, int> size : {std::pair{2, 2}, std::pair{3, 2}}) {
+    json up = UpSamplingConfig(2);
+    up["interpolation"] = "bilinear";
+    up["size"] = {size.first, size.second};
+    // The builder writes Keras 2.2.4 (TF1 resize, no half-pixel centers); tf.keras 2.13 uses
+    // half-pixel centers. The trainer must follow the importer in both.
+    KerasModel km = OneLayer({5, 3, 2}, "UpSampling2D", up);
+    ExpectTrainerMatchesInterpreter(km, 2, 5, 3, 2);
+    km.keras_version = "2.13.1";
+    ExpectTrainerMatchesInterpreter(km, 2, 5, 3, 2);
+  }
+}
+
+TEST(LayerVariants, SpatialDropoutIsIdentityInInference) {
+  ExpectTrainerMatchesInterpreter(
+      OneLayer({4, 4, 3}, "SpatialDropout2D", {{"rate", 0.4}, {"data_format", "channels_last"}}), 2,
+      4, 4, 3);
+}
+
 }  // namespace
 }  // namespace cae::train
