@@ -1,11 +1,15 @@
 // Fast CONV_2D, float32: NHWC input, OHWI filter, any stride / dilation / SAME / VALID padding,
 // fused bias and activation. No im2col: for every output pixel the valid filter taps are walked
 // directly. Two SIMD paths (Highway, dynamic dispatch):
-//  - wide (out_c >= one vector): weights are packed [tap][in_c][out_c padded], each output pixel
-//    keeps up to 4 vectors of output channels in registers and broadcasts one input value per FMA;
-//  - narrow (out_c below one vector, e.g. a decoder's last 1-channel layer): for each filter row
-//    the valid taps form one contiguous run of input and OHWI filter values (when dilation_w is
-//    1), so the pixel is a few SIMD dot products.
+//  - wide: weights are packed [tap][in_c][out_c padded]; a block of P neighbouring output pixels
+//    with the same valid taps keeps P x NV vectors of output channels in registers, so each
+//    weight vector load serves P pixels and each broadcast input value NV vectors. With dilation_w
+//    1 a filter row's valid taps are one contiguous run of input and packed weights. Layers with
+//    at most 8 output channels use 8-lane vectors (no wasted lanes on AVX-512); first layers
+//    (in_c 1-3) are this path with runs of 3-9 values.
+//  - narrow (out_c <= 4 with long runs, e.g. a decoder's last 1-channel layer): OHWI filter rows
+//    are dot products with contiguous input runs; P pixels share each weight vector load and one
+//    horizontal sum per output value ends them.
 // Rows (batch x output row) are spread over the ThreadPool. Results differ from the reference
 // kernel only by float summation order.
 #undef HWY_TARGET_INCLUDE
@@ -29,29 +33,76 @@ namespace cae::fast {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// P output pixels (ox .. ox+P-1, all with filter taps [kx0, kx1)) x NV vectors of output channels
-// from oc0: accumulators stay in registers; each weight vector load serves P pixels.
+// Loops over the P pixels / NV vectors of a block must be unrolled so accumulators live in
+// registers (GCC does not unroll them on its own beyond about 2 x 2).
+#ifndef CAE_UNROLL
+#define CAE_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+// Vector registers of the target: accumulator blocks are sized to stay in them.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr int kVecRegs = 32;
+#else
+constexpr int kVecRegs = 16;
+#endif
+
+// Pixels per block for NV accumulator vectors per pixel: P*NV accumulators + NV weights + one
+// broadcast fit the registers.
+constexpr int BlockPixels(int nv) {
+  const int p = (kVecRegs - nv - 2) / nv;
+  return p > 8 ? 8 : (p < 1 ? 1 : p);
+}
+
+// What one output row of the wide path needs.
+struct WideRow {
+  const ConvGeometry* g;
+  int ocp;              // packed output-channel stride
+  const float* img;     // this image's input
+  const float* packed;  // [f_h*f_w*in_c][ocp]
+  const float* bias;    // [ocp]
+  int oy, ky0, ky1;     // output row and its valid filter rows
+  float* out_row;
+};
+
+// P output pixels ox .. ox+P-1 (all with filter taps [kx0, kx1)) x NV vectors of output channels
+// from oc0. Accumulators stay in registers.
 template <int P, int NV, class D>
-HWY_INLINE void PixelBlockF32(D d, const ConvGeometry& g, int ocp, const float* img,
-                              const float* packed, const float* bias, hn::Vec<D> vlo,
-                              hn::Vec<D> vhi, int oy, int ky0, int ky1, int ox, int kx0, int kx1,
-                              int oc0, float* out_row) {
+HWY_INLINE void WideBlock(D d, const WideRow& r, hn::Vec<D> vlo, hn::Vec<D> vhi, int ox, int kx0,
+                          int kx1, int oc0) {
+  const ConvGeometry& g = *r.g;
   const int N = static_cast<int>(hn::Lanes(d));
+  const int64_t pstep = int64_t{g.stride_w} * g.in_c;  // input floats between block pixels
+  // A filter row's valid taps as segments of consecutive (input, weight) pairs: one run when
+  // dilation_w is 1, else one segment of in_c values per tap.
+  const bool one_run = g.dil_w == 1;
+  const int seg_len = one_run ? (kx1 - kx0) * g.in_c : g.in_c;
+  const int segs = one_run ? 1 : kx1 - kx0;
+  const int64_t x_seg = int64_t{g.dil_w} * g.in_c;
+  const int64_t w_seg = int64_t{g.in_c} * r.ocp;
   hn::Vec<D> acc[P][NV];
-  for (int p = 0; p < P; ++p)
-    for (int v = 0; v < NV; ++v) acc[p][v] = hn::LoadU(d, bias + oc0 + v * N);
-  for (int ky = ky0; ky < ky1; ++ky) {
-    const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
-    for (int kx = kx0; kx < kx1; ++kx) {
-      const float* x[P];
-      for (int p = 0; p < P; ++p)
-        x[p] = img + (int64_t{iy} * g.in_w + (ox + p) * g.stride_w - g.pad_w + kx * g.dil_w) * g.in_c;
-      const float* w = packed + (int64_t{ky} * g.f_w + kx) * g.in_c * ocp + oc0;
-      for (int ic = 0; ic < g.in_c; ++ic, w += ocp) {
+  CAE_UNROLL
+  for (int v = 0; v < NV; ++v) {
+    const auto b = hn::LoadU(d, r.bias + oc0 + v * N);
+    CAE_UNROLL
+    for (int p = 0; p < P; ++p) acc[p][v] = b;
+  }
+  for (int ky = r.ky0; ky < r.ky1; ++ky) {
+    const int iy = r.oy * g.stride_h - g.pad_h + ky * g.dil_h;
+    const float* x = r.img + (int64_t{iy} * g.in_w + ox * g.stride_w - g.pad_w + kx0 * g.dil_w) * g.in_c;
+    const float* w = r.packed + (int64_t{ky} * g.f_w + kx0) * g.in_c * r.ocp + oc0;
+    for (int s = 0; s < segs; ++s, x += x_seg, w += w_seg) {
+      const float* xs[P];
+      CAE_UNROLL
+      for (int p = 0; p < P; ++p) xs[p] = x + p * pstep;
+      const float* ws = w;
+      for (int j = 0; j < seg_len; ++j, ws += r.ocp) {
         hn::Vec<D> wv[NV];
-        for (int v = 0; v < NV; ++v) wv[v] = hn::LoadU(d, w + v * N);
+        CAE_UNROLL
+        for (int v = 0; v < NV; ++v) wv[v] = hn::LoadU(d, ws + v * N);
+        CAE_UNROLL
         for (int p = 0; p < P; ++p) {
-          const auto xv = hn::Set(d, x[p][ic]);
+          const auto xv = hn::Set(d, xs[p][j]);
+          CAE_UNROLL
           for (int v = 0; v < NV; ++v) acc[p][v] = hn::MulAdd(xv, wv[v], acc[p][v]);
         }
       }
@@ -59,96 +110,140 @@ HWY_INLINE void PixelBlockF32(D d, const ConvGeometry& g, int ocp, const float* 
   }
   HWY_ALIGN float tail[4 * 64];
   const int n = std::min(NV * N, g.out_c - oc0);
+  CAE_UNROLL
   for (int p = 0; p < P; ++p) {
-    float* out = out_row + int64_t{ox + p} * g.out_c + oc0;
+    float* out = r.out_row + int64_t{ox + p} * g.out_c + oc0;
+    CAE_UNROLL
     for (int v = 0; v < NV; ++v) acc[p][v] = hn::Min(hn::Max(acc[p][v], vlo), vhi);
     if (n == NV * N) {
+      CAE_UNROLL
       for (int v = 0; v < NV; ++v) hn::StoreU(acc[p][v], d, out + v * N);
     } else {
+      CAE_UNROLL
       for (int v = 0; v < NV; ++v) hn::Store(acc[p][v], d, tail + v * N);
       std::memcpy(out, tail, sizeof(float) * static_cast<size_t>(n));
     }
   }
 }
 
-template <int P, class D>
-HWY_INLINE void PixelsF32(D d, const ConvGeometry& g, int ocp, const float* img,
-                          const float* packed, const float* bias, hn::Vec<D> vlo, hn::Vec<D> vhi,
-                          int oy, int ky0, int ky1, int ox, int kx0, int kx1, float* out_row) {
+// Pixels [ox, end) sharing taps [kx0, kx1), NV vectors of output channels from oc0: blocks of
+// BlockPixels(NV), then 4, 2, 1.
+template <int NV, class D>
+HWY_INLINE void WideSpanNV(D d, const WideRow& r, hn::Vec<D> vlo, hn::Vec<D> vhi, int ox, int end,
+                           int kx0, int kx1, int oc0) {
+  constexpr int P = BlockPixels(NV);
+  for (; ox + P <= end; ox += P) WideBlock<P, NV>(d, r, vlo, vhi, ox, kx0, kx1, oc0);
+  if constexpr (P > 4) {
+    if (ox + 4 <= end) { WideBlock<4, NV>(d, r, vlo, vhi, ox, kx0, kx1, oc0); ox += 4; }
+  }
+  if constexpr (P > 2) {
+    if (ox + 2 <= end) { WideBlock<2, NV>(d, r, vlo, vhi, ox, kx0, kx1, oc0); ox += 2; }
+  }
+  for (; ox < end; ++ox) WideBlock<1, NV>(d, r, vlo, vhi, ox, kx0, kx1, oc0);
+}
+
+template <class D>
+HWY_INLINE void WideRowD(D d, const WideRow& r, float lo, float hi) {
+  const ConvGeometry& g = *r.g;
   const int N = static_cast<int>(hn::Lanes(d));
-  for (int oc0 = 0; oc0 < g.out_c; oc0 += 4 * N) {
-    switch (std::min(4, (g.out_c - oc0 + N - 1) / N)) {
-      case 4: PixelBlockF32<P, 4>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
-      case 3: PixelBlockF32<P, 3>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
-      case 2: PixelBlockF32<P, 2>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
-      default: PixelBlockF32<P, 1>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, oc0, out_row); break;
+  const auto vlo = hn::Set(d, lo);
+  const auto vhi = hn::Set(d, hi);
+  int ox = 0;
+  while (ox < g.out_w) {
+    int kx0, kx1, end = ox + 1;
+    ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
+    for (; end < g.out_w; ++end) {
+      int a, b;
+      ConvGeometry::ValidTaps(end, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &a, &b);
+      if (a != kx0 || b != kx1) break;
     }
+    for (int oc0 = 0; oc0 < g.out_c; oc0 += 4 * N) {
+      switch (std::min(4, (g.out_c - oc0 + N - 1) / N)) {
+        case 4: WideSpanNV<4>(d, r, vlo, vhi, ox, end, kx0, kx1, oc0); break;
+        case 3: WideSpanNV<3>(d, r, vlo, vhi, ox, end, kx0, kx1, oc0); break;
+        case 2: WideSpanNV<2>(d, r, vlo, vhi, ox, end, kx0, kx1, oc0); break;
+        default: WideSpanNV<1>(d, r, vlo, vhi, ox, end, kx0, kx1, oc0); break;
+      }
+    }
+    ox = end;
   }
 }
 
 // One output row (b, oy) through the wide path. packed: [f_h*f_w*in_c][ocp]; bias: [ocp].
-// Neighbouring pixels with the same valid taps (all interior ones) go two at a time.
 void ConvRowWideF32(const ConvGeometry& g, int ocp, const float* input, const float* packed,
                     const float* bias, float lo, float hi, int b, int oy, float* out_row) {
+  WideRow r{&g, ocp, input + int64_t{b} * g.in_h * g.in_w * g.in_c, packed, bias, oy, 0, 0, out_row};
+  ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &r.ky0, &r.ky1);
   const hn::ScalableTag<float> d;
-  const auto vlo = hn::Set(d, lo);
-  const auto vhi = hn::Set(d, hi);
-  int ky0, ky1;
-  ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
-  const float* img = input + int64_t{b} * g.in_h * g.in_w * g.in_c;
-  int ox = 0;
-  while (ox < g.out_w) {
-    int kx0, kx1, nx0 = -1, nx1 = -1;
-    ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
-    if (ox + 1 < g.out_w)
-      ConvGeometry::ValidTaps(ox + 1, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &nx0, &nx1);
-    if (nx0 == kx0 && nx1 == kx1) {
-      PixelsF32<2>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, out_row);
-      ox += 2;
-    } else {
-      PixelsF32<1>(d, g, ocp, img, packed, bias, vlo, vhi, oy, ky0, ky1, ox, kx0, kx1, out_row);
-      ox += 1;
+  if (g.out_c <= 8 && hn::Lanes(d) > 8) {
+    WideRowD(hn::CappedTag<float, 8>(), r, lo, hi);
+  } else {
+    WideRowD(d, r, lo, hi);
+  }
+}
+
+// Narrow path: P pixels [ox, ox+P) with taps [kx0, kx1), every output channel. Each filter row is
+// a dot product of run = (kx1-kx0)*in_c contiguous values (dilation_w 1).
+template <int P>
+HWY_INLINE void NarrowBlock(const ConvGeometry& g, const float* img, const float* filter,
+                            const float* bias, float lo, float hi, int oy, int ky0, int ky1,
+                            int ox, int kx0, int kx1, float* out_row) {
+  const hn::ScalableTag<float> d;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int run = (kx1 - kx0) * g.in_c;
+  const int64_t pstep = int64_t{g.stride_w} * g.in_c;
+  const int ix0 = ox * g.stride_w - g.pad_w + kx0;
+  for (int oc = 0; oc < g.out_c; ++oc) {
+    hn::Vec<decltype(d)> acc[P];
+    float tail[P];
+    CAE_UNROLL
+    for (int p = 0; p < P; ++p) acc[p] = hn::Zero(d), tail[p] = 0.0f;
+    for (int ky = ky0; ky < ky1; ++ky) {
+      const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
+      const float* x = img + (int64_t{iy} * g.in_w + ix0) * g.in_c;
+      const float* w = filter + ((int64_t{oc} * g.f_h + ky) * g.f_w + kx0) * g.in_c;
+      const float* xs[P];
+      CAE_UNROLL
+      for (int p = 0; p < P; ++p) xs[p] = x + p * pstep;
+      int i = 0;
+      for (; i + N <= run; i += N) {
+        const auto wv = hn::LoadU(d, w + i);
+        CAE_UNROLL
+        for (int p = 0; p < P; ++p) acc[p] = hn::MulAdd(hn::LoadU(d, xs[p] + i), wv, acc[p]);
+      }
+      for (; i < run; ++i)
+        CAE_UNROLL
+        for (int p = 0; p < P; ++p) tail[p] += xs[p][i] * w[i];
+    }
+    CAE_UNROLL
+    for (int p = 0; p < P; ++p) {
+      const float v = hn::GetLane(hn::SumOfLanes(d, acc[p])) + tail[p] + bias[oc];
+      out_row[int64_t{ox + p} * g.out_c + oc] = std::min(std::max(v, lo), hi);
     }
   }
 }
 
 // One output row through the narrow path (requires dil_w == 1). filter: OHWI as stored.
-// Vector partial sums run across the filter rows; one horizontal sum per output value.
 void ConvRowNarrowF32(const ConvGeometry& g, const float* input, const float* filter,
                       const float* bias, float lo, float hi, int b, int oy, float* out_row) {
-  const hn::ScalableTag<float> d;
-  const int N = static_cast<int>(hn::Lanes(d));
   int ky0, ky1;
   ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
   const float* img = input + int64_t{b} * g.in_h * g.in_w * g.in_c;
-  for (int ox = 0; ox < g.out_w; ++ox) {
-    int kx0, kx1;
+  int ox = 0;
+  while (ox < g.out_w) {
+    int kx0, kx1, end = ox + 1;
     ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, 1, g.f_w, g.in_w, &kx0, &kx1);
-    const int ix0 = ox * g.stride_w - g.pad_w + kx0;
-    const int run = (kx1 - kx0) * g.in_c;
-    for (int oc = 0; oc < g.out_c; ++oc) {
-      auto s0 = hn::Zero(d), s1 = hn::Zero(d);
-      float acc = 0.0f;
-      for (int ky = ky0; ky < ky1; ++ky) {
-        const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
-        const float* x = img + (int64_t{iy} * g.in_w + ix0) * g.in_c;
-        const float* w = filter + ((int64_t{oc} * g.f_h + ky) * g.f_w + kx0) * g.in_c;
-        int i = 0;
-        for (; i + 2 * N <= run; i += 2 * N) {
-          s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, w + i), s0);
-          s1 = hn::MulAdd(hn::LoadU(d, x + i + N), hn::LoadU(d, w + i + N), s1);
-        }
-        for (; i + N <= run; i += N) s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, w + i), s0);
-        for (; i < run; ++i) acc += x[i] * w[i];
-      }
-      acc += hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1))) + bias[oc];
-      out_row[int64_t{ox} * g.out_c + oc] = std::min(std::max(acc, lo), hi);
+    for (; end < g.out_w; ++end) {
+      int a, c;
+      ConvGeometry::ValidTaps(end, g.stride_w, g.pad_w, 1, g.f_w, g.in_w, &a, &c);
+      if (a != kx0 || c != kx1) break;
     }
+    for (; ox + 4 <= end; ox += 4)
+      NarrowBlock<4>(g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, kx0, kx1, out_row);
+    for (; ox < end; ++ox)
+      NarrowBlock<1>(g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, kx0, kx1, out_row);
   }
 }
-
-// Number of float lanes of the chosen target.
-int LanesF32() { return static_cast<int>(hn::Lanes(hn::ScalableTag<float>())); }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace cae::fast
@@ -158,7 +253,6 @@ HWY_AFTER_NAMESPACE();
 namespace cae::fast {
 HWY_EXPORT(ConvRowWideF32);
 HWY_EXPORT(ConvRowNarrowF32);
-HWY_EXPORT(LanesF32);
 
 namespace {
 
@@ -195,7 +289,8 @@ class FastConvF32 : public OpKernel {
       case Activation::kReluN1To1: lo_ = -1.0f; hi_ = 1.0f; break;
       default: break;
     }
-    narrow_ = g_.out_c < HWY_DYNAMIC_DISPATCH(LanesF32)() && g_.dil_w == 1;
+    // Few output channels and long filter-row runs: dot products beat mostly empty vectors.
+    narrow_ = g_.out_c <= 4 && g_.dil_w == 1 && g_.f_w * g_.in_c >= 8;
     ocp_ = RoundUp(g_.out_c, kOcAlign);
     bias_.assign(static_cast<size_t>(ocp_), 0.0f);
     if (has_bias) std::memcpy(bias_.data(), Input(ctx, 2).data, sizeof(float) * g_.out_c);
