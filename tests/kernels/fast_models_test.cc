@@ -46,6 +46,10 @@ TEST(FastModels, MobilenetV2PtqSameAsReferenceHeavy) {
   ExpectSameAsReference("fixtures/coral/tf2_mobilenet_v2_1.0_224_ptq.tflite");
 }
 
+TEST(FastModels, MobilenetV1Uint8SameAsReference) {
+  ExpectSameAsReference("fixtures/coral/mobilenet_v1_0.25_128_quant.tflite");
+}
+
 TEST(FastModels, DeeplabV3SameAsReferenceHeavy) {
   ExpectSameAsReference("fixtures/coral/deeplabv3_mnv2_dm05_pascal_quant.tflite");
 }

@@ -14,8 +14,10 @@ void RegisterFastQuantKernels(KernelRegistry& r);  // register_fast_quant.cc
 // Float32 and data-movement ops.
 void RegisterFastConvF32(KernelRegistry& r);   // CONV_2D float32
 void RegisterFastMaxPool(KernelRegistry& r);   // MAX_POOL_2D float32 and int8
+void RegisterFastElementwiseF32(KernelRegistry& r);  // LOGISTIC, RELU.., ADD/SUB/MUL.. float32
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
+void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint8 (AVX-512)
 
 }  // namespace cae::fast

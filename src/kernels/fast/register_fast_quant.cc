@@ -5,6 +5,7 @@ namespace cae::fast {
 // Quantized (int8/uint8) compute kernels: convolutions, fully connected, requantization.
 void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastConvInt8(r);
+  RegisterFastDepthwiseQ8(r);
 }
 
 }  // namespace cae::fast
