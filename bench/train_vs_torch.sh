@@ -3,7 +3,8 @@
 # --arch cae` and with PyTorch (bench/train_torch.py, Debian python3-torch for /usr/bin/python3)
 # in the same setting (Adam, MSE, batch, epochs, image limit, threads, seed), one after the
 # other, and prints training images/s per epoch, the best epoch's ratio cae2tpu / PyTorch and
-# both final test MSEs. Prints only; never asserts. Timings are noisy on a loaded machine.
+# both final test MSEs, and the CPU seconds of each run. Prints only; never asserts. Timings are
+# noisy on a loaded machine.
 # Environment: CAE_TRAIN_EPOCHS (default 2), CAE_TRAIN_LIMIT (images of each set, 0 = all 60k/10k;
 # default 10000), CAE_TRAIN_THREADS (default 2), CAE_TRAIN_BATCH (default 128), CAE_TRAIN_LR
 # (default 1e-3), CAE_TRAIN_SEED (default 1), CAE_TORCH_INIT (torch | keras, default torch).
@@ -28,21 +29,29 @@ limit_args=()
 [ "$limit" -gt 0 ] && limit_args=(--limit "$limit")
 echo "training the seed CAE: $epochs epoch(s), ${limit_args[1]:-all} images, batch $batch, lr $lr," \
      "$threads thread(s), seed $seed" >&2
-"$build/cae2tpu" train --arch cae --json --epochs "$epochs" --batch-size "$batch" --lr "$lr" \
-  --threads "$threads" --seed "$seed" "${limit_args[@]}" -o "$tmp/cae.h5" > "$tmp/cae2tpu.json"
-"$py" "$here/train_torch.py" --epochs "$epochs" --batch-size "$batch" --lr "$lr" \
-  --threads "$threads" --seed "$seed" --limit "$limit" --init "$torch_init" > "$tmp/torch.json"
+# CPU seconds (user + sys) of each whole run, loading, evaluation and (torch) the Python import
+# included: less sensitive to
+# the machine's load than images/s.
+TIMEFORMAT=%U+%S
+{ time "$build/cae2tpu" train --arch cae --json --epochs "$epochs" --batch-size "$batch" \
+    --lr "$lr" --threads "$threads" --seed "$seed" "${limit_args[@]}" -o "$tmp/cae.h5" \
+    > "$tmp/cae2tpu.json"; } 2> "$tmp/cae2tpu.cpu"
+{ time "$py" "$here/train_torch.py" --epochs "$epochs" --batch-size "$batch" --lr "$lr" \
+    --threads "$threads" --seed "$seed" --limit "$limit" --init "$torch_init" \
+    > "$tmp/torch.json" 2> "$tmp/torch.log"; } 2> "$tmp/torch.cpu"
 
-"$py" - "$tmp/cae2tpu.json" "$tmp/torch.json" <<'EOF'
+"$py" - "$tmp/cae2tpu.json" "$tmp/torch.json" "$tmp/cae2tpu.cpu" "$tmp/torch.cpu" <<'EOF'
 import json, sys
 ours, torch = (json.load(open(p)) for p in sys.argv[1:3])
+cpu = [eval(open(p).read().strip().splitlines()[-1]) for p in sys.argv[3:5]]
 rows = [("cae2tpu", ours["epochs"]), (torch["framework"] + " (" + torch["init"] + " init)", torch["epochs"])]
-print(f"{'trainer':32} {'images/s per epoch':34} {'best':>7} {'test MSE':>9}")
+print(f"{'trainer':30} {'images/s per epoch':26} {'best':>6} {'test MSE':>9} {'CPU s':>7}")
 best = []
-for name, eps in rows:
+for (name, eps), cpu_s in zip(rows, cpu):
     ips = [e["images_per_second"] for e in eps]
     best.append(max(ips))
     mse = eps[-1]["val_loss"]
-    print(f"{name:32} {' '.join(f'{v:.0f}' for v in ips):34} {max(ips):7.0f} {mse:9.6f}")
-print(f"ratio cae2tpu / PyTorch (best epoch images/s): {best[0] / best[1]:.2f}x")
+    print(f"{name:30} {' '.join(f'{v:.0f}' for v in ips):26} {max(ips):6.0f} {mse:9.6f} {cpu_s:7.1f}")
+print(f"ratio cae2tpu / PyTorch: {best[0] / best[1]:.2f}x images/s (best epoch), "
+      f"{cpu[1] / cpu[0]:.2f}x fewer CPU seconds")
 EOF
