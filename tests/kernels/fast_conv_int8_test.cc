@@ -117,13 +117,18 @@ TEST(FastConvInt8, BitExactWithReferenceWithVnni) {
   CheckInt8Cases(true);
 }
 
-TEST(FastConvInt8, Uint8IsLeftToTheReferenceKernel) {
+TEST(FastConvInt8, Uint8RunsFastOnlyWithVnni) {
   const ConvCase c{1, 4, 4, 2, 3, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kNone, false};
   std::vector<Arg> args = {I(DType::kUInt8, {1, 4, 4, 2}, std::vector<double>(32, 1)),
                            {DType::kUInt8, {3, 3, 3, 2}, std::vector<double>(54, 1), true, false},
                            None()};
   Model m = OneOpModel(OpType::CONV_2D, ConvOptions(c), args, {DType::kUInt8});
-  EXPECT_EQ(ChosenKernel(m, {}), "ref/quantized/conv_2d");
+  for (Tensor& t : m.main().tensors) {
+    t.quant.scale = {0.05f};
+    t.quant.zero_point = {128};
+  }
+  // uint8 runs fast only on VNNI CPUs (fast_quant_conv_uint8_test.cc).
+  EXPECT_EQ(ChosenKernel(m, {}), fast::VnniAvailable() ? "fast/uint8/conv_2d" : "ref/quantized/conv_2d");
 }
 
 }  // namespace

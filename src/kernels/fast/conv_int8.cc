@@ -6,7 +6,8 @@
 // Wide path (out_c >= one int32 vector, Highway dynamic dispatch): up to 4 vectors of output
 // channels per pixel in registers; on x86 weights are packed as int16 pairs [tap][in_c/2][out_c]
 // and two input channels go through one pmaddwd, elsewhere int32 [tap][in_c][out_c] and Mul+Add.
-// With AVX-512 VNNI (conv_int8_vnni.h) every shape runs there instead.
+// With AVX-512 VNNI (conv_int8_vnni.h) every shape runs there instead, and so does uint8 CONV_2D
+// (registered as fast/uint8/conv_2d, VNNI CPUs only).
 // Narrow path (few output channels, dilation_w 1): contiguous runs of input and filter per filter
 // row, plain integer loops the compiler vectorizes. Rows are spread over the ThreadPool.
 #undef HWY_TARGET_INCLUDE
@@ -237,19 +238,28 @@ class FastConvI8 : public OpKernel {
     const float in_scale = qref::Scale(ctx, in);
     const float out_scale = qref::Scale(ctx, out);
     stage_.output_offset = qref::ZeroPoint(ctx, out);
-    const std::vector<float> fs = qref::ChannelScales(ctx, filter, cout);
+    const bool uint8 = in.type == DType::kUInt8;
     mult_.resize(static_cast<size_t>(cout));
-    for (int32_t c = 0; c < cout; ++c)
-      mult_[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
-                                    static_cast<double>(out_scale));
+    if (uint8) {
+      // TFLite GetQuantizedConvolutionMultipler: the product of the scales is taken in float.
+      const double product = static_cast<double>(in_scale * qref::Scale(ctx, filter));
+      std::fill(mult_.begin(), mult_.end(), QuantizeMultiplier(product / static_cast<double>(out_scale)));
+    } else {
+      const std::vector<float> fs = qref::ChannelScales(ctx, filter, cout);
+      for (int32_t c = 0; c < cout; ++c)
+        mult_[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
+                                      static_cast<double>(out_scale));
+    }
     CalculateActivationRangeQuantized(o.activation, out.type, out_scale, stage_.output_offset,
                                       &stage_.act_min, &stage_.act_max);
     stage_.mult = mult_.data();
     vnni_.reset();
     packed_for_ = nullptr;
-    if (VnniAvailable() && g_.pad_h >= 0 && g_.pad_w >= 0) {
-      vnni_ = std::make_unique<VnniConvI8>(g_, -input_offset_, stage_);
-      vnni_->SetWeights(filter.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr);
+    Check(!uint8 || (g_.pad_h >= 0 && g_.pad_w >= 0), ctx.Describe(), ": negative padding");
+    if (uint8 || (VnniAvailable() && g_.pad_h >= 0 && g_.pad_w >= 0)) {
+      vnni_ = std::make_unique<VnniConvI8>(g_, -input_offset_, stage_, uint8,
+                                           uint8 ? qref::ZeroPoint(ctx, filter) : 0);
+      vnni_->SetWeights(filter.data, bias ? bias->as<int32_t>() : nullptr);
       packed_for_ = filter.data;
       return;
     }
@@ -267,10 +277,10 @@ class FastConvI8 : public OpKernel {
     if (vnni_) {
       const TensorView* bias = OptIn(ctx, 2);
       if (!filter.is_constant || filter.data != packed_for_ || (bias && !bias->is_constant)) {
-        vnni_->SetWeights(filter.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr);
+        vnni_->SetWeights(filter.data, bias ? bias->as<int32_t>() : nullptr);
         packed_for_ = filter.data;
       }
-      vnni_->Run(In(ctx, 0).as<int8_t>(), Out(ctx, 0).as<int8_t>(), ctx.pool);
+      vnni_->Run(In(ctx, 0).data, Out(ctx, 0).data, ctx.pool);
       return;
     }
     if (!filter.is_constant || filter.data != packed_for_) {
@@ -345,10 +355,23 @@ std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
   return std::make_unique<FastConvI8>();
 }
 
+// uint8 (per-tensor weights with a zero point, double rounding): VNNI CPUs only.
+std::unique_ptr<OpKernel> CreateUint8(const KernelContext& ctx) {
+  if (qref::InType(ctx, 0) != DType::kUInt8 || qref::InType(ctx, 1) != DType::kUInt8 ||
+      qref::OutType(ctx, 0) != DType::kUInt8 || !VnniAvailable())
+    return nullptr;
+  const TensorView* bias = OptIn(ctx, 2);
+  if (bias && bias->type != DType::kInt32) return nullptr;
+  const TensorView& filter = *ctx.inputs[1];
+  if (filter.quant == nullptr || filter.quant->scale.size() != 1) return nullptr;
+  return std::make_unique<FastConvI8>();
+}
+
 }  // namespace
 
 void RegisterFastConvInt8(KernelRegistry& r) {
   r.Register(OpType::CONV_2D, "fast/int8/conv_2d", kFastPriority, Create);
+  r.Register(OpType::CONV_2D, "fast/uint8/conv_2d", kFastPriority, CreateUint8);
 }
 
 }  // namespace cae::fast

@@ -29,8 +29,13 @@ bool VnniAvailable() {
 }
 
 VnniConvI8::VnniConvI8(const ConvGeometry& g, int32_t input_zero_point,
-                       const Int8OutputStage& stage)
-    : g_(g), in_zp_(input_zero_point) {
+                       const Int8OutputStage& stage, bool uint8, int32_t filter_zero_point)
+    : g_(g), in_zp_(input_zero_point), uint8_(uint8), filter_zp_(filter_zero_point) {
+  if (uint8_ && g.out_c > 0) {
+    dr_mult_ = stage.mult[0].multiplier;
+    dr_left_ = std::max(stage.mult[0].shift, 0);
+    dr_right_ = std::max(-stage.mult[0].shift, 0);
+  }
   Check(g.pad_h >= 0 && g.pad_w >= 0, "VnniConvI8: negative padding");
   out_zp_ = stage.output_offset;
   act_min_ = stage.act_min;
@@ -81,15 +86,32 @@ VnniConvI8::VnniConvI8(const ConvGeometry& g, int32_t input_zero_point,
   }
 }
 
-void VnniConvI8::SetWeights(const int8_t* filter, const int32_t* bias) {
+void VnniConvI8::SetWeights(const void* filter_data, const int32_t* bias) {
   const int C = g_.in_c, taps = g_.f_h * g_.f_w;
+  const int64_t n = int64_t{taps} * C;
+  // int8 weights as stored; uint8 weights as w - 128 (flipping the sign bit).
+  std::vector<int8_t> f(static_cast<size_t>(n * g_.out_c));
+  std::memcpy(f.data(), filter_data, f.size());
+  if (uint8_)
+    for (int8_t& w : f) w = static_cast<int8_t>(static_cast<uint8_t>(w) ^ 0x80u);
+  const int8_t* filter = f.data();
   corr_.assign(static_cast<size_t>(ocp_), 0);
   for (int oc = 0; oc < g_.out_c; ++oc) {
-    uint32_t sum = 0;
-    for (int k = 0; k < taps * C; ++k)
-      sum += static_cast<uint32_t>(static_cast<int32_t>(filter[int64_t{oc} * taps * C + k]));
+    uint32_t sum = 0;  // of the stored weights (uint8: raw values)
+    for (int64_t k = 0; k < n; ++k) {
+      const int8_t w = static_cast<const int8_t*>(filter_data)[oc * n + k];
+      sum += uint8_ ? static_cast<uint32_t>(static_cast<uint8_t>(w))
+                    : static_cast<uint32_t>(static_cast<int32_t>(w));
+    }
     const uint32_t b = bias ? static_cast<uint32_t>(bias[oc]) : 0u;
-    corr_[oc] = static_cast<int32_t>(b - static_cast<uint32_t>(in_zp_ + 128) * sum);
+    if (uint8_) {
+      // bias - in_zp * sum w + n * in_zp * zw  (the (128 - zw) * sum x term is added per pixel).
+      corr_[oc] = static_cast<int32_t>(
+          b - static_cast<uint32_t>(in_zp_) * sum +
+          static_cast<uint32_t>(n) * static_cast<uint32_t>(in_zp_) * static_cast<uint32_t>(filter_zp_));
+    } else {
+      corr_[oc] = static_cast<int32_t>(b - static_cast<uint32_t>(in_zp_ + 128) * sum);
+    }
   }
   // Filter byte `pos` of run s -> OHWI index of output channel oc (-1 past the run's end).
   const bool per_tap = g_.dil_w != 1;
@@ -148,10 +170,12 @@ void ToUnsigned(const int8_t* src, uint8_t* dst, int64_t n) {
 
 }  // namespace
 
-void VnniConvI8::PadBatch(const int8_t* input, ThreadPool* pool) {
+void VnniConvI8::PadBatch(const void* input_data, ThreadPool* pool) {
   const int C = g_.in_c;
+  const auto* input = static_cast<const int8_t*>(input_data);
   padded_.resize(static_cast<size_t>(g_.batches * img_bytes_ + 64));
-  const auto pad = static_cast<uint8_t>(in_zp_ + 128);
+  const auto pad = static_cast<uint8_t>(uint8_ ? in_zp_ : in_zp_ + 128);
+  if (uint8_) psum_.resize(static_cast<size_t>(g_.batches) * hp_ * wp_);
   const int64_t row_bytes = int64_t{wp_} * C;
   ParallelFor(pool, int64_t{g_.batches} * hp_, 16, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
@@ -166,8 +190,22 @@ void VnniConvI8::PadBatch(const int8_t* input, ThreadPool* pool) {
       const int64_t left = int64_t{g_.pad_w} * C, inner = int64_t{g_.in_w} * C;
       std::memset(dst, pad, static_cast<size_t>(left));
       const int8_t* src = input + (b * g_.in_h + iy) * inner;
-      ToUnsigned(src, dst + left, inner);
+      if (uint8_) {
+        std::memcpy(dst + left, src, static_cast<size_t>(inner));
+      } else {
+        ToUnsigned(src, dst + left, inner);
+      }
       std::memset(dst + left + inner, pad, static_cast<size_t>(row_bytes - left - inner));
+    }
+    if (!uint8_) return;
+    for (int64_t r = begin; r < end; ++r) {
+      const uint8_t* px = padded_.data() + r * row_bytes;
+      int32_t* sums = psum_.data() + r * wp_;
+      for (int x = 0; x < wp_; ++x, px += C) {
+        int32_t s = 0;
+        for (int c = 0; c < C; ++c) s += px[c];
+        sums[x] = s;
+      }
     }
   });
   std::memset(padded_.data() + g_.batches * img_bytes_, pad, 64);
@@ -195,6 +233,35 @@ CAE_VNNI_FN inline __m128i Requantize16(__m512i acc, __m512i m, __m512i se, __m5
   return _mm512_cvtepi32_epi8(r);
 }
 
+// uint8's per-tensor double-rounding multiplier (MultiplyByQuantizedMultiplier), as vectors.
+struct DoubleRound {
+  __m512i m, left, right, mask, thr;
+};
+
+CAE_VNNI_FN DoubleRound MakeDoubleRound(int32_t m, int32_t left, int32_t right) {
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << right) - 1);
+  return {_mm512_set1_epi32(m), _mm512_set1_epi32(left), _mm512_set1_epi32(right),
+          _mm512_set1_epi32(mask), _mm512_set1_epi32(mask >> 1)};
+}
+
+// High multiply (a*b + 2^30) >> 31 (gemmlowp's nudge-and-truncate, for b >= 0), then the
+// rounding right shift; + zero point, clamp, to 8 bits.
+CAE_VNNI_FN inline __m128i RequantizeDouble16(__m512i acc, const DoubleRound& d, const Requant& q) {
+  const __m512i x = _mm512_sllv_epi32(acc, d.left);
+  const __m512i half = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i pe = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, d.m), half), 31);
+  const __m512i po =
+      _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), d.m), half), 31);
+  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+  const __m512i rem = _mm512_and_si512(h, d.mask);
+  const __m512i thr = _mm512_add_epi32(d.thr, _mm512_srli_epi32(h, 31));
+  __m512i r = _mm512_srav_epi32(h, d.right);
+  r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, _mm512_set1_epi32(1));
+  r = _mm512_add_epi32(r, q.zp);
+  r = _mm512_min_epi32(_mm512_max_epi32(r, q.lo), q.hi);
+  return _mm512_cvtepi32_epi8(r);
+}
+
 inline int32_t Load4(const uint8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -202,12 +269,13 @@ inline int32_t Load4(const uint8_t* p) {
 }
 
 // NV vectors of 16 output channels (starting at block ob0) for P pixels (the first npix real).
-template <int NV, int P>
+// kU8: sterm[j] is added to pixel j's sums and the output stage rounds twice (DoubleRound).
+template <int NV, int P, bool kU8>
 CAE_VNNI_FN void OcBlock(const uint8_t* const* base, int npix, const int32_t* step_off, int steps,
                          const int8_t* packed, int ocp, int ob0, const int32_t* corr,
                          const int32_t* mult, const int64_t* se, const int64_t* so,
                          const int64_t* re, const int64_t* ro, const Requant& q, int out_c,
-                         int8_t* out) {
+                         const int32_t* sterm, const DoubleRound& dr, int8_t* out) {
   __m512i acc[NV][P];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
@@ -241,7 +309,12 @@ CAE_VNNI_FN void OcBlock(const uint8_t* const* base, int npix, const int32_t* st
 #pragma GCC unroll 8
     for (int j = 0; j < P; ++j) {
       if (j >= npix) break;
-      const __m128i r = Requantize16(acc[v][j], m, vse, vso, vre, vro, q);
+      __m128i r;
+      if constexpr (kU8) {
+        r = RequantizeDouble16(_mm512_add_epi32(acc[v][j], _mm512_set1_epi32(sterm[j])), dr, q);
+      } else {
+        r = Requantize16(acc[v][j], m, vse, vso, vre, vro, q);
+      }
       _mm_mask_storeu_epi8(out + int64_t{j} * out_c + oc0, mask, r);
     }
   }
@@ -264,11 +337,13 @@ CAE_VNNI_FN inline __m512i HorizontalSums16(const __m512i* v) {
                           _mm512_shuffle_i32x4(y01, y23, _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
-// 16 pixels (the first npix real), every output channel, pixels in lanes.
+// 16 pixels (the first npix real), every output channel, pixels in lanes. u8: sterm (16) is
+// added and the output stage rounds twice.
 CAE_VNNI_FN void PixelBlock(const uint8_t* const* base, int npix, const int32_t* step_off,
                             int steps, const int8_t* packed, const int32_t* corr,
                             const int32_t* mult, const int64_t* shift, const int64_t* round,
-                            const Requant& q, int out_c, int8_t* out) {
+                            const Requant& q, int out_c, bool u8, const int32_t* sterm,
+                            const DoubleRound& dr, int8_t* out) {
   for (int oc = 0; oc < out_c; ++oc) {
     __m512i acc[16];
     for (int j = 0; j < 16; ++j) acc[j] = _mm512_setzero_si512();
@@ -281,8 +356,13 @@ CAE_VNNI_FN void PixelBlock(const uint8_t* const* base, int npix, const int32_t*
         acc[j] = _mm512_dpbusd_epi32(acc[j], _mm512_loadu_si512(base[j] + off), wv);
     }
     const __m512i sums = _mm512_add_epi32(HorizontalSums16(acc), _mm512_set1_epi32(corr[oc]));
-    const __m512i sh = _mm512_set1_epi64(shift[oc]), rd = _mm512_set1_epi64(round[oc]);
-    const __m128i r = Requantize16(sums, _mm512_set1_epi32(mult[oc]), sh, sh, rd, rd, q);
+    __m128i r;
+    if (u8) {
+      r = RequantizeDouble16(_mm512_add_epi32(sums, _mm512_loadu_si512(sterm)), dr, q);
+    } else {
+      const __m512i sh = _mm512_set1_epi64(shift[oc]), rd = _mm512_set1_epi64(round[oc]);
+      r = Requantize16(sums, _mm512_set1_epi32(mult[oc]), sh, sh, rd, rd, q);
+    }
     if (out_c == 1) {
       _mm_mask_storeu_epi8(out, static_cast<__mmask16>((1u << npix) - 1u), r);
     } else {
@@ -330,15 +410,32 @@ void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
     }
   };
   const Requant q = MakeRequant(out_zp_, act_min_, act_max_);
+  const DoubleRound dr = MakeDoubleRound(dr_mult_, dr_left_, dr_right_);
   const int steps = static_cast<int>(step_off_.size());
   const uint8_t* base[16];
+  alignas(64) int32_t sterm[16] = {};
+  // uint8: (128 - zw) * (sum of the window's input bytes) for pixels 0..n-1.
+  const uint32_t ks = static_cast<uint32_t>(128 - filter_zp_);
+  auto window_sums = [&](int n) {
+    if (!uint8_ || ks == 0) return;
+    for (int j = 0; j < n; ++j) {
+      const int32_t* ps = psum_.data() + (base[j] - padded_.data()) / C;
+      uint32_t sum = 0;
+      for (int ky = 0; ky < g_.f_h; ++ky)
+        for (int kx = 0; kx < g_.f_w; ++kx)
+          sum += static_cast<uint32_t>(ps[int64_t{ky} * g_.dil_h * wp_ + int64_t{kx} * g_.dil_w]);
+      sterm[j] = static_cast<int32_t>(ks * sum);
+    }
+  };
   if (by_pixel_) {
     for (int64_t p = row0 * g_.out_w; p < p_end; p += 16) {
       const int np = static_cast<int>(std::min<int64_t>(16, p_end - p));
       next(base, np);
       for (int j = np; j < 16; ++j) base[j] = base[np - 1];
+      window_sums(16);
       PixelBlock(base, np, step_off_.data(), steps, packed_.data(), corr_.data(), mult_.data(),
-                 shift_.data(), round_.data(), q, g_.out_c, output + p * g_.out_c);
+                 shift_.data(), round_.data(), q, g_.out_c, uint8_, sterm, dr,
+                 output + p * g_.out_c);
     }
     return;
   }
@@ -348,26 +445,37 @@ void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
     const int np = static_cast<int>(std::min<int64_t>(pmax, p_end - p));
     next(base, np);
     for (int j = np; j < 8; ++j) base[j] = base[np - 1];
+    window_sums(8);
     int8_t* out = output + p * g_.out_c;
     for (int ob0 = 0; ob0 < nblocks; ob0 += 4) {
       const int nv = std::min(4, nblocks - ob0);
-#define CAE_OC_BLOCK(NV, P)                                                                    \
-  OcBlock<NV, P>(base, np, step_off_.data(), steps, packed_.data(), ocp_, ob0, corr_.data(),    \
-                 mult_.data(), shift_even_.data(), shift_odd_.data(), round_even_.data(),       \
-                 round_odd_.data(), q, g_.out_c, out)
-      switch (nv) {
-        case 1: CAE_OC_BLOCK(1, 8); break;
-        case 2: CAE_OC_BLOCK(2, 8); break;
-        case 3: CAE_OC_BLOCK(3, 6); break;
-        default: CAE_OC_BLOCK(4, 6); break;
+#define CAE_OC_BLOCK(NV, P, U8)                                                               \
+  OcBlock<NV, P, U8>(base, np, step_off_.data(), steps, packed_.data(), ocp_, ob0, corr_.data(), \
+                     mult_.data(), shift_even_.data(), shift_odd_.data(), round_even_.data(),   \
+                     round_odd_.data(), q, g_.out_c, sterm, dr, out)
+      if (uint8_) {
+        switch (nv) {
+          case 1: CAE_OC_BLOCK(1, 8, true); break;
+          case 2: CAE_OC_BLOCK(2, 8, true); break;
+          case 3: CAE_OC_BLOCK(3, 6, true); break;
+          default: CAE_OC_BLOCK(4, 6, true); break;
+        }
+      } else {
+        switch (nv) {
+          case 1: CAE_OC_BLOCK(1, 8, false); break;
+          case 2: CAE_OC_BLOCK(2, 8, false); break;
+          case 3: CAE_OC_BLOCK(3, 6, false); break;
+          default: CAE_OC_BLOCK(4, 6, false); break;
+        }
       }
 #undef CAE_OC_BLOCK
     }
   }
 }
 
-void VnniConvI8::Run(const int8_t* input, int8_t* output, ThreadPool* pool) {
+void VnniConvI8::Run(const void* input, void* output_data, ThreadPool* pool) {
   PadBatch(input, pool);
+  auto* output = static_cast<int8_t*>(output_data);
   const int64_t rows = int64_t{g_.batches} * g_.out_h;
   ParallelFor(pool, rows, 1, [&](int64_t begin, int64_t end) { RunRows(begin, end, output); });
 }
@@ -375,7 +483,7 @@ void VnniConvI8::Run(const int8_t* input, int8_t* output, ThreadPool* pool) {
 #else  // !CAE_VNNI_X86
 
 void VnniConvI8::RunRows(int64_t, int64_t, int8_t*) const {}
-void VnniConvI8::Run(const int8_t*, int8_t*, ThreadPool*) {
+void VnniConvI8::Run(const void*, void*, ThreadPool*) {
   Fail("VnniConvI8: AVX-512 VNNI is not available on this architecture");
 }
 

@@ -7,6 +7,11 @@
 //   sum w * (x - in_zp) = sum w * u - (in_zp + 128) * sum w      (mod 2^32, like the int32 sum),
 // the last term folded into the bias. The output stage is the single-rounding requantization of
 // kernels/quant_math.h, 16 output values at a time.
+// uint8 (TFLite's legacy quantization: per-tensor weights with a zero point zw, double rounding):
+// the input is copied as is (border = in_zp), weights go in as w - 128 (signed), and
+//   sum (x - in_zp)(w - zw) = sum x (w - 128) + (128 - zw) * sum x - in_zp * sum w + n in_zp zw
+// with sum x over each output pixel's window taken from per-pixel channel sums of the padded
+// copy; the output stage is the double-rounding MultiplyByQuantizedMultiplier.
 // Two layouts:
 //  - output channels in lanes (any shape): weights [quad of filter bytes][out_c padded to 16][4];
 //    up to 4 vectors of 16 channels times 6-8 output pixels accumulate in registers;
@@ -33,15 +38,17 @@ bool VnniAvailable();
 
 class VnniConvI8 {
  public:
-  // stage.mult must hold g.out_c multipliers. Requires non-negative leading paddings.
-  VnniConvI8(const ConvGeometry& g, int32_t input_zero_point, const Int8OutputStage& stage);
-  // filter: OHWI int8; bias: out_c int32 or null. Call again whenever either changes.
-  void SetWeights(const int8_t* filter, const int32_t* bias);
-  // input: [batches, in_h, in_w, in_c] int8; output: [batches, out_h, out_w, out_c] int8.
-  void Run(const int8_t* input, int8_t* output, ThreadPool* pool);
+  // stage.mult must hold g.out_c multipliers. Requires non-negative leading paddings. uint8:
+  // uint8 input, filter and output with the filter's zero point (stage act_min/max in 0..255).
+  VnniConvI8(const ConvGeometry& g, int32_t input_zero_point, const Int8OutputStage& stage,
+             bool uint8 = false, int32_t filter_zero_point = 0);
+  // filter: OHWI int8 (uint8); bias: out_c int32 or null. Call again whenever either changes.
+  void SetWeights(const void* filter, const int32_t* bias);
+  // input: [batches, in_h, in_w, in_c]; output: [batches, out_h, out_w, out_c]; int8 (uint8).
+  void Run(const void* input, void* output, ThreadPool* pool);
 
  private:
-  void PadBatch(const int8_t* input, ThreadPool* pool);
+  void PadBatch(const void* input, ThreadPool* pool);
   void RunRows(int64_t row0, int64_t row1, int8_t* output) const;
 
   ConvGeometry g_;
@@ -59,6 +66,10 @@ class VnniConvI8 {
   std::vector<int64_t> shift_, round_;  // [ocp_] total right shift, rounding term
   std::vector<int64_t> shift_even_, shift_odd_, round_even_, round_odd_;  // [ocp_ / 2]
   std::vector<uint8_t> padded_;        // the padded uint8 batch (+64 bytes of slack)
+  bool uint8_ = false;
+  int32_t filter_zp_ = 0;
+  int32_t dr_mult_ = 0, dr_left_ = 0, dr_right_ = 0;  // uint8: the per-tensor multiplier
+  std::vector<int32_t> psum_;          // uint8: per padded pixel, the sum of its channels
 };
 
 }  // namespace cae::fast
