@@ -95,6 +95,8 @@ struct Interpreter::Impl {
   std::vector<double> op_seconds;
 
   static constexpr int64_t kAlign = 64;
+  // MACs (or output elements for ops without MACs) below which an op runs single-threaded.
+  static constexpr int64_t kMinParallelWork = 200000;
 
   std::string Where() const { return model.source.empty() ? std::string("model") : model.source; }
 
@@ -216,6 +218,15 @@ void Interpreter::Impl::Configure(int32_t n) {
     views[t].data = plan_offsets[t] >= 0 && requests[t].bytes > 0 ? arena_base + plan_offsets[t] : arena_base;
     if (graph.tensors[t].is_variable && requests[t].bytes > 0)
       std::memset(views[t].data, 0, static_cast<size_t>(requests[t].bytes));
+  }
+  // Ops too small to gain from threads run on the calling thread: waking a worker costs more
+  // than it saves (batch-1 invokes of small models). Kernels compute the same values either way.
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    const Op& op = graph.ops[i];
+    int64_t work = OpMacs(graph, op);
+    if (work == 0)
+      for (int t : op.outputs) work += t >= 0 ? NumElements(graph.tensors[t].shape) : 0;
+    contexts[i].pool = work >= kMinParallelWork ? pool.get() : nullptr;
   }
   batch = -1;  // until every kernel accepted the new shapes
   for (size_t i = 0; i < kernels.size(); ++i) {
