@@ -170,23 +170,19 @@ void ToUnsigned(const int8_t* src, uint8_t* dst, int64_t n) {
 
 }  // namespace
 
-void VnniConvI8::PadBatch(const void* input_data, ThreadPool* pool) {
+void VnniConvI8::PadRows(const int8_t* input, int64_t b_first, int64_t r0, int64_t r1,
+                         uint8_t* dst_image, int32_t* psum_image) const {
   const int C = g_.in_c;
-  const auto* input = static_cast<const int8_t*>(input_data);
-  padded_.resize(static_cast<size_t>(g_.batches * img_bytes_ + 64));
   const auto pad = static_cast<uint8_t>(uint8_ ? in_zp_ : in_zp_ + 128);
-  if (uint8_) psum_.resize(static_cast<size_t>(g_.batches) * hp_ * wp_);
-  const int64_t row_bytes = int64_t{wp_} * C;
-  ParallelFor(pool, int64_t{g_.batches} * hp_, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const int64_t b = r / hp_;
-      const int py = static_cast<int>(r % hp_);
-      uint8_t* dst = padded_.data() + r * row_bytes;
-      const int iy = py - g_.pad_h;
-      if (iy < 0 || iy >= g_.in_h) {
-        std::memset(dst, pad, static_cast<size_t>(row_bytes));
-        continue;
-      }
+  const int64_t row_bytes = int64_t{wp_} * C, first = b_first * hp_;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / hp_;
+    const int py = static_cast<int>(r % hp_);
+    uint8_t* dst = dst_image + (r - first) * row_bytes;
+    const int iy = py - g_.pad_h;
+    if (iy < 0 || iy >= g_.in_h) {
+      std::memset(dst, pad, static_cast<size_t>(row_bytes));
+    } else {
       const int64_t left = int64_t{g_.pad_w} * C, inner = int64_t{g_.in_w} * C;
       std::memset(dst, pad, static_cast<size_t>(left));
       const int8_t* src = input + (b * g_.in_h + iy) * inner;
@@ -197,18 +193,15 @@ void VnniConvI8::PadBatch(const void* input_data, ThreadPool* pool) {
       }
       std::memset(dst + left + inner, pad, static_cast<size_t>(row_bytes - left - inner));
     }
-    if (!uint8_) return;
-    for (int64_t r = begin; r < end; ++r) {
-      const uint8_t* px = padded_.data() + r * row_bytes;
-      int32_t* sums = psum_.data() + r * wp_;
-      for (int x = 0; x < wp_; ++x, px += C) {
-        int32_t s = 0;
-        for (int c = 0; c < C; ++c) s += px[c];
-        sums[x] = s;
-      }
+    if (!uint8_) continue;
+    int32_t* sums = psum_image + (r - first) * wp_;
+    const uint8_t* px = dst;
+    for (int x = 0; x < wp_; ++x, px += C) {
+      int32_t sum = 0;
+      for (int c = 0; c < C; ++c) sum += px[c];
+      sums[x] = sum;
     }
-  });
-  std::memset(padded_.data() + g_.batches * img_bytes_, pad, 64);
+  }
 }
 
 #if CAE_VNNI_X86
@@ -379,7 +372,8 @@ CAE_VNNI_FN Requant MakeRequant(int32_t zp, int32_t lo, int32_t hi) {
 
 }  // namespace
 
-void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
+void VnniConvI8::RunRows(const uint8_t* padded, const int32_t* psum, int64_t row0, int64_t row1,
+                         int8_t* output) const {
   const int C = g_.in_c;
   const int64_t p_end = row1 * g_.out_w;
   // Walks output pixels in order, keeping the padded-input address of the current one.
@@ -390,7 +384,7 @@ void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
   };
   const int64_t step_x = int64_t{g_.stride_w} * C, step_y = int64_t{g_.stride_h} * wp_ * C;
   auto row_start = [&](int64_t b, int oy) {
-    return padded_.data() + b * img_bytes_ + oy * step_y;
+    return padded + b * img_bytes_ + oy * step_y;
   };
   Cursor cur{row0 / g_.out_h, static_cast<int>(row0 % g_.out_h), 0, nullptr};
   cur.ptr = row_start(cur.b, cur.oy);
@@ -419,7 +413,7 @@ void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
   auto window_sums = [&](int n) {
     if (!uint8_ || ks == 0) return;
     for (int j = 0; j < n; ++j) {
-      const int32_t* ps = psum_.data() + (base[j] - padded_.data()) / C;
+      const int32_t* ps = psum + (base[j] - padded) / C;
       uint32_t sum = 0;
       for (int ky = 0; ky < g_.f_h; ++ky)
         for (int kx = 0; kx < g_.f_w; ++kx)
@@ -473,16 +467,42 @@ void VnniConvI8::RunRows(int64_t row0, int64_t row1, int8_t* output) const {
   }
 }
 
-void VnniConvI8::Run(const void* input, void* output_data, ThreadPool* pool) {
-  PadBatch(input, pool);
+void VnniConvI8::Run(const void* input_data, void* output_data, ThreadPool* pool) {
+  const auto* input = static_cast<const int8_t*>(input_data);
   auto* output = static_cast<int8_t*>(output_data);
-  const int64_t rows = int64_t{g_.batches} * g_.out_h;
-  ParallelFor(pool, rows, 1, [&](int64_t begin, int64_t end) { RunRows(begin, end, output); });
+  const int64_t batches = g_.batches, out_img = int64_t{g_.out_h} * g_.out_w * g_.out_c;
+  const auto pad = static_cast<uint8_t>(uint8_ ? in_zp_ : in_zp_ + 128);
+  const int threads = pool ? pool->size() : 1;
+  if (batches >= 2 * threads) {
+    // Many images: each worker pads one image at a time into its own cache-sized buffer.
+    ParallelFor(pool, batches, 1, [&](int64_t b0, int64_t b1) {
+      thread_local std::vector<uint8_t> image;
+      thread_local std::vector<int32_t> sums;
+      image.resize(static_cast<size_t>(img_bytes_ + 64));
+      std::memset(image.data() + img_bytes_, pad, 64);
+      if (uint8_) sums.resize(static_cast<size_t>(hp_) * wp_);
+      for (int64_t b = b0; b < b1; ++b) {
+        PadRows(input, b, b * hp_, (b + 1) * hp_, image.data(), sums.data());
+        RunRows(image.data(), sums.data(), 0, g_.out_h, output + b * out_img);
+      }
+    });
+    return;
+  }
+  // Few images: pad the batch, then spread output rows over the workers.
+  padded_.resize(static_cast<size_t>(batches * img_bytes_ + 64));
+  std::memset(padded_.data() + batches * img_bytes_, pad, 64);
+  if (uint8_) psum_.resize(static_cast<size_t>(batches) * hp_ * wp_);
+  ParallelFor(pool, batches * hp_, 16, [&](int64_t r0, int64_t r1) {
+    PadRows(input, 0, r0, r1, padded_.data(), psum_.data());
+  });
+  ParallelFor(pool, batches * g_.out_h, 1, [&](int64_t begin, int64_t end) {
+    RunRows(padded_.data(), psum_.data(), begin, end, output);
+  });
 }
 
 #else  // !CAE_VNNI_X86
 
-void VnniConvI8::RunRows(int64_t, int64_t, int8_t*) const {}
+void VnniConvI8::RunRows(const uint8_t*, const int32_t*, int64_t, int64_t, int8_t*) const {}
 void VnniConvI8::Run(const void*, void*, ThreadPool*) {
   Fail("VnniConvI8: AVX-512 VNNI is not available on this architecture");
 }

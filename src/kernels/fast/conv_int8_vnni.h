@@ -48,8 +48,13 @@ class VnniConvI8 {
   void Run(const void* input, void* output, ThreadPool* pool);
 
  private:
-  void PadBatch(const void* input, ThreadPool* pool);
-  void RunRows(int64_t row0, int64_t row1, int8_t* output) const;
+  // Pads rows [r0, r1) of the batch (row r = image * hp_ + padded y) into the buffer whose first
+  // image is b_first; uint8 also writes each padded pixel's channel sum to psum_image.
+  void PadRows(const int8_t* input, int64_t b_first, int64_t r0, int64_t r1, uint8_t* dst_image,
+               int32_t* psum_image) const;
+  // Output rows [row0, row1) counted from padded's first image; output at that image's output.
+  void RunRows(const uint8_t* padded, const int32_t* psum, int64_t row0, int64_t row1,
+               int8_t* output) const;
 
   ConvGeometry g_;
   int32_t in_zp_ = 0;
@@ -65,7 +70,7 @@ class VnniConvI8 {
   std::vector<int32_t> mult_;          // [ocp_] multiplier
   std::vector<int64_t> shift_, round_;  // [ocp_] total right shift, rounding term
   std::vector<int64_t> shift_even_, shift_odd_, round_even_, round_odd_;  // [ocp_ / 2]
-  std::vector<uint8_t> padded_;        // the padded uint8 batch (+64 bytes of slack)
+  std::vector<uint8_t> padded_;        // few images: the padded uint8 batch (+64 bytes slack)
   bool uint8_ = false;
   int32_t filter_zp_ = 0;
   int32_t dr_mult_ = 0, dr_left_ = 0, dr_right_ = 0;  // uint8: the per-tensor multiplier

@@ -19,5 +19,6 @@ void RegisterFastElementwiseF32(KernelRegistry& r);  // LOGISTIC, RELU.., ADD/SU
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
 void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint8 (AVX-512)
+void RegisterFastQuantizeQ8(KernelRegistry& r);   // QUANTIZE/DEQUANTIZE float <-> int8/uint8
 
 }  // namespace cae::fast

@@ -6,6 +6,7 @@ namespace cae::fast {
 void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastConvInt8(r);
   RegisterFastDepthwiseQ8(r);
+  RegisterFastQuantizeQ8(r);
 }
 
 }  // namespace cae::fast

@@ -1,0 +1,85 @@
+// kernels/fast QUANTIZE (float32 -> int8/uint8) and DEQUANTIZE (int8/uint8 -> float32) against
+// the reference kernels, byte for byte: values on and near rounding ties, out of range, infinities,
+// NaN, sizes with vector tails, several scales and zero points, 1 and 2 threads.
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "fast_conv_support.h"
+#include "runtime/interpreter.h"
+
+namespace cae::testing {
+namespace {
+
+void ExpectSameBytes(const Model& m, const TensorData& input, const std::string& fast_name) {
+  if (__builtin_cpu_supports("avx512bw")) EXPECT_EQ(ChosenKernel(m, {}), fast_name);
+  Interpreter ref(m, {1, 0, true});
+  const std::vector<TensorData> expected = ref.Run({input});
+  for (int threads : {1, 2}) {
+    Interpreter fast(m, {threads, 0, false});
+    const std::vector<TensorData> got = fast.Run({input});
+    ASSERT_EQ(got[0].shape, expected[0].shape);
+    ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";
+  }
+}
+
+TEST(FastQuantQuantize, FloatToInt8AndUint8SameAsReference) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+  for (DType t : {DType::kInt8, DType::kUInt8}) {
+    for (int n : {1, 15, 17, 1000, 40000}) {
+      const float scale = std::uniform_real_distribution<float>(0.003f, 0.05f)(rng);
+      const int zp = t == DType::kInt8 ? std::uniform_int_distribution<int>(-30, 30)(rng)
+                                       : std::uniform_int_distribution<int>(0, 255)(rng);
+      SCOPED_TRACE(std::string(DTypeName(t)) + " n=" + std::to_string(n));
+      std::vector<float> x(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        switch (i % 7) {
+          case 0: x[i] = (std::uniform_int_distribution<int>(-300, 300)(rng) + 0.5f) * scale; break;
+          case 1: x[i] = std::uniform_int_distribution<int>(-300, 300)(rng) * 0.5f * scale; break;
+          case 2: x[i] = u(rng) * 40; break;
+          default: x[i] = u(rng);
+        }
+      }
+      if (n > 20) {
+        x[3] = std::numeric_limits<float>::quiet_NaN();
+        x[4] = std::numeric_limits<float>::infinity();
+        x[5] = -std::numeric_limits<float>::infinity();
+        x[6] = -0.0f;
+        x[7] = 1e30f;
+      }
+      std::vector<double> xd(x.begin(), x.end());
+      Model m = OneOpModel(OpType::QUANTIZE, OpOptions{}, {I(DType::kFloat32, {1, n}, xd)}, {t});
+      Tensor& out = m.main().tensors[static_cast<size_t>(m.main().ops[0].outputs[0])];
+      out.quant.scale = {scale};
+      out.quant.zero_point = {zp};
+      TensorData input(DType::kFloat32, {1, n});
+      input.bytes.resize(static_cast<size_t>(n) * 4);
+      std::memcpy(input.bytes.data(), x.data(), input.bytes.size());
+      ExpectSameBytes(m, input, "fast/q8/quantize");
+    }
+  }
+}
+
+TEST(FastQuantQuantize, Int8AndUint8ToFloatSameAsReference) {
+  std::mt19937 rng(4);
+  for (DType t : {DType::kInt8, DType::kUInt8}) {
+    for (int n : {1, 15, 33, 40000}) {
+      SCOPED_TRACE(std::string(DTypeName(t)) + " n=" + std::to_string(n));
+      std::vector<double> q(static_cast<size_t>(n));
+      for (double& v : q)
+        v = t == DType::kInt8 ? std::uniform_int_distribution<int>(-128, 127)(rng)
+                              : std::uniform_int_distribution<int>(0, 255)(rng);
+      Model m = OneOpModel(OpType::DEQUANTIZE, OpOptions{}, {I(t, {n, 1}, q)}, {DType::kFloat32});
+      Tensor& in = m.main().tensors[static_cast<size_t>(m.main().ops[0].inputs[0])];
+      in.quant.scale = {std::uniform_real_distribution<float>(0.001f, 0.1f)(rng)};
+      in.quant.zero_point = {t == DType::kInt8 ? -7 : 131};
+      TensorData input(t, {n, 1});
+      input.bytes = Encode(t, q);
+      ExpectSameBytes(m, input, "fast/q8/dequantize");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cae::testing
