@@ -61,6 +61,37 @@ TEST(FastQuantQuantize, FloatToInt8AndUint8SameAsReference) {
   }
 }
 
+// 8-bit -> 8-bit QUANTIZE (requantization), scale ratios below and above 1 (left shifts).
+TEST(FastQuantQuantize, Requantize8BitSameAsReference) {
+  std::mt19937 rng(6);
+  const std::pair<DType, DType> pairs[] = {{DType::kUInt8, DType::kInt8},
+                                           {DType::kInt8, DType::kInt8},
+                                           {DType::kInt8, DType::kUInt8},
+                                           {DType::kUInt8, DType::kUInt8}};
+  for (const auto& [tin, tout] : pairs)
+    for (float ratio : {0.013f, 0.37f, 1.0f, 1.9f, 7.3f})
+      for (int n : {5, 40000}) {
+        SCOPED_TRACE(std::string(DTypeName(tin)) + "->" + std::string(DTypeName(tout)) + " ratio " +
+                     std::to_string(ratio) + " n=" + std::to_string(n));
+        std::vector<double> q(static_cast<size_t>(n));
+        for (double& v : q)
+          v = tin == DType::kInt8 ? std::uniform_int_distribution<int>(-128, 127)(rng)
+                                  : std::uniform_int_distribution<int>(0, 255)(rng);
+        Model m = OneOpModel(OpType::QUANTIZE, OpOptions{}, {I(tin, {1, n}, q)}, {tout});
+        Graph& g = m.main();
+        const float s_in = 0.02f * ratio;
+        g.tensors[static_cast<size_t>(g.ops[0].inputs[0])].quant.scale = {s_in};
+        g.tensors[static_cast<size_t>(g.ops[0].inputs[0])].quant.zero_point = {
+            tin == DType::kInt8 ? 3 : 128};
+        g.tensors[static_cast<size_t>(g.ops[0].outputs[0])].quant.scale = {0.02f};
+        g.tensors[static_cast<size_t>(g.ops[0].outputs[0])].quant.zero_point = {
+            tout == DType::kInt8 ? -5 : 120};
+        TensorData input(tin, {1, n});
+        input.bytes = Encode(tin, q);
+        ExpectSameBytes(m, input, "fast/q8/quantize");
+      }
+}
+
 TEST(FastQuantQuantize, Int8AndUint8ToFloatSameAsReference) {
   std::mt19937 rng(4);
   for (DType t : {DType::kInt8, DType::kUInt8}) {

@@ -15,10 +15,12 @@ void RegisterFastQuantKernels(KernelRegistry& r);  // register_fast_quant.cc
 void RegisterFastConvF32(KernelRegistry& r);   // CONV_2D float32
 void RegisterFastMaxPool(KernelRegistry& r);   // MAX_POOL_2D float32 and int8
 void RegisterFastElementwiseF32(KernelRegistry& r);  // LOGISTIC, RELU.., ADD/SUB/MUL.. float32
+void RegisterFastResizeNearest(KernelRegistry& r);   // RESIZE_NEAREST_NEIGHBOR, any type
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
 void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint8 (AVX-512)
 void RegisterFastQuantizeQ8(KernelRegistry& r);   // QUANTIZE/DEQUANTIZE float <-> int8/uint8
+void RegisterFastAddQ8(KernelRegistry& r);        // ADD/SUB int8/uint8, same shapes (AVX-512)
 
 }  // namespace cae::fast

@@ -7,6 +7,7 @@ void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastConvInt8(r);
   RegisterFastDepthwiseQ8(r);
   RegisterFastQuantizeQ8(r);
+  RegisterFastAddQ8(r);
 }
 
 }  // namespace cae::fast
