@@ -96,7 +96,7 @@ struct Interpreter::Impl {
 
   static constexpr int64_t kAlign = 64;
   // MACs (or output elements for ops without MACs) below which an op runs single-threaded.
-  static constexpr int64_t kMinParallelWork = 200000;
+  static constexpr int64_t kMinParallelWork = int64_t{1} << 20;
 
   std::string Where() const { return model.source.empty() ? std::string("model") : model.source; }
 
