@@ -38,7 +38,7 @@ struct InterpreterOptions {
   int threads = 0;               // 0 = hardware concurrency
   int batch_chunk = kAutoBatchChunk;  // images per internal invoke; 0 = the whole batch
   bool reference_kernels = false;  // use only kernels/ref (priority kRefPriority)
-  int64_t arena_budget_bytes = int64_t{16} << 20;  // automatic chunks keep the arena about this size
+  int64_t arena_budget_bytes = int64_t{2} << 20;  // automatic chunks keep the arena about this size
   bool profile = false;          // time every op (op_seconds())
 };
 
