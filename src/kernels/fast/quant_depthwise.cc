@@ -56,54 +56,90 @@ struct DwGeometry {
 };
 
 #if CAE_DW_X86
-// MultiplyByQuantizedMultiplier (double rounding) of 16 lanes, + zero point, clamped.
-CAE_DW_FN inline __m512i Requantize16(__m512i acc, const DoubleRoundingStage& s, int c) {
-  const __m512i m = _mm512_loadu_si512(s.mult.data() + c);
-  const __m512i x = _mm512_sllv_epi32(acc, _mm512_loadu_si512(s.left.data() + c));
-  const __m512i half = _mm512_set1_epi64(int64_t{1} << 30);
-  const __m512i pe = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), half), 31);
-  const __m512i po = _mm512_srai_epi64(
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)), half),
-      31);
-  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-  const __m512i rem = _mm512_and_si512(h, _mm512_loadu_si512(s.mask.data() + c));
-  const __m512i thr =
-      _mm512_add_epi32(_mm512_loadu_si512(s.threshold.data() + c), _mm512_srli_epi32(h, 31));
-  __m512i r = _mm512_srav_epi32(h, _mm512_loadu_si512(s.right.data() + c));
-  r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, _mm512_set1_epi32(1));
-  r = _mm512_add_epi32(r, _mm512_set1_epi32(s.zp));
-  return _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(s.lo)), _mm512_set1_epi32(s.hi));
+// The output stage constants of one block of 16 channels, as vectors.
+struct StageVectors {
+  __m512i m, left, right, mask, thr, zp, lo, hi;
+};
+
+CAE_DW_FN inline StageVectors LoadStage(const DoubleRoundingStage& s, int c) {
+  return {_mm512_loadu_si512(s.mult.data() + c),  _mm512_loadu_si512(s.left.data() + c),
+          _mm512_loadu_si512(s.right.data() + c), _mm512_loadu_si512(s.mask.data() + c),
+          _mm512_loadu_si512(s.threshold.data() + c), _mm512_set1_epi32(s.zp),
+          _mm512_set1_epi32(s.lo), _mm512_set1_epi32(s.hi)};
 }
 
-// One output row. weights: [tap][chp] int32 with the filter offset added; bias: [chp].
+// MultiplyByQuantizedMultiplier (double rounding) of 16 lanes, + zero point, clamped.
+CAE_DW_FN inline __m512i Requantize16(__m512i acc, const StageVectors& v) {
+  const __m512i x = _mm512_sllv_epi32(acc, v.left);
+  const __m512i half = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i pe = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, v.m), half), 31);
+  const __m512i po = _mm512_srai_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(v.m, 32)), half),
+      31);
+  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+  const __m512i rem = _mm512_and_si512(h, v.mask);
+  const __m512i thr = _mm512_add_epi32(v.thr, _mm512_srli_epi32(h, 31));
+  __m512i r = _mm512_srav_epi32(h, v.right);
+  r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, _mm512_set1_epi32(1));
+  r = _mm512_add_epi32(r, v.zp);
+  return _mm512_min_epi32(_mm512_max_epi32(r, v.lo), v.hi);
+}
+
+template <bool kUnsigned>
+CAE_DW_FN inline __m512i LoadInput(__mmask16 mask, const uint8_t* p, __m512i off) {
+  const __m128i raw = _mm_maskz_loadu_epi8(mask, p);
+  return _mm512_add_epi32(kUnsigned ? _mm512_cvtepu8_epi32(raw) : _mm512_cvtepi8_epi32(raw), off);
+}
+
+// One output row. weights: [tap][chp] int32 with the filter offset added; bias: [chp]. Channel
+// blocks outside, pixels inside; 3x3 filters keep their 9 weight vectors in registers for the
+// pixels whose taps are all inside the input.
 template <bool kUnsigned>
 CAE_DW_FN void DepthwiseRow(const DwGeometry& g, int chp, const uint8_t* img, int32_t in_off,
                             const int32_t* weights, const int32_t* bias,
                             const DoubleRoundingStage& stage, int oy, uint8_t* out_row) {
   int ky0, ky1;
   ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
+  const bool three = g.f_h == 3 && g.f_w == 3 && ky0 == 0 && ky1 == 3;
   const __m512i voff = _mm512_set1_epi32(in_off);
-  for (int ox = 0; ox < g.out_w; ++ox) {
-    int kx0, kx1;
-    ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
-    uint8_t* out = out_row + int64_t{ox} * g.ch;
-    for (int c = 0; c < g.ch; c += 16) {
-      const int n = std::min(16, g.ch - c);
-      const auto mask = static_cast<__mmask16>((1u << n) - 1u);
-      __m512i acc = _mm512_loadu_si512(bias + c);
-      for (int ky = ky0; ky < ky1; ++ky) {
-        const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
-        for (int kx = kx0; kx < kx1; ++kx) {
-          const int ix = ox * g.stride_w - g.pad_w + kx * g.dil_w;
-          const __m128i raw =
-              _mm_maskz_loadu_epi8(mask, img + (int64_t{iy} * g.in_w + ix) * g.ch + c);
-          const __m512i x = _mm512_add_epi32(
-              kUnsigned ? _mm512_cvtepu8_epi32(raw) : _mm512_cvtepi8_epi32(raw), voff);
-          const __m512i w = _mm512_loadu_si512(weights + (int64_t{ky} * g.f_w + kx) * chp + c);
-          acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(x, w));
+  const int64_t row_stride = int64_t{g.in_w} * g.ch, tap_x = int64_t{g.dil_w} * g.ch;
+  const int64_t tap_y = int64_t{g.dil_h} * row_stride;
+  const int iy0 = oy * g.stride_h - g.pad_h;
+  for (int c = 0; c < g.ch; c += 16) {
+    const int n = std::min(16, g.ch - c);
+    const auto mask = static_cast<__mmask16>((1u << n) - 1u);
+    const StageVectors sv = LoadStage(stage, c);
+    const __m512i vbias = _mm512_loadu_si512(bias + c);
+    __m512i w[9];
+    if (three)
+      for (int t = 0; t < 9; ++t) w[t] = _mm512_loadu_si512(weights + int64_t{t} * chp + c);
+    for (int ox = 0; ox < g.out_w; ++ox) {
+      int kx0, kx1;
+      ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
+      const int ix0 = ox * g.stride_w - g.pad_w;
+      __m512i acc = vbias;
+      if (three && kx0 == 0 && kx1 == 3) {
+        const uint8_t* p = img + int64_t{iy0} * row_stride + int64_t{ix0} * g.ch + c;
+#pragma GCC unroll 3
+        for (int ky = 0; ky < 3; ++ky)
+#pragma GCC unroll 3
+          for (int kx = 0; kx < 3; ++kx)
+            acc = _mm512_add_epi32(
+                acc, _mm512_mullo_epi32(LoadInput<kUnsigned>(mask, p + ky * tap_y + kx * tap_x, voff),
+                                        w[ky * 3 + kx]));
+      } else {
+        for (int ky = ky0; ky < ky1; ++ky) {
+          const int iy = iy0 + ky * g.dil_h;
+          for (int kx = kx0; kx < kx1; ++kx) {
+            const int ix = ix0 + kx * g.dil_w;
+            const __m512i x = LoadInput<kUnsigned>(mask, img + (int64_t{iy} * g.in_w + ix) * g.ch + c, voff);
+            acc = _mm512_add_epi32(
+                acc, _mm512_mullo_epi32(x, _mm512_loadu_si512(weights + (int64_t{ky} * g.f_w + kx) * chp + c)));
+          }
         }
       }
-      _mm_mask_storeu_epi8(out + c, mask, _mm512_cvtepi32_epi8(Requantize16(acc, stage, c)));
+      _mm_mask_storeu_epi8(out_row + int64_t{ox} * g.ch + c, mask,
+                           _mm512_cvtepi32_epi8(Requantize16(acc, sv)));
     }
   }
 }
