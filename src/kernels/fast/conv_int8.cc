@@ -253,10 +253,22 @@ class FastConvI8 : public OpKernel {
     CalculateActivationRangeQuantized(o.activation, out.type, out_scale, stage_.output_offset,
                                       &stage_.act_min, &stage_.act_max);
     stage_.mult = mult_.data();
+    const void* bias_data = bias ? bias->data : nullptr;
+    // Prepared again for another batch size only: keep the packed weights.
+    ConvGeometry same = vnni_geometry_;
+    same.batches = g_.batches;
+    if (vnni_ && std::memcmp(&same, &g_, sizeof g_) == 0 && filter.is_constant &&
+        filter.data == packed_for_ && (!bias || bias->is_constant) && bias_data == vnni_bias_for_) {
+      vnni_->set_batches(g_.batches);
+      vnni_geometry_ = g_;
+      return;
+    }
     vnni_.reset();
     packed_for_ = nullptr;
     Check(!uint8 || (g_.pad_h >= 0 && g_.pad_w >= 0), ctx.Describe(), ": negative padding");
     if (uint8 || (VnniAvailable() && g_.pad_h >= 0 && g_.pad_w >= 0)) {
+      vnni_geometry_ = g_;
+      vnni_bias_for_ = bias_data;
       vnni_ = std::make_unique<VnniConvI8>(g_, -input_offset_, stage_, uint8,
                                            uint8 ? qref::ZeroPoint(ctx, filter) : 0);
       vnni_->SetWeights(filter.data, bias ? bias->as<int32_t>() : nullptr);
@@ -344,6 +356,8 @@ class FastConvI8 : public OpKernel {
   std::vector<int16_t> packed16_;  // paired layout (x86)
   const void* packed_for_ = nullptr;
   std::unique_ptr<VnniConvI8> vnni_;  // set when the CPU has AVX-512 VNNI
+  ConvGeometry vnni_geometry_;         // what vnni_ was built for
+  const void* vnni_bias_for_ = nullptr;
 };
 
 std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {

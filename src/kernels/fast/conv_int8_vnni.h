@@ -44,6 +44,8 @@ class VnniConvI8 {
              bool uint8 = false, int32_t filter_zero_point = 0);
   // filter: OHWI int8 (uint8); bias: out_c int32 or null. Call again whenever either changes.
   void SetWeights(const void* filter, const int32_t* bias);
+  // A new batch size (nothing else changes).
+  void set_batches(int batches) { g_.batches = batches; }
   // input: [batches, in_h, in_w, in_c]; output: [batches, out_h, out_w, out_c]; int8 (uint8).
   void Run(const void* input, void* output, ThreadPool* pool);
 
