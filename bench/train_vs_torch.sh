@@ -30,8 +30,8 @@ limit_args=()
 echo "training the seed CAE: $epochs epoch(s), ${limit_args[1]:-all} images, batch $batch, lr $lr," \
      "$threads thread(s), seed $seed" >&2
 # CPU seconds (user + sys) of each whole run, loading, evaluation and (torch) the Python import
-# included: less sensitive to
-# the machine's load than images/s.
+# included: less sensitive to the machine's load than images/s. PyTorch's OpenMP threads suffer
+# badly when the cores are shared: on a loaded machine compare CAE_TRAIN_THREADS=1 too.
 TIMEFORMAT=%U+%S
 { time "$build/cae2tpu" train --arch cae --json --epochs "$epochs" --batch-size "$batch" \
     --lr "$lr" --threads "$threads" --seed "$seed" "${limit_args[@]}" -o "$tmp/cae.h5" \
