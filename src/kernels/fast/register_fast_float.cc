@@ -6,6 +6,8 @@ namespace cae::fast {
 void RegisterFastFloatKernels(KernelRegistry& r) {
   RegisterFastConvF32(r);
   RegisterFastMaxPool(r);
+  RegisterFastElementwiseF32(r);
+  RegisterFastResizeNearest(r);
 }
 
 }  // namespace cae::fast
