@@ -79,6 +79,7 @@ struct Interpreter::Impl {
   uint8_t* arena_base = nullptr;
   std::vector<int64_t> plan_offsets;
   std::vector<int64_t> slot_bytes;
+  std::vector<int> alias_of;  // tensor whose bytes this one shares (a copy op's input), or -1
   int64_t arena_bytes = 0;
   int64_t unshared_bytes = 0;
   int32_t batch = -1;  // batch of the current configuration; -1 = none yet
@@ -194,6 +195,26 @@ void Interpreter::Impl::Configure(int32_t n) {
     requests[t].bytes = NumBytes(tensor.shape, DTypeSize(tensor.type));
     unshared_bytes += requests[t].bytes;
   }
+  // RESHAPE / SQUEEZE / EXPAND_DIMS run by the reference byte-copy kernels (which skip the copy
+  // when output and input share memory) store their output in their input's bytes: one buffer
+  // whose lifetime covers both, and no pass over memory.
+  alias_of.assign(graph.tensors.size(), -1);
+  for (int i = 0; i < num_ops; ++i) {
+    const Op& op = graph.ops[i];
+    if (op.type != OpType::RESHAPE && op.type != OpType::SQUEEZE && op.type != OpType::EXPAND_DIMS) continue;
+    if (kernel_names[i].rfind("ref/", 0) != 0 || op.inputs.empty() || op.outputs.size() != 1) continue;
+    const int in = op.inputs[0], out = op.outputs[0];
+    if (in < 0 || out < 0 || in == out || views[in].is_constant || graph.tensors[in].is_variable ||
+        graph.tensors[out].is_variable || graph.tensors[in].type != graph.tensors[out].type ||
+        requests[in].bytes != requests[out].bytes ||
+        std::find(graph.inputs.begin(), graph.inputs.end(), out) != graph.inputs.end())
+      continue;
+    const int root = alias_of[in] >= 0 ? alias_of[in] : in;
+    alias_of[out] = root;
+    requests[root].first_use = std::min(requests[root].first_use, requests[out].first_use);
+    requests[root].last_use = std::max(requests[root].last_use, requests[out].last_use);
+    requests[out].bytes = 0;
+  }
   // Keep the plan while every tensor fits its slot (a smaller chunk after a larger one).
   bool fits = plan_offsets.size() == requests.size();
   for (size_t t = 0; fits && t < requests.size(); ++t)
@@ -219,6 +240,8 @@ void Interpreter::Impl::Configure(int32_t n) {
     if (graph.tensors[t].is_variable && requests[t].bytes > 0)
       std::memset(views[t].data, 0, static_cast<size_t>(requests[t].bytes));
   }
+  for (size_t t = 0; t < views.size(); ++t)
+    if (alias_of[t] >= 0) views[t].data = views[alias_of[t]].data;
   // Ops too small to gain from threads run on the calling thread: waking a worker costs more
   // than it saves (batch-1 invokes of small models). Kernels compute the same values either way.
   for (size_t i = 0; i < contexts.size(); ++i) {

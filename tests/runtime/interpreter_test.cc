@@ -229,6 +229,14 @@ TEST(Interpreter, ProfileTimesEveryOp) {
   for (double s : interp.op_seconds()) EXPECT_EQ(s, 0.0);
 }
 
+TEST(Interpreter, ReshapeSharesItsInputsBytes) {
+  Interpreter interp(SmallCae(), {1, 0, false});
+  std::vector<const void*> data(8, nullptr);
+  interp.Run({Images(3, 4)}, [&](int op, const std::vector<TensorView*>& outs) { data[op] = outs[0]->data; });
+  EXPECT_EQ(data[6], data[1]) << "RESHAPE output should live in the MAX_POOL output's bytes";
+  EXPECT_NE(data[2], data[1]);
+}
+
 TEST(Interpreter, RejectsBadInputs) {
   Interpreter interp(SmallCae(), {1, 0, false});
   EXPECT_THROW(interp.Run({}), Error);
