@@ -12,7 +12,10 @@
 //    the arena stays within options.arena_budget_bytes, a multiple of the thread count). The
 //    arena is planned and allocated for the largest chunk and reused as it is (never zero-filled)
 //    for smaller chunks and later calls; each chunk's outputs are written straight into the
-//    results. Once a batch size has been run, RunInto with that batch size allocates nothing.
+//    results. Once a batch size has been run, RunInto with that batch size allocates nothing
+//    (when it is a multiple of its chunk size; a smaller last chunk re-prepares the kernels).
+//    RESHAPE/SQUEEZE/EXPAND_DIMS outputs share their input's bytes (no copy).
+//  - Threads: ops with little work (under ~1M MACs or output elements) run on the calling thread.
 //    A graph whose outputs do not scale with the batch runs as one chunk under the automatic
 //    setting (an explicit batch_chunk then fails with a message).
 //  - Results are deterministic and independent of the thread count and of the chunk size (items
