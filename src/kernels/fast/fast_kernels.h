@@ -16,6 +16,7 @@ void RegisterFastConvF32(KernelRegistry& r);   // CONV_2D float32
 void RegisterFastMaxPool(KernelRegistry& r);   // MAX_POOL_2D float32 and int8
 void RegisterFastElementwiseF32(KernelRegistry& r);  // LOGISTIC, RELU.., ADD/SUB/MUL.. float32
 void RegisterFastResizeNearest(KernelRegistry& r);   // RESIZE_NEAREST_NEIGHBOR, any type
+void RegisterFastTransposeConvF32(KernelRegistry& r);  // TRANSPOSE_CONV float32
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights

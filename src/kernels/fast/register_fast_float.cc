@@ -8,6 +8,7 @@ void RegisterFastFloatKernels(KernelRegistry& r) {
   RegisterFastMaxPool(r);
   RegisterFastElementwiseF32(r);
   RegisterFastResizeNearest(r);
+  RegisterFastTransposeConvF32(r);
 }
 
 }  // namespace cae::fast
