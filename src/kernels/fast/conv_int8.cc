@@ -24,6 +24,7 @@
 #include "kernels/fast/fast_kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/quant_math.h"
+#include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/qutil.h"
 
 #include "kernels/fast/conv_int8_vnni.h"
@@ -216,40 +217,16 @@ class FastConvI8 : public OpKernel {
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    qref::CheckRank(ctx, in, 4);
-    qref::CheckRank(ctx, filter, 4);
-    qref::CheckRank(ctx, out, 4);
     const OpOptions& o = ctx.op->options;
-    Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
-          ctx.Describe(), ": strides and dilations must be positive");
+    qref::CheckConvGeometry(ctx, /*depthwise=*/false, o.dilation_h, o.dilation_w);
     const int32_t cout = filter.dim(0);
-    Check(filter.dim(3) == in.dim(3), ctx.Describe(), ": filter ", ShapeToString(filter.shape),
-          " does not match input depth ", in.dim(3));
-    const int32_t oh = qref::ConvOutSize(o.padding, in.dim(1), filter.dim(1), o.stride_h, o.dilation_h);
-    const int32_t ow = qref::ConvOutSize(o.padding, in.dim(2), filter.dim(2), o.stride_w, o.dilation_w);
-    Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == cout,
-          ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
-          ",", oh, ",", ow, ",", cout, "]");
-    if (bias)
-      Check(bias->type == DType::kInt32 && bias->num_elements() == cout, ctx.Describe(),
-            ": bias must be int32 with ", cout, " elements");
+    qref::CheckBias(ctx, bias, DType::kInt32, cout);
     g_ = ConvGeometry::From(ctx);
     input_offset_ = -qref::ZeroPoint(ctx, in);
-    const float in_scale = qref::Scale(ctx, in);
     const float out_scale = qref::Scale(ctx, out);
     stage_.output_offset = qref::ZeroPoint(ctx, out);
     const bool uint8 = in.type == DType::kUInt8;
-    mult_.resize(static_cast<size_t>(cout));
-    if (uint8) {
-      // TFLite GetQuantizedConvolutionMultipler: the product of the scales is taken in float.
-      const double product = static_cast<double>(in_scale * qref::Scale(ctx, filter));
-      std::fill(mult_.begin(), mult_.end(), QuantizeMultiplier(product / static_cast<double>(out_scale)));
-    } else {
-      const std::vector<float> fs = qref::ChannelScales(ctx, filter, cout);
-      for (int32_t c = 0; c < cout; ++c)
-        mult_[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
-                                      static_cast<double>(out_scale));
-    }
+    mult_ = qref::ConvOutputMultipliers(ctx, in, filter, out, cout);
     CalculateActivationRangeQuantized(o.activation, out.type, out_scale, stage_.output_offset,
                                       &stage_.act_min, &stage_.act_max);
     stage_.mult = mult_.data();

@@ -17,6 +17,7 @@
 #include "kernels/fast/fast_kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/quant_math.h"
+#include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/qutil.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -152,46 +153,26 @@ class FastDepthwiseQ8 : public OpKernel {
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    qref::CheckRank(ctx, in, 4);
-    qref::CheckRank(ctx, filter, 4);
-    qref::CheckRank(ctx, out, 4);
     const OpOptions& o = ctx.op->options;
-    Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
-          ctx.Describe(), ": strides and dilations must be positive");
+    const qref::ConvPadding2D pad = qref::CheckConvGeometry(ctx, /*depthwise=*/true, o.dilation_h, o.dilation_w);
     const int32_t ch = in.dim(3);
-    Check(filter.dim(0) == 1 && filter.dim(3) == ch, ctx.Describe(), ": filter ",
-          ShapeToString(filter.shape), " is not [1, h, w, ", ch, "]");
-    const int32_t oh = qref::ConvOutSize(o.padding, in.dim(1), filter.dim(1), o.stride_h, o.dilation_h);
-    const int32_t ow = qref::ConvOutSize(o.padding, in.dim(2), filter.dim(2), o.stride_w, o.dilation_w);
-    Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == ch,
-          ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
-          ",", oh, ",", ow, ",", ch, "]");
-    if (bias)
-      Check(bias->type == DType::kInt32 && bias->num_elements() == ch, ctx.Describe(),
-            ": bias must be int32 with ", ch, " elements");
+    Check(filter.dim(3) == ch, ctx.Describe(), ": filter ", ShapeToString(filter.shape), " is not [1, h, w, ",
+          ch, "]");
+    const int32_t oh = out.dim(1), ow = out.dim(2);
+    qref::CheckBias(ctx, bias, DType::kInt32, ch);
     g_ = {in.dim(0), in.dim(1), in.dim(2), ch, filter.dim(1), filter.dim(2), oh, ow,
           o.stride_h, o.stride_w, o.dilation_h, o.dilation_w, 0, 0};
-    g_.pad_h = ConvPaddingBefore(o.stride_h, o.dilation_h, g_.in_h, g_.f_h, g_.out_h);
-    g_.pad_w = ConvPaddingBefore(o.stride_w, o.dilation_w, g_.in_w, g_.f_w, g_.out_w);
+    g_.pad_h = pad.h;
+    g_.pad_w = pad.w;
     unsigned_ = in.type == DType::kUInt8;
     input_offset_ = -qref::ZeroPoint(ctx, in);
     filter_offset_ = unsigned_ ? -qref::ZeroPoint(ctx, filter) : 0;
-    const float in_scale = qref::Scale(ctx, in), out_scale = qref::Scale(ctx, out);
+    const float out_scale = qref::Scale(ctx, out);
     chp_ = RoundUp(ch, 16);
     DoubleRoundingStage& s = stage_;
     for (auto* v : {&s.mult, &s.left, &s.right, &s.mask, &s.threshold})
       v->assign(static_cast<size_t>(chp_), 0);
-    std::vector<QuantizedMultiplier> mult(static_cast<size_t>(ch));
-    if (unsigned_) {
-      // TFLite: the product of the input and filter scales is taken in float.
-      const double product = static_cast<double>(in_scale * qref::Scale(ctx, filter));
-      std::fill(mult.begin(), mult.end(), QuantizeMultiplier(product / static_cast<double>(out_scale)));
-    } else {
-      const std::vector<float> fs = qref::ChannelScales(ctx, filter, ch);
-      for (int32_t c = 0; c < ch; ++c)
-        mult[c] = QuantizeMultiplier(static_cast<double>(in_scale) * static_cast<double>(fs[c]) /
-                                     static_cast<double>(out_scale));
-    }
+    const std::vector<QuantizedMultiplier> mult = qref::ConvOutputMultipliers(ctx, in, filter, out, ch);
     for (int32_t c = 0; c < ch; ++c) {
       const int shift = mult[c].shift;
       s.mult[c] = mult[c].multiplier;
