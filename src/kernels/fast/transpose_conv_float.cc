@@ -86,25 +86,11 @@ using ref::Output;
 class FastTransposeConvF32 : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
+    ref::CheckTransposeConv(ctx);
     const OpOptions& o = ctx.op->options;
     const TensorView& w = Input(ctx, 1);
     const TensorView& in = Input(ctx, 2);
     const TensorView& out = Output(ctx, 0);
-    KCheck(ctx, in.rank() == 4 && w.rank() == 4 && out.rank() == 4, "input, filter and output ",
-           "must be 4-D, got ", ShapeToString(in.shape), ", ", ShapeToString(w.shape), ", ",
-           ShapeToString(out.shape));
-    KCheck(ctx, in.dim(3) == w.dim(3) && out.dim(3) == w.dim(0) && out.dim(0) == in.dim(0),
-           "filter ", ShapeToString(w.shape), " does not fit input ", ShapeToString(in.shape),
-           " and output ", ShapeToString(out.shape));
-    KCheck(ctx, o.stride_h > 0 && o.stride_w > 0, "strides must be positive");
-    KCheck(ctx,
-           ConvOutputSize(o.padding, out.dim(1), w.dim(1), o.stride_h, 1) == in.dim(1) &&
-               ConvOutputSize(o.padding, out.dim(2), w.dim(2), o.stride_w, 1) == in.dim(2),
-           "output ", ShapeToString(out.shape), " does not match input ", ShapeToString(in.shape));
-    if (ref::HasInput(ctx, 3))
-      KCheck(ctx, Input(ctx, 3).num_elements() == w.dim(0), "bias has ",
-             Input(ctx, 3).num_elements(), " elements, expected ", w.dim(0));
-    ref::CheckActivation(ctx, o.activation);
     out_c_ = w.dim(0);
     g_.in_h = in.dim(1);
     g_.in_w = in.dim(2);

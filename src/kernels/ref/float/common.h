@@ -64,6 +64,12 @@ void CheckActivation(const KernelContext& ctx, Activation a);
 // shape [N, oh, ow, out_c] for the options' padding, strides and dilations.
 void CheckConvOutput(const KernelContext& ctx, const TensorView& in, int32_t f_h, int32_t f_w, int32_t out_c);
 
+// TRANSPOSE_CONV (inputs: output_shape, filter OHWI, input NHWC, optional bias): 4-D tensors, the
+// filter fitting input and output channels, positive strides, an output whose CONV_2D (same
+// padding, stride, dilation 1) gives the input's size, a bias of O elements, a supported
+// activation.
+void CheckTransposeConv(const KernelContext& ctx);
+
 // Integer contents of a small int32/int64 input (shape operands such as axes or paddings).
 std::vector<int64_t> ReadInts(const KernelContext& ctx, size_t i, const char* what);
 
