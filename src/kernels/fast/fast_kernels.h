@@ -14,14 +14,17 @@ void RegisterFastQuantKernels(KernelRegistry& r);  // register_fast_quant.cc
 // Float32 and data-movement ops.
 void RegisterFastConvF32(KernelRegistry& r);   // CONV_2D float32
 void RegisterFastMaxPool(KernelRegistry& r);   // MAX_POOL_2D float32 and int8
+void RegisterFastAvgPool(KernelRegistry& r);   // AVERAGE_POOL_2D float32, int8 and uint8
 void RegisterFastElementwiseF32(KernelRegistry& r);  // LOGISTIC, RELU.., ADD/SUB/MUL.. float32
 void RegisterFastResizeNearest(KernelRegistry& r);   // RESIZE_NEAREST_NEIGHBOR, any type
 void RegisterFastTransposeConvF32(KernelRegistry& r);  // TRANSPOSE_CONV float32
+void RegisterFastFullyConnectedF32(KernelRegistry& r);  // FULLY_CONNECTED float32
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
 void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint8 (AVX-512)
 void RegisterFastQuantizeQ8(KernelRegistry& r);   // QUANTIZE/DEQUANTIZE float <-> int8/uint8
 void RegisterFastAddQ8(KernelRegistry& r);        // ADD/SUB int8/uint8, same shapes (AVX-512)
+void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/uint8
 
 }  // namespace cae::fast

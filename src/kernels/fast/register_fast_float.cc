@@ -6,9 +6,11 @@ namespace cae::fast {
 void RegisterFastFloatKernels(KernelRegistry& r) {
   RegisterFastConvF32(r);
   RegisterFastMaxPool(r);
+  RegisterFastAvgPool(r);
   RegisterFastElementwiseF32(r);
   RegisterFastResizeNearest(r);
   RegisterFastTransposeConvF32(r);
+  RegisterFastFullyConnectedF32(r);
 }
 
 }  // namespace cae::fast

@@ -8,6 +8,7 @@ void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastDepthwiseQ8(r);
   RegisterFastQuantizeQ8(r);
   RegisterFastAddQ8(r);
+  RegisterFastFullyConnectedQ8(r);
 }
 
 }  // namespace cae::fast

@@ -1,0 +1,210 @@
+// Fast FULLY_CONNECTED, float32: weights [units, depth] (default format), optional bias [units],
+// input read as rows of depth values (keep_num_dims only shapes the output, which already has its
+// shape), any fused activation the reference applies. Identical to ref/float: every output is
+// summed in the reference's order (depth 0, 1, ..., one rounding per product and per addition,
+// no FMA: FMA's single rounding made a Dense autoencoder's sigmoid outputs drift by 1e-4), then
+// the bias is added and the activation applied.
+// GEMM: weights are packed once (again only when they change) as [depth][units padded] so that
+// a vector of consecutive output units is one load; 4 input rows x 2 vectors of units accumulate
+// in registers with one broadcast per row and depth step (Highway dynamic dispatch). Work is split
+// over the ThreadPool by groups of 4 rows; each group walks the column blocks so a block of packed
+// weights stays in cache across the rows of a chunk.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/fast/fully_connected_float.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "kernels/fast/fast_kernels.h"
+#include "kernels/parallel.h"
+#include "kernels/ref/float/common.h"
+#include "kernels/ref/quantized/conv_prepare.h"
+
+// Target-independent parts (this file is compiled once per target by foreach_target).
+#ifndef CAE_FAST_FC_FLOAT_SHARED_
+#define CAE_FAST_FC_FLOAT_SHARED_
+namespace cae::fast {
+// What one call of the row kernel works on.
+struct FcF32Args {
+  const float* x = nullptr;       // [rows][depth]
+  int64_t rows = 0;
+  int depth = 0, units = 0, units_padded = 0;
+  const float* packed = nullptr;  // [depth][units_padded]
+  const float* bias = nullptr;    // [units_padded], zeros past units (and all zeros without bias)
+  float lo = 0, hi = 0;           // activation clamp
+  float* out = nullptr;           // [rows][units]
+};
+}  // namespace cae::fast
+#endif  // CAE_FAST_FC_FLOAT_SHARED_
+
+// GCC contracts a vector multiply and add into FMA in C++ by default; the reference's order and
+// roundings are kept only without contraction.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace cae::fast {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Units per column block: two vectors.
+int FcBlockF32() { return 2 * static_cast<int>(hn::Lanes(hn::ScalableTag<float>())); }
+
+// Row groups [g0, g1) (rows 4g .. 4g+3; past the last row the last row is recomputed, not stored).
+void FcRowGroupsF32(const FcF32Args& a, int64_t g0, int64_t g1) {
+  const hn::ScalableTag<float> d;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const auto vlo = hn::Set(d, a.lo), vhi = hn::Set(d, a.hi);
+  HWY_ALIGN float tile[2 * HWY_MAX_BYTES / sizeof(float)];
+  for (int o0 = 0; o0 < a.units; o0 += 2 * N) {
+    const float* wb = a.packed + o0;
+    const auto b0 = hn::LoadU(d, a.bias + o0), b1 = hn::LoadU(d, a.bias + o0 + N);
+    for (int64_t g = g0; g < g1; ++g) {
+      const int64_t r0 = 4 * g;
+      const float* x[4];
+      for (int j = 0; j < 4; ++j) x[j] = a.x + std::min(r0 + j, a.rows - 1) * a.depth;
+      auto c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d);
+      auto c20 = hn::Zero(d), c21 = hn::Zero(d), c30 = hn::Zero(d), c31 = hn::Zero(d);
+      const float* w = wb;
+      for (int k = 0; k < a.depth; ++k, w += a.units_padded) {
+        const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
+        const auto x0 = hn::Set(d, x[0][k]), x1 = hn::Set(d, x[1][k]);
+        const auto x2 = hn::Set(d, x[2][k]), x3 = hn::Set(d, x[3][k]);
+        c00 = hn::Add(c00, hn::Mul(x0, w0));
+        c01 = hn::Add(c01, hn::Mul(x0, w1));
+        c10 = hn::Add(c10, hn::Mul(x1, w0));
+        c11 = hn::Add(c11, hn::Mul(x1, w1));
+        c20 = hn::Add(c20, hn::Mul(x2, w0));
+        c21 = hn::Add(c21, hn::Mul(x2, w1));
+        c30 = hn::Add(c30, hn::Mul(x3, w0));
+        c31 = hn::Add(c31, hn::Mul(x3, w1));
+      }
+      const int n = std::min(2 * N, a.units - o0);
+      auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
+        if (r0 + j >= a.rows) return;
+        v0 = hn::Min(hn::Max(hn::Add(v0, b0), vlo), vhi);
+        v1 = hn::Min(hn::Max(hn::Add(v1, b1), vlo), vhi);
+        float* y = a.out + (r0 + j) * a.units + o0;
+        if (n == 2 * N) {
+          hn::StoreU(v0, d, y);
+          hn::StoreU(v1, d, y + N);
+        } else {
+          hn::Store(v0, d, tile);
+          hn::Store(v1, d, tile + N);
+          std::memcpy(y, tile, sizeof(float) * static_cast<size_t>(n));
+        }
+      };
+      store(0, c00, c01);
+      store(1, c10, c11);
+      store(2, c20, c21);
+      store(3, c30, c31);
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cae::fast
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace cae::fast {
+HWY_EXPORT(FcBlockF32);
+HWY_EXPORT(FcRowGroupsF32);
+
+namespace {
+
+using ref::Input;
+using ref::Output;
+
+class FastFullyConnectedF32 : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const qref::FullyConnectedShape s = qref::CheckFullyConnectedShape(ctx);
+    if (ref::HasInput(ctx, 2))
+      ref::KCheck(ctx, Input(ctx, 2).num_elements() == s.units, "bias has ",
+                  Input(ctx, 2).num_elements(), " elements, expected ", s.units);
+    const Activation act = ctx.op->options.activation;
+    ref::CheckActivation(ctx, act);
+    lo_ = std::numeric_limits<float>::lowest();
+    hi_ = std::numeric_limits<float>::max();
+    if (act == Activation::kRelu) lo_ = 0.0f;
+    if (act == Activation::kRelu6) lo_ = 0.0f, hi_ = 6.0f;
+    if (act == Activation::kReluN1To1) lo_ = -1.0f, hi_ = 1.0f;
+    tanh_ = act == Activation::kTanh;
+    const int block = HWY_DYNAMIC_DISPATCH(FcBlockF32)();
+    const int padded = (s.units + block - 1) / block * block;
+    if (padded != units_padded_ || s.depth != depth_ || s.units != units_) packed_for_ = nullptr;
+    units_ = s.units;
+    depth_ = s.depth;
+    units_padded_ = padded;
+    bias_.assign(static_cast<size_t>(units_padded_), 0.0f);
+  }
+
+  void Eval(const KernelContext& ctx) override {
+    const TensorView& w = Input(ctx, 1);
+    if (!w.is_constant || w.data != packed_for_) {
+      Pack(w.as<float>());
+      packed_for_ = w.data;
+    }
+    if (ref::HasInput(ctx, 2))
+      std::memcpy(bias_.data(), Input(ctx, 2).data, sizeof(float) * static_cast<size_t>(units_));
+    const TensorView& in = Input(ctx, 0);
+    FcF32Args a;
+    a.x = in.as<float>();
+    a.rows = in.num_elements() / depth_;
+    a.depth = depth_;
+    a.units = units_;
+    a.units_padded = units_padded_;
+    a.packed = packed_.data();
+    a.bias = bias_.data();
+    a.lo = lo_;
+    a.hi = hi_;
+    a.out = Output(ctx, 0).as<float>();
+    const int64_t groups = (a.rows + 3) / 4;
+    ParallelFor(ctx.pool, groups, 1, [&](int64_t begin, int64_t end) {
+      HWY_DYNAMIC_DISPATCH(FcRowGroupsF32)(a, begin, end);
+      if (!tanh_) return;
+      float* y = a.out + 4 * begin * units_;
+      const int64_t n = (std::min(4 * end, a.rows) - 4 * begin) * units_;
+      for (int64_t i = 0; i < n; ++i) y[i] = ref::Activate(y[i], Activation::kTanh);
+    });
+  }
+
+ private:
+  // [units][depth] -> [depth][units_padded_], zeros in the padding.
+  void Pack(const float* w) {
+    packed_.assign(static_cast<size_t>(depth_) * units_padded_, 0.0f);
+    for (int u = 0; u < units_; ++u)
+      for (int k = 0; k < depth_; ++k)
+        packed_[static_cast<size_t>(k) * units_padded_ + u] = w[static_cast<size_t>(u) * depth_ + k];
+  }
+
+  int units_ = 0, depth_ = 0, units_padded_ = 0;
+  float lo_ = 0, hi_ = 0;
+  bool tanh_ = false;
+  std::vector<float> packed_, bias_;
+  const void* packed_for_ = nullptr;
+};
+
+std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
+  if (!ref::InputIs(ctx, 0, DType::kFloat32) || !ref::InputIs(ctx, 1, DType::kFloat32) ||
+      !ref::OutputIs(ctx, 0, DType::kFloat32))
+    return nullptr;
+  if (ref::HasInput(ctx, 2) && !ref::InputIs(ctx, 2, DType::kFloat32)) return nullptr;
+  return std::make_unique<FastFullyConnectedF32>();
+}
+
+}  // namespace
+
+void RegisterFastFullyConnectedF32(KernelRegistry& r) {
+  r.Register(OpType::FULLY_CONNECTED, "fast/float/fully_connected", kFastPriority, Create);
+}
+
+}  // namespace cae::fast
+#endif  // HWY_ONCE

@@ -1,0 +1,338 @@
+// Fast FULLY_CONNECTED, int8 (per-tensor or per-channel weights, single rounding) and uint8
+// (weights with a zero point, double rounding): bit-exact with ref/quantized/fully_connected.
+// Same multipliers (per-tensor: float product of the input and weight scales; per-channel: double
+// product), same output stage (kernels/quant_math.h; int8 through Int8OutputStage), same clamp.
+// The int32 accumulator is the reference's sum, rearranged (integer addition mod 2^32):
+//   sum_k (w + fo)(x + io) = sum_k w x + io sum_k w + fo sum_k x + depth io fo
+// with io, fo the negated input and weight zero points; the terms of each unit (plus bias) are
+// computed once when the weights are packed, the fo term once per row.
+// GEMM (Highway dynamic dispatch): weights are packed once (again only when they change) so that
+// consecutive output units are one vector; 4 input rows x 2 vectors of units accumulate in
+// registers. On x86 weights are int16 pairs [depth/2][units padded][2] and two depth steps go
+// through one pmaddwd (raw 8-bit values: every pair sum fits an int32); elsewhere int32
+// [depth][units padded] with Mul+Add. Rows are split over the ThreadPool in groups of 4.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/fast/fully_connected_q8.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/int8_output_stage.h"
+#include "kernels/parallel.h"
+#include "kernels/quant_math.h"
+#include "kernels/ref/quantized/conv_prepare.h"
+#include "kernels/ref/quantized/qutil.h"
+
+// Target-independent parts (this file is compiled once per target by foreach_target).
+#ifndef CAE_FAST_FC_Q8_SHARED_
+#define CAE_FAST_FC_Q8_SHARED_
+namespace cae::fast {
+// What one call of the row kernel works on.
+struct FcQ8Args {
+  const void* x = nullptr;  // [rows][depth] int8 or uint8
+  int64_t rows = 0;
+  int depth = 0, units = 0, units_padded = 0;
+  const int16_t* packed16 = nullptr;  // paired layout (x86)
+  const int32_t* packed32 = nullptr;  // [depth][units_padded] (other targets)
+  const int32_t* unit_term = nullptr;  // [units_padded] bias + io * sum w + depth * io * fo
+  int32_t filter_offset = 0;           // fo: the row term is fo * sum_k x
+  bool single_rounding = true;         // int8; uint8 rounds twice
+  Int8OutputStage stage;               // multipliers, output zero point, clamp
+  void* out = nullptr;                 // [rows][units]
+};
+
+// Rows prepared (and column blocks walked) together: 8 groups of 4.
+inline constexpr int kGroupsPerPass = 8;
+
+// The output stage of one accumulator for unit u.
+inline int32_t FcRequantize(const FcQ8Args& a, int32_t acc, int u) {
+  const QuantizedMultiplier& m = a.stage.mult[u];
+  const int32_t v = (a.single_rounding ? MultiplyByQuantizedMultiplierSingleRounding(acc, m)
+                                       : MultiplyByQuantizedMultiplier(acc, m)) +
+                    a.stage.output_offset;
+  return std::clamp(v, a.stage.act_min, a.stage.act_max);
+}
+}  // namespace cae::fast
+#endif  // CAE_FAST_FC_Q8_SHARED_
+
+HWY_BEFORE_NAMESPACE();
+namespace cae::fast {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#undef CAE_FC_PAIRED
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+// ReorderWidenMulAccumulate on int16 is pmaddwd on x86: int32 lane i receives
+// a[2i]*b[2i] + a[2i+1]*b[2i+1], which the pair layout relies on.
+#define CAE_FC_PAIRED 1
+inline constexpr bool kPaired = true;
+#else
+#define CAE_FC_PAIRED 0
+inline constexpr bool kPaired = false;
+#endif
+
+bool FcPairedQ8() { return kPaired; }
+// Units per column block: two int32 vectors.
+int FcBlockQ8() { return 2 * static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>())); }
+
+// Row groups [g0, g1) of 4 rows (past the last row the last row is recomputed, not stored).
+template <typename T>
+void FcRowGroupsQ8T(const FcQ8Args& a, int64_t g0, int64_t g1) {
+  const hn::ScalableTag<int32_t> d;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int steps = kPaired ? (a.depth + 1) / 2 : a.depth;
+  const T* x = static_cast<const T*>(a.x);
+  T* out = static_cast<T*>(a.out);
+  HWY_ALIGN int32_t tile[2 * HWY_MAX_BYTES / sizeof(int32_t)];
+  // Per pass: each row's depth steps as broadcastable int32 (a pair of int16, or one value).
+  std::vector<int32_t> xs(static_cast<size_t>(kGroupsPerPass) * 4 * steps);
+  int32_t row_term[kGroupsPerPass * 4];
+  for (int64_t p0 = g0; p0 < g1; p0 += kGroupsPerPass) {
+    const int64_t p1 = std::min(g1, p0 + kGroupsPerPass);
+    for (int64_t r = 4 * p0; r < 4 * p1; ++r) {
+      const T* xr = x + std::min(r, a.rows - 1) * a.depth;
+      int32_t* dst = xs.data() + (r - 4 * p0) * steps;
+      uint32_t sum = 0;
+      for (int k = 0; k < a.depth; ++k) sum += static_cast<uint32_t>(static_cast<int32_t>(xr[k]));
+      row_term[r - 4 * p0] =
+          static_cast<int32_t>(sum * static_cast<uint32_t>(a.filter_offset));
+      if (kPaired) {
+        for (int s = 0; s < steps; ++s) {
+          const int32_t lo = xr[2 * s];
+          const int32_t hi = 2 * s + 1 < a.depth ? static_cast<int32_t>(xr[2 * s + 1]) : 0;
+          dst[s] = static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) |
+                                        (static_cast<uint32_t>(hi) << 16));
+        }
+      } else {
+        for (int k = 0; k < a.depth; ++k) dst[k] = xr[k];
+      }
+    }
+    for (int o0 = 0; o0 < a.units; o0 += 2 * N) {
+      const auto t0 = hn::LoadU(d, a.unit_term + o0), t1 = hn::LoadU(d, a.unit_term + o0 + N);
+      const int n = std::min(2 * N, a.units - o0);
+      for (int64_t g = p0; g < p1; ++g) {
+        const int32_t* xg = xs.data() + (g - p0) * 4 * steps;
+        const int32_t *x0 = xg, *x1 = xg + steps, *x2 = xg + 2 * steps, *x3 = xg + 3 * steps;
+        auto c00 = t0, c01 = t1, c10 = t0, c11 = t1, c20 = t0, c21 = t1, c30 = t0, c31 = t1;
+#if CAE_FC_PAIRED
+        {
+          const hn::Repartition<int16_t, decltype(d)> d16;
+          auto unused = hn::Zero(d);
+          const int16_t* w = a.packed16 + 2 * o0;
+          for (int s = 0; s < steps; ++s, w += 2 * a.units_padded) {
+            const auto w0 = hn::LoadU(d16, w), w1 = hn::LoadU(d16, w + 2 * N);
+            const auto v0 = hn::BitCast(d16, hn::Set(d, x0[s]));
+            const auto v1 = hn::BitCast(d16, hn::Set(d, x1[s]));
+            const auto v2 = hn::BitCast(d16, hn::Set(d, x2[s]));
+            const auto v3 = hn::BitCast(d16, hn::Set(d, x3[s]));
+            c00 = hn::ReorderWidenMulAccumulate(d, v0, w0, c00, unused);
+            c01 = hn::ReorderWidenMulAccumulate(d, v0, w1, c01, unused);
+            c10 = hn::ReorderWidenMulAccumulate(d, v1, w0, c10, unused);
+            c11 = hn::ReorderWidenMulAccumulate(d, v1, w1, c11, unused);
+            c20 = hn::ReorderWidenMulAccumulate(d, v2, w0, c20, unused);
+            c21 = hn::ReorderWidenMulAccumulate(d, v2, w1, c21, unused);
+            c30 = hn::ReorderWidenMulAccumulate(d, v3, w0, c30, unused);
+            c31 = hn::ReorderWidenMulAccumulate(d, v3, w1, c31, unused);
+          }
+        }
+#else
+        {
+          const int32_t* w = a.packed32 + o0;
+          for (int s = 0; s < steps; ++s, w += a.units_padded) {
+            const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
+            const auto v0 = hn::Set(d, x0[s]), v1 = hn::Set(d, x1[s]);
+            const auto v2 = hn::Set(d, x2[s]), v3 = hn::Set(d, x3[s]);
+            c00 = hn::Add(c00, hn::Mul(v0, w0));
+            c01 = hn::Add(c01, hn::Mul(v0, w1));
+            c10 = hn::Add(c10, hn::Mul(v1, w0));
+            c11 = hn::Add(c11, hn::Mul(v1, w1));
+            c20 = hn::Add(c20, hn::Mul(v2, w0));
+            c21 = hn::Add(c21, hn::Mul(v2, w1));
+            c30 = hn::Add(c30, hn::Mul(v3, w0));
+            c31 = hn::Add(c31, hn::Mul(v3, w1));
+          }
+        }
+#endif
+        auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
+          const int64_t r = 4 * g + j;
+          if (r >= a.rows) return;
+          const auto rt = hn::Set(d, row_term[(g - p0) * 4 + j]);
+          hn::Store(hn::Add(v0, rt), d, tile);
+          hn::Store(hn::Add(v1, rt), d, tile + N);
+          T* y = out + r * a.units + o0;
+          for (int i = 0; i < n; ++i) y[i] = static_cast<T>(FcRequantize(a, tile[i], o0 + i));
+        };
+        store(0, c00, c01);
+        store(1, c10, c11);
+        store(2, c20, c21);
+        store(3, c30, c31);
+      }
+    }
+  }
+}
+
+void FcRowGroupsI8(const FcQ8Args& a, int64_t g0, int64_t g1) { FcRowGroupsQ8T<int8_t>(a, g0, g1); }
+void FcRowGroupsU8(const FcQ8Args& a, int64_t g0, int64_t g1) { FcRowGroupsQ8T<uint8_t>(a, g0, g1); }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cae::fast
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace cae::fast {
+HWY_EXPORT(FcPairedQ8);
+HWY_EXPORT(FcBlockQ8);
+HWY_EXPORT(FcRowGroupsI8);
+HWY_EXPORT(FcRowGroupsU8);
+
+namespace {
+
+using qref::In;
+using qref::OptIn;
+using qref::Out;
+
+class FastFullyConnectedQ8 : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    const TensorView& filter = In(ctx, 1);
+    const TensorView& out = Out(ctx, 0);
+    const qref::FullyConnectedShape s = qref::CheckFullyConnectedShape(ctx);
+    qref::CheckBias(ctx, OptIn(ctx, 2), DType::kInt32, s.units);
+    input_offset_ = -qref::ZeroPoint(ctx, in);
+    filter_offset_ = -qref::ZeroPoint(ctx, filter);
+    uint8_ = in.type == DType::kUInt8;
+    stage_.output_offset = qref::ZeroPoint(ctx, out);
+    // The reference's multipliers: per-tensor from the float product of the scales, per-channel
+    // from the double product.
+    const float si = qref::Scale(ctx, in), so = qref::Scale(ctx, out);
+    const std::vector<float> fs = qref::ChannelScales(ctx, filter, s.units);
+    const bool per_channel = filter.quant->scale.size() > 1;
+    mult_.resize(static_cast<size_t>(s.units));
+    for (int32_t u = 0; u < s.units; ++u)
+      mult_[u] = QuantizeMultiplier(per_channel ? static_cast<double>(si) * fs[u] / so
+                                                : static_cast<double>(si * fs[u]) / so);
+    CalculateActivationRangeQuantized(ctx.op->options.activation, out.type, so,
+                                      stage_.output_offset, &stage_.act_min, &stage_.act_max);
+    stage_.mult = mult_.data();
+    paired_ = HWY_DYNAMIC_DISPATCH(FcPairedQ8)();
+    const int block = HWY_DYNAMIC_DISPATCH(FcBlockQ8)();
+    const int padded = (s.units + block - 1) / block * block;
+    if (padded != units_padded_ || s.depth != depth_ || s.units != units_) packed_for_ = nullptr;
+    units_ = s.units;
+    depth_ = s.depth;
+    units_padded_ = padded;
+    bias_for_ = nullptr;
+  }
+
+  void Eval(const KernelContext& ctx) override {
+    const TensorView& filter = In(ctx, 1);
+    const TensorView* bias = OptIn(ctx, 2);
+    if (!filter.is_constant || filter.data != packed_for_) {
+      Pack(filter);
+      packed_for_ = filter.data;
+      bias_for_ = nullptr;
+    }
+    const void* bias_data = bias ? bias->data : nullptr;
+    if (bias_data != bias_for_ || (bias && !bias->is_constant) || unit_term_.empty()) {
+      UnitTerms(bias ? bias->as<int32_t>() : nullptr);
+      bias_for_ = bias_data;
+    }
+    const TensorView& in = In(ctx, 0);
+    FcQ8Args a;
+    a.x = in.data;
+    a.rows = in.num_elements() / depth_;
+    a.depth = depth_;
+    a.units = units_;
+    a.units_padded = units_padded_;
+    a.packed16 = packed16_.data();
+    a.packed32 = packed32_.data();
+    a.unit_term = unit_term_.data();
+    a.filter_offset = filter_offset_;
+    a.single_rounding = !uint8_;
+    a.stage = stage_;
+    a.out = Out(ctx, 0).data;
+    const int64_t groups = (a.rows + 3) / 4;
+    ParallelFor(ctx.pool, groups, 1, [&](int64_t begin, int64_t end) {
+      if (uint8_) HWY_DYNAMIC_DISPATCH(FcRowGroupsU8)(a, begin, end);
+      else HWY_DYNAMIC_DISPATCH(FcRowGroupsI8)(a, begin, end);
+    });
+  }
+
+ private:
+  // Raw 8-bit weights [units][depth] into the layout of this target, and each unit's weight sum.
+  template <typename T>
+  void PackT(const T* w) {
+    const size_t up = static_cast<size_t>(units_padded_);
+    sum_w_.assign(static_cast<size_t>(units_), 0);
+    if (paired_) {
+      const int pairs = (depth_ + 1) / 2;
+      packed16_.assign(static_cast<size_t>(pairs) * up * 2, 0);
+      packed32_.clear();
+    } else {
+      packed32_.assign(static_cast<size_t>(depth_) * up, 0);
+      packed16_.clear();
+    }
+    for (int u = 0; u < units_; ++u) {
+      uint32_t sum = 0;
+      for (int k = 0; k < depth_; ++k) {
+        const int32_t v = w[static_cast<size_t>(u) * depth_ + k];
+        sum += static_cast<uint32_t>(v);
+        if (paired_) {
+          packed16_[((static_cast<size_t>(k) / 2) * up + u) * 2 + k % 2] = static_cast<int16_t>(v);
+        } else {
+          packed32_[static_cast<size_t>(k) * up + u] = v;
+        }
+      }
+      sum_w_[u] = static_cast<int32_t>(sum);
+    }
+  }
+  void Pack(const TensorView& filter) {
+    if (uint8_) PackT(filter.as<uint8_t>());
+    else PackT(filter.as<int8_t>());
+  }
+  // bias + io * sum w + depth * io * fo per unit (mod 2^32), zeros in the padding.
+  void UnitTerms(const int32_t* bias) {
+    unit_term_.assign(static_cast<size_t>(units_padded_), 0);
+    const uint32_t io = static_cast<uint32_t>(input_offset_);
+    const uint32_t fo = static_cast<uint32_t>(filter_offset_);
+    for (int u = 0; u < units_; ++u) {
+      const uint32_t t = (bias ? static_cast<uint32_t>(bias[u]) : 0u) +
+                         io * static_cast<uint32_t>(sum_w_[u]) +
+                         static_cast<uint32_t>(depth_) * io * fo;
+      unit_term_[u] = static_cast<int32_t>(t);
+    }
+  }
+
+  int units_ = 0, depth_ = 0, units_padded_ = 0;
+  int32_t input_offset_ = 0, filter_offset_ = 0;
+  bool uint8_ = false, paired_ = false;
+  Int8OutputStage stage_;
+  std::vector<QuantizedMultiplier> mult_;
+  std::vector<int16_t> packed16_;
+  std::vector<int32_t> packed32_, sum_w_, unit_term_;
+  const void* packed_for_ = nullptr;
+  const void* bias_for_ = nullptr;
+};
+
+std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
+  const DType t = qref::InType(ctx, 0);
+  if (!qref::IsQ8(t) || qref::InType(ctx, 1) != t || qref::OutType(ctx, 0) != t) return nullptr;
+  const TensorView* bias = OptIn(ctx, 2);
+  if (bias && bias->type != DType::kInt32) return nullptr;
+  return std::make_unique<FastFullyConnectedQ8>();
+}
+
+}  // namespace
+
+void RegisterFastFullyConnectedQ8(KernelRegistry& r) {
+  r.Register(OpType::FULLY_CONNECTED, "fast/q8/fully_connected", kFastPriority, Create);
+}
+
+}  // namespace cae::fast
+#endif  // HWY_ONCE
