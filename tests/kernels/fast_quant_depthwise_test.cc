@@ -1,8 +1,12 @@
 // kernels/fast DEPTHWISE_CONV_2D (int8 per-channel / per-tensor, uint8 with a filter zero point)
-// against the reference kernel: bit-exact on the conv shapes of fast_conv_support.h used as
-// depthwise shapes (channels = out_c), non-zero zero points, every fused activation, 1 and 2
-// threads. Depth multiplier > 1 stays on the reference kernel.
+// against the reference kernel, bit-exact, on every Highway target this CPU runs (AVX-512, AVX2,
+// SSE4, EMU128...): the conv shapes of fast_conv_support.h used as depthwise shapes (channels =
+// out_c) plus a sweep of channel counts 1..70 (8, 16, 24, odd sizes) over strides 1/2, dilation,
+// SAME/VALID, batch > 1; non-zero zero points, every fused activation, 1 and 2 threads. Depth
+// multiplier > 1 stays on the reference kernel.
 #include <random>
+
+#include "hwy/targets.h"
 
 #include "fast_conv_support.h"
 #include "runtime/interpreter.h"
@@ -17,6 +21,11 @@ std::vector<double> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
   return v;
 }
 
+// Restores Highway's own target choice when a check over the targets ends (also on ASSERT).
+struct EveryTargetGuard {
+  ~EveryTargetGuard() { hwy::SetSupportedTargetsForTest(0); }
+};
+
 OpOptions DepthwiseOptions(const ConvCase& c) {
   OpOptions o = ConvOptions(c);
   o.depth_multiplier = 1;
@@ -28,10 +37,22 @@ void CheckDepthwise(DType t) {
   std::mt19937 rng(u8 ? 23 : 17);
   std::uniform_real_distribution<float> scale(0.002f, 0.05f);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  auto cases = ConvCases({Activation::kNone, Activation::kRelu, Activation::kRelu6,
-                          Activation::kReluN1To1});
+  const Activation acts[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6,
+                             Activation::kReluN1To1};
+  auto cases = ConvCases({acts[0], acts[1], acts[2], acts[3]});
   cases.push_back({1, 15, 15, 1, 96, 3, 3, 2, 2, 1, 1, Padding::kSame, Activation::kRelu6, true});
   cases.push_back({2, 9, 7, 1, 33, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kNone, true});
+  // Channel counts around the vector widths (4, 8, 16 int32 lanes) on the layouts the kernel
+  // distinguishes: stride 1 (flat rows), stride 2 (rows split into phases when a vector spans
+  // pixels), dilation, a filter that is not 3x3, VALID with unused input columns.
+  int sweep = 0;
+  for (int ch : {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24, 31, 32, 33, 40, 48, 63, 64, 70}) {
+    const Activation a = acts[sweep++ % 4];
+    cases.push_back({2, 7, 9, 1, ch, 3, 3, 1, 1, 1, 1, Padding::kSame, a, true});
+    cases.push_back({1, 9, 8, 1, ch, 3, 3, 2, 2, 1, 1, Padding::kSame, a, sweep % 2 == 0});
+    cases.push_back({1, 8, 11, 1, ch, 3, 3, 1, 2, 2, 2, Padding::kValid, a, true});
+    cases.push_back({2, 6, 10, 1, ch, 2, 5, 2, 3, 1, 1, Padding::kSame, a, true});
+  }
   int index = 0, varied = 0, fast_chosen = 0;
   for (const ConvCase& c : cases) {
     SCOPED_TRACE(c.Name());
@@ -72,11 +93,16 @@ void CheckDepthwise(DType t) {
     input.bytes = Encode(t, x);
     Interpreter ref(m, {1, 0, true});
     const std::vector<TensorData> expected = ref.Run({input});
-    for (int threads : {1, 2}) {
-      Interpreter fast(m, {threads, 0, false});
-      const std::vector<TensorData> got = fast.Run({input});
-      ASSERT_EQ(got[0].shape, expected[0].shape);
-      ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";
+    const EveryTargetGuard guard;
+    for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+      hwy::SetSupportedTargetsForTest(target);
+      for (int threads : {1, 2}) {
+        Interpreter fast(m, {threads, 0, false});
+        const std::vector<TensorData> got = fast.Run({input});
+        ASSERT_EQ(got[0].shape, expected[0].shape);
+        ASSERT_EQ(got[0].bytes, expected[0].bytes)
+            << hwy::TargetName(target) << ", " << threads << " thread(s)";
+      }
     }
     const auto v = Decode(expected[0]);
     for (size_t i = 1; i < v.size(); ++i)
@@ -86,7 +112,7 @@ void CheckDepthwise(DType t) {
       }
   }
   EXPECT_GT(varied, static_cast<int>(cases.size()) * 3 / 4);
-  if (__builtin_cpu_supports("avx512bw")) EXPECT_EQ(fast_chosen, static_cast<int>(cases.size()));
+  EXPECT_EQ(fast_chosen, static_cast<int>(cases.size()));
 }
 
 TEST(FastQuantDepthwise, Int8BitExactWithReference) { CheckDepthwise(DType::kInt8); }

@@ -1,9 +1,12 @@
-// kernels/fast QUANTIZE (float32 -> int8/uint8) and DEQUANTIZE (int8/uint8 -> float32) against
-// the reference kernels, byte for byte: values on and near rounding ties, out of range, infinities,
+// kernels/fast QUANTIZE (float32 -> int8/uint8, 8-bit -> 8-bit) and DEQUANTIZE (int8/uint8 ->
+// float32) against the reference kernels, byte for byte, on every Highway target this CPU runs
+// (AVX-512, AVX2, SSE4, EMU128...): values on and near rounding ties, out of range, infinities,
 // NaN, sizes with vector tails, several scales and zero points, 1 and 2 threads.
 #include <cmath>
 #include <limits>
 #include <random>
+
+#include "hwy/targets.h"
 
 #include "fast_conv_support.h"
 #include "runtime/interpreter.h"
@@ -11,15 +14,24 @@
 namespace cae::testing {
 namespace {
 
+struct EveryTargetGuard {
+  ~EveryTargetGuard() { hwy::SetSupportedTargetsForTest(0); }
+};
+
 void ExpectSameBytes(const Model& m, const TensorData& input, const std::string& fast_name) {
-  if (__builtin_cpu_supports("avx512bw")) EXPECT_EQ(ChosenKernel(m, {}), fast_name);
+  EXPECT_EQ(ChosenKernel(m, {}), fast_name);
   Interpreter ref(m, {1, 0, true});
   const std::vector<TensorData> expected = ref.Run({input});
-  for (int threads : {1, 2}) {
-    Interpreter fast(m, {threads, 0, false});
-    const std::vector<TensorData> got = fast.Run({input});
-    ASSERT_EQ(got[0].shape, expected[0].shape);
-    ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";
+  const EveryTargetGuard guard;
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    for (int threads : {1, 2}) {
+      Interpreter fast(m, {threads, 0, false});
+      const std::vector<TensorData> got = fast.Run({input});
+      ASSERT_EQ(got[0].shape, expected[0].shape);
+      ASSERT_EQ(got[0].bytes, expected[0].bytes)
+          << hwy::TargetName(target) << ", " << threads << " thread(s)";
+    }
   }
 }
 
@@ -27,7 +39,7 @@ TEST(FastQuantQuantize, FloatToInt8AndUint8SameAsReference) {
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(-3.0f, 3.0f);
   for (DType t : {DType::kInt8, DType::kUInt8}) {
-    for (int n : {1, 15, 17, 1000, 40000}) {
+    for (int n : {1, 3, 5, 7, 8, 9, 15, 17, 33, 1000, 40000}) {
       const float scale = std::uniform_real_distribution<float>(0.003f, 0.05f)(rng);
       const int zp = t == DType::kInt8 ? std::uniform_int_distribution<int>(-30, 30)(rng)
                                        : std::uniform_int_distribution<int>(0, 255)(rng);
@@ -70,7 +82,7 @@ TEST(FastQuantQuantize, Requantize8BitSameAsReference) {
                                            {DType::kUInt8, DType::kUInt8}};
   for (const auto& [tin, tout] : pairs)
     for (float ratio : {0.013f, 0.37f, 1.0f, 1.9f, 7.3f})
-      for (int n : {5, 40000}) {
+      for (int n : {5, 9, 17, 40000}) {
         SCOPED_TRACE(std::string(DTypeName(tin)) + "->" + std::string(DTypeName(tout)) + " ratio " +
                      std::to_string(ratio) + " n=" + std::to_string(n));
         std::vector<double> q(static_cast<size_t>(n));
@@ -95,7 +107,7 @@ TEST(FastQuantQuantize, Requantize8BitSameAsReference) {
 TEST(FastQuantQuantize, Int8AndUint8ToFloatSameAsReference) {
   std::mt19937 rng(4);
   for (DType t : {DType::kInt8, DType::kUInt8}) {
-    for (int n : {1, 15, 33, 40000}) {
+    for (int n : {1, 3, 5, 9, 15, 33, 40000}) {
       SCOPED_TRACE(std::string(DTypeName(t)) + " n=" + std::to_string(n));
       std::vector<double> q(static_cast<size_t>(n));
       for (double& v : q)

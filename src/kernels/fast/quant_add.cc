@@ -1,32 +1,30 @@
 // Fast ADD and SUB on int8/uint8 tensors of the same shape (no broadcasting), per-tensor
-// quantization, fused activation; 16 elements per AVX-512 vector, spread over the ThreadPool.
-// AVX-512 CPUs only; the factory declines elsewhere, for broadcasts and for multipliers the
-// reference applies with a left shift. Identical to kernels/ref/quantized/binary.cc (TFLite's
-// scheme): each input (q - zp) << 20 is rescaled with MultiplyByQuantizedMultiplierSmallerThanOneExp,
-// summed (or subtracted) and rescaled to the output the same way, + zero point, clamped. The high
-// multiply is (a*b + 2^30) >> 31 in 64 bits (equal to gemmlowp's for multipliers >= 0), then the
-// rounding right shift with its remainder threshold.
+// quantization, fused activation; one Highway vector at a time (dynamic dispatch: AVX-512, AVX2,
+// SSE4, NEON, the portable EMU128 fallback...), spread over the ThreadPool. The factory declines
+// broadcasts and multipliers the reference applies with a left shift. Identical to
+// kernels/ref/quantized/binary.cc (TFLite's scheme): each input (q - zp) << 20 is rescaled with
+// MultiplyByQuantizedMultiplierSmallerThanOneExp, summed (or subtracted) and rescaled to the
+// output the same way, + zero point, clamped (vector forms in requantize_hwy-inl.h).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/fast/quant_add.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
-#include "hwy/targets.h"
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/requantize_hwy-inl.h"
 #include "kernels/parallel.h"
 #include "kernels/quant_math.h"
 #include "kernels/ref/quantized/qutil.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define CAE_QA_X86 1
-#include <immintrin.h>
-#define CAE_QA_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
-#endif
-
+// Target-independent declarations, seen once although foreach_target re-includes this file.
+#ifndef CAE_KERNELS_FAST_QUANT_ADD_PARAMS_
+#define CAE_KERNELS_FAST_QUANT_ADD_PARAMS_
 namespace cae::fast {
 namespace {
-
-using qref::In;
-using qref::Out;
-
 constexpr int kLeftShift = 20;
 
 struct AddParams {
@@ -34,6 +32,69 @@ struct AddParams {
   QuantizedMultiplier ma, mb, mo;
   bool subtract = false, is_unsigned = false;
 };
+}  // namespace
+}  // namespace cae::fast
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace cae::fast {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <typename T>
+void AddSpanT(const AddParams& p, const T* a, const T* b, int64_t n, T* out) {
+  const hn::ScalableTag<int32_t> d;
+  const hn::Rebind<T, decltype(d)> dq;
+  const auto one = hn::Set(d, 1);
+  const auto ma = hn::Set(d, p.ma.multiplier), mb = hn::Set(d, p.mb.multiplier),
+             mo = hn::Set(d, p.mo.multiplier);
+  const auto sa = rq::MakeShiftConsts(d, -p.ma.shift), sb = rq::MakeShiftConsts(d, -p.mb.shift),
+             so = rq::MakeShiftConsts(d, -p.mo.shift);
+  const auto off_a = hn::Set(d, p.off_a), off_b = hn::Set(d, p.off_b);
+  const auto zp = hn::Set(d, p.out_zp), lo = hn::Set(d, p.act_min), hi = hn::Set(d, p.act_max);
+  const auto one_vector = [&](const T* va, const T* vb, T* vo) {
+    const auto xa = hn::ShiftLeft<kLeftShift>(hn::Add(hn::PromoteTo(d, hn::LoadU(dq, va)), off_a));
+    const auto xb = hn::ShiftLeft<kLeftShift>(hn::Add(hn::PromoteTo(d, hn::LoadU(dq, vb)), off_b));
+    const auto ra = rq::MultiplyByQuantizedMultiplier(d, xa, one, ma, sa);
+    const auto rb = rq::MultiplyByQuantizedMultiplier(d, xb, one, mb, sb);
+    const auto raw = p.subtract ? hn::Sub(ra, rb) : hn::Add(ra, rb);
+    const auto r = hn::Add(rq::MultiplyByQuantizedMultiplier(d, raw, one, mo, so), zp);
+    hn::StoreU(hn::DemoteTo(dq, hn::Min(hn::Max(r, lo), hi)), dq, vo);
+  };
+  const auto lanes = static_cast<int64_t>(hn::Lanes(d));
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) one_vector(a + i, b + i, out + i);
+  if (i >= n) return;
+  HWY_ALIGN T ta[64] = {}, tb[64] = {}, to[64];
+  const auto rest = static_cast<size_t>(n - i);
+  std::memcpy(ta, a + i, rest);
+  std::memcpy(tb, b + i, rest);
+  one_vector(ta, tb, to);
+  std::memcpy(out + i, to, rest);
+}
+
+void AddSpan(const AddParams& p, const void* a, const void* b, int64_t n, void* out) {
+  if (p.is_unsigned) {
+    AddSpanT(p, static_cast<const uint8_t*>(a), static_cast<const uint8_t*>(b), n,
+             static_cast<uint8_t*>(out));
+  } else {
+    AddSpanT(p, static_cast<const int8_t*>(a), static_cast<const int8_t*>(b), n,
+             static_cast<int8_t*>(out));
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cae::fast
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace cae::fast {
+HWY_EXPORT(AddSpan);
+
+namespace {
+
+using qref::In;
+using qref::Out;
 
 // The multipliers exactly as the reference's Prepare computes them.
 AddParams MakeParams(const KernelContext& ctx, bool subtract) {
@@ -56,63 +117,6 @@ AddParams MakeParams(const KernelContext& ctx, bool subtract) {
   return p;
 }
 
-#ifdef CAE_QA_X86
-bool Avx512Available() {
-  return (hwy::SupportedTargets() & (HWY_AVX3 | HWY_AVX3_DL)) != 0 &&
-         __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-}
-
-struct VecMult {
-  __m512i m, right, mask, thr;
-};
-
-CAE_QA_FN VecMult MakeVecMult(QuantizedMultiplier q) {
-  const int right = -q.shift;
-  const int32_t mask = static_cast<int32_t>((int64_t{1} << right) - 1);
-  return {_mm512_set1_epi32(q.multiplier), _mm512_set1_epi32(right), _mm512_set1_epi32(mask),
-          _mm512_set1_epi32(mask >> 1)};
-}
-
-// MultiplyByQuantizedMultiplierSmallerThanOneExp on 16 lanes.
-CAE_QA_FN inline __m512i MulSmallerThanOne(__m512i x, const VecMult& v) {
-  const __m512i half = _mm512_set1_epi64(int64_t{1} << 30);
-  const __m512i pe = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, v.m), half), 31);
-  const __m512i po =
-      _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), v.m), half), 31);
-  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-  const __m512i rem = _mm512_and_si512(h, v.mask);
-  const __m512i thr = _mm512_add_epi32(v.thr, _mm512_srli_epi32(h, 31));
-  const __m512i r = _mm512_srav_epi32(h, v.right);
-  return _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, _mm512_set1_epi32(1));
-}
-
-template <bool kUnsigned>
-CAE_QA_FN void AddSpan(const AddParams& p, const uint8_t* a, const uint8_t* b, int64_t n,
-                       uint8_t* out) {
-  const VecMult ma = MakeVecMult(p.ma), mb = MakeVecMult(p.mb), mo = MakeVecMult(p.mo);
-  const __m512i off_a = _mm512_set1_epi32(p.off_a), off_b = _mm512_set1_epi32(p.off_b);
-  const __m512i zp = _mm512_set1_epi32(p.out_zp), lo = _mm512_set1_epi32(p.act_min),
-                hi = _mm512_set1_epi32(p.act_max);
-  for (int64_t i = 0; i < n; i += 16) {
-    const int64_t left = n - i;
-    const auto mask = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1u);
-    const __m128i ra = _mm_maskz_loadu_epi8(mask, a + i), rb = _mm_maskz_loadu_epi8(mask, b + i);
-    const __m512i wa = kUnsigned ? _mm512_cvtepu8_epi32(ra) : _mm512_cvtepi8_epi32(ra);
-    const __m512i wb = kUnsigned ? _mm512_cvtepu8_epi32(rb) : _mm512_cvtepi8_epi32(rb);
-    const __m512i xa = _mm512_slli_epi32(_mm512_add_epi32(wa, off_a), kLeftShift);
-    const __m512i xb = _mm512_slli_epi32(_mm512_add_epi32(wb, off_b), kLeftShift);
-    const __m512i sa = MulSmallerThanOne(xa, ma), sb = MulSmallerThanOne(xb, mb);
-    const __m512i raw = p.subtract ? _mm512_sub_epi32(sa, sb) : _mm512_add_epi32(sa, sb);
-    __m512i r = _mm512_add_epi32(MulSmallerThanOne(raw, mo), zp);
-    r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
-    _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtepi32_epi8(r));
-  }
-}
-#else
-bool Avx512Available() { return false; }
-#endif
-
 class FastAddQ8 : public OpKernel {
  public:
   explicit FastAddQ8(bool subtract) : subtract_(subtract) {}
@@ -122,20 +126,12 @@ class FastAddQ8 : public OpKernel {
     p_ = MakeParams(ctx, subtract_);
   }
   void Eval(const KernelContext& ctx) override {
-#ifdef CAE_QA_X86
     const auto* a = static_cast<const uint8_t*>(In(ctx, 0).data);
     const auto* b = static_cast<const uint8_t*>(In(ctx, 1).data);
     auto* out = static_cast<uint8_t*>(Out(ctx, 0).data);
     ParallelFor(ctx.pool, Out(ctx, 0).num_elements(), 1 << 14, [&](int64_t s, int64_t e) {
-      if (p_.is_unsigned) {
-        AddSpan<true>(p_, a + s, b + s, e - s, out + s);
-      } else {
-        AddSpan<false>(p_, a + s, b + s, e - s, out + s);
-      }
+      HWY_DYNAMIC_DISPATCH(AddSpan)(p_, a + s, b + s, e - s, out + s);
     });
-#else
-    (void)ctx;
-#endif
   }
 
  private:
@@ -150,7 +146,7 @@ bool PerTensor(const TensorView* t) {
 template <bool kSubtract>
 std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
   const DType t = qref::InType(ctx, 0);
-  if (!Avx512Available() || !qref::IsQ8(t) || qref::InType(ctx, 1) != t ||
+  if (!qref::IsQ8(t) || qref::InType(ctx, 1) != t ||
       qref::OutType(ctx, 0) != t)
     return nullptr;
   const TensorView* a = ctx.inputs[0];
@@ -182,3 +178,4 @@ void RegisterFastAddQ8(KernelRegistry& r) {
 }
 
 }  // namespace cae::fast
+#endif  // HWY_ONCE

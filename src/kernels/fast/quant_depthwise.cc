@@ -1,150 +1,275 @@
 // Fast DEPTHWISE_CONV_2D for int8 (per-channel or per-tensor weights) and uint8 (per-tensor
 // weights with a zero point), depth multiplier 1, any stride / dilation / padding, fused
-// activation; AVX-512 (F+BW) CPUs only, the factory declines elsewhere and the reference runs.
-// Bit-exact with kernels/ref/quantized/depthwise_conv.cc: the same int32 sums over the valid taps
-// (16 channels per vector, (x + in_off) * (w + w_off)) and the same double-rounding
-// MultiplyByQuantizedMultiplier output stage (kernels/quant_math.h), vectorized: the high
-// multiply's (a*b + 2^30) >> 31 equals gemmlowp's nudge-and-truncate for every a and a
-// non-negative multiplier, then the rounding right shift with its remainder threshold.
+// activation; Highway dynamic dispatch (AVX-512, AVX2, SSE4, NEON, the portable EMU128 fallback).
+// Bit-exact with kernels/ref/quantized/depthwise_conv.cc: the int32 sum over the taps and the
+// double-rounding MultiplyByQuantizedMultiplier output stage (requantize_hwy-inl.h).
+//
+// How: an output row is a flat run of out_w * ch values. Each input row a tap row reads is copied
+// once into a padded row whose border columns hold the input zero point, so every tap of every
+// output is read (a padded tap contributes (zp + in_off) * w = 0) and no bounds are checked;
+// rows above/below the image read a row of zero points. Then sum (x + in_off) * w equals
+// sum x * w + in_off * sum w, and in_off * sum w is folded into the bias. A vector of int32 lanes
+// covers consecutive flat outputs: several pixels when ch is not a multiple of the lane count
+// (8 channels x 2 pixels on AVX-512), weights and output-stage constants expanded to lcm(ch,
+// lanes) lanes so that each vector position keeps its constants in registers while the pixel
+// loop runs inside. With stride > 1 and vectors spanning pixels, padded rows are split into
+// stride phases (column i*stride + p) so the pixels of one vector stay contiguous.
+// Padded rows are cached per thread: with stride 1 each input row is copied once, not f_h times.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/fast/quant_depthwise.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <numeric>
 #include <vector>
 
-#include "graph/shape_inference.h"
-#include "hwy/targets.h"
-#include "kernels/fast/conv_geometry.h"
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/requantize_hwy-inl.h"
 #include "kernels/parallel.h"
 #include "kernels/quant_math.h"
 #include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/qutil.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define CAE_DW_X86 1
-#include <immintrin.h>
-#define CAE_DW_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
-#else
-#define CAE_DW_X86 0
-#endif
-
+// Target-independent declarations, seen once although foreach_target re-includes this file.
+#ifndef CAE_KERNELS_FAST_QUANT_DEPTHWISE_PLAN_
+#define CAE_KERNELS_FAST_QUANT_DEPTHWISE_PLAN_
 namespace cae::fast {
 namespace {
-
-using qref::In;
-using qref::OptIn;
-using qref::Out;
-
-bool Avx512Available() {
-#if CAE_DW_X86
-  return (hwy::SupportedTargets() & (HWY_AVX3 | HWY_AVX3_DL)) != 0 &&
-         __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-#else
-  return false;
-#endif
-}
-
-// Per-channel constants of the output stage, padded to a multiple of 16 channels.
-struct DoubleRoundingStage {
-  std::vector<int32_t> mult, left, right, mask, threshold;
-  int32_t zp = 0, lo = 0, hi = 0;
-};
 
 struct DwGeometry {
   int batches, in_h, in_w, ch, f_h, f_w, out_h, out_w, stride_h, stride_w, dil_h, dil_w, pad_h,
       pad_w;
 };
 
-#if CAE_DW_X86
-// The output stage constants of one block of 16 channels, as vectors.
-struct StageVectors {
-  __m512i m, left, right, mask, thr, zp, lo, hi;
+// Everything one Eval needs, built for one lane count.
+struct DwPlan {
+  DwGeometry g{};
+  bool is_unsigned = false;
+  uint8_t in_zp_byte = 0;  // the input zero point as stored (int8 or uint8 bits)
+  int lanes = 0;           // int32 lanes the tables were expanded for
+  int period = 0;          // lcm(ch, lanes): flat outputs per pixel group
+  bool phased = false;     // padded rows split into stride_w phases
+  int64_t in_group_stride = 0;  // bytes between the inputs of consecutive pixel groups
+  int64_t phase_bytes = 0;      // bytes of one padded row (phase)
+  int64_t slot_bytes = 0;       // bytes of one cached input row (all its phases)
+  std::vector<int64_t> tap_offset;  // [f_h*f_w] bytes from a cached row's start
+  // [tap][period] weights with the filter offset added; [period] bias + in_off * sum(w) and
+  // output-stage constants (2^left, multiplier, right shift, its mask and threshold).
+  std::vector<int32_t> weights, bias, left_mult, mult, right, mask, thr;
+  int32_t zp = 0, lo = 0, hi = 0;
 };
 
-CAE_DW_FN inline StageVectors LoadStage(const DoubleRoundingStage& s, int c) {
-  return {_mm512_loadu_si512(s.mult.data() + c),  _mm512_loadu_si512(s.left.data() + c),
-          _mm512_loadu_si512(s.right.data() + c), _mm512_loadu_si512(s.mask.data() + c),
-          _mm512_loadu_si512(s.threshold.data() + c), _mm512_set1_epi32(s.zp),
-          _mm512_set1_epi32(s.lo), _mm512_set1_epi32(s.hi)};
-}
+// Per-thread padded rows: f_h slots keyed by (batch, input row), plus one row of zero points.
+struct DwScratch {
+  std::vector<uint8_t> slots, zp_row;
+  std::vector<int64_t> keys;
+  std::vector<const uint8_t*> src;  // per tap, for the current output row
+};
 
-// MultiplyByQuantizedMultiplier (double rounding) of 16 lanes, + zero point, clamped.
-CAE_DW_FN inline __m512i Requantize16(__m512i acc, const StageVectors& v) {
-  const __m512i x = _mm512_sllv_epi32(acc, v.left);
-  const __m512i half = _mm512_set1_epi64(int64_t{1} << 30);
-  const __m512i pe = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, v.m), half), 31);
-  const __m512i po = _mm512_srai_epi64(
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(v.m, 32)), half),
-      31);
-  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-  const __m512i rem = _mm512_and_si512(h, v.mask);
-  const __m512i thr = _mm512_add_epi32(v.thr, _mm512_srli_epi32(h, 31));
-  __m512i r = _mm512_srav_epi32(h, v.right);
-  r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, _mm512_set1_epi32(1));
-  r = _mm512_add_epi32(r, v.zp);
-  return _mm512_min_epi32(_mm512_max_epi32(r, v.lo), v.hi);
-}
+}  // namespace
+}  // namespace cae::fast
+#endif
 
-template <bool kUnsigned>
-CAE_DW_FN inline __m512i LoadInput(__mmask16 mask, const uint8_t* p, __m512i off) {
-  const __m128i raw = _mm_maskz_loadu_epi8(mask, p);
-  return _mm512_add_epi32(kUnsigned ? _mm512_cvtepu8_epi32(raw) : _mm512_cvtepi8_epi32(raw), off);
-}
+HWY_BEFORE_NAMESPACE();
+namespace cae::fast {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
 
-// One output row. weights: [tap][chp] int32 with the filter offset added; bias: [chp]. Channel
-// blocks outside, pixels inside; 3x3 filters keep their 9 weight vectors in registers for the
-// pixels whose taps are all inside the input.
-template <bool kUnsigned>
-CAE_DW_FN void DepthwiseRow(const DwGeometry& g, int chp, const uint8_t* img, int32_t in_off,
-                            const int32_t* weights, const int32_t* bias,
-                            const DoubleRoundingStage& stage, int oy, uint8_t* out_row) {
-  int ky0, ky1;
-  ConvGeometry::ValidTaps(oy, g.stride_h, g.pad_h, g.dil_h, g.f_h, g.in_h, &ky0, &ky1);
-  const bool three = g.f_h == 3 && g.f_w == 3 && ky0 == 0 && ky1 == 3;
-  const __m512i voff = _mm512_set1_epi32(in_off);
-  const int64_t row_stride = int64_t{g.in_w} * g.ch, tap_x = int64_t{g.dil_w} * g.ch;
-  const int64_t tap_y = int64_t{g.dil_h} * row_stride;
-  const int iy0 = oy * g.stride_h - g.pad_h;
-  for (int c = 0; c < g.ch; c += 16) {
-    const int n = std::min(16, g.ch - c);
-    const auto mask = static_cast<__mmask16>((1u << n) - 1u);
-    const StageVectors sv = LoadStage(stage, c);
-    const __m512i vbias = _mm512_loadu_si512(bias + c);
-    __m512i w[9];
-    if (three)
-      for (int t = 0; t < 9; ++t) w[t] = _mm512_loadu_si512(weights + int64_t{t} * chp + c);
-    for (int ox = 0; ox < g.out_w; ++ox) {
-      int kx0, kx1;
-      ConvGeometry::ValidTaps(ox, g.stride_w, g.pad_w, g.dil_w, g.f_w, g.in_w, &kx0, &kx1);
-      const int ix0 = ox * g.stride_w - g.pad_w;
-      __m512i acc = vbias;
-      if (three && kx0 == 0 && kx1 == 3) {
-        const uint8_t* p = img + int64_t{iy0} * row_stride + int64_t{ix0} * g.ch + c;
-#pragma GCC unroll 3
-        for (int ky = 0; ky < 3; ++ky)
-#pragma GCC unroll 3
-          for (int kx = 0; kx < 3; ++kx)
-            acc = _mm512_add_epi32(
-                acc, _mm512_mullo_epi32(LoadInput<kUnsigned>(mask, p + ky * tap_y + kx * tap_x, voff),
-                                        w[ky * 3 + kx]));
+int DwLanesI32() { return static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>())); }
+
+namespace dw {
+
+// Copies input row iy of image `img` into a padded row (or its stride phases).
+void FillRow(const DwPlan& p, const uint8_t* img, int iy, uint8_t* dst) {
+  const DwGeometry& g = p.g;
+  const int64_t c = g.ch;
+  const uint8_t* row = img + int64_t{iy} * g.in_w * c;
+  if (!p.phased) {
+    const int64_t cols = p.phase_bytes / c;  // whole columns in the row (the slack is zp)
+    const int64_t left = std::min<int64_t>(g.pad_w, cols);
+    const int64_t data = std::max<int64_t>(0, std::min<int64_t>(g.in_w, cols - left));
+    std::memset(dst, p.in_zp_byte, static_cast<size_t>(left * c));
+    std::memcpy(dst + left * c, row, static_cast<size_t>(data * c));
+    std::memset(dst + (left + data) * c, p.in_zp_byte,
+                static_cast<size_t>(p.phase_bytes - (left + data) * c));
+    return;
+  }
+  const int64_t cols = p.phase_bytes / c;
+  for (int ph = 0; ph < g.stride_w; ++ph) {
+    uint8_t* out = dst + ph * p.phase_bytes;
+    for (int64_t i = 0; i < cols; ++i, out += c) {
+      const int64_t ix = i * g.stride_w + ph - g.pad_w;
+      if (ix >= 0 && ix < g.in_w) {
+        std::memcpy(out, row + ix * c, static_cast<size_t>(c));
       } else {
-        for (int ky = ky0; ky < ky1; ++ky) {
-          const int iy = iy0 + ky * g.dil_h;
-          for (int kx = kx0; kx < kx1; ++kx) {
-            const int ix = ix0 + kx * g.dil_w;
-            const __m512i x = LoadInput<kUnsigned>(mask, img + (int64_t{iy} * g.in_w + ix) * g.ch + c, voff);
-            acc = _mm512_add_epi32(
-                acc, _mm512_mullo_epi32(x, _mm512_loadu_si512(weights + (int64_t{ky} * g.f_w + kx) * chp + c)));
-          }
-        }
+        std::memset(out, p.in_zp_byte, static_cast<size_t>(c));
       }
-      _mm_mask_storeu_epi8(out_row + int64_t{ox} * g.ch + c, mask,
-                           _mm512_cvtepi32_epi8(Requantize16(acc, sv)));
+    }
+    std::memset(out, p.in_zp_byte, static_cast<size_t>(p.phase_bytes - cols * c));
+  }
+}
+
+template <typename T, class D>
+HWY_INLINE hn::Vec<D> LoadWiden(D d, const uint8_t* p) {
+  const hn::Rebind<T, D> dq;
+  return hn::PromoteTo(d, hn::LoadU(dq, reinterpret_cast<const T*>(p)));
+}
+
+// acc + x * w in wrapping int32 (Highway 1.0 has MulAdd for floats only).
+template <class V>
+HWY_INLINE V MulAcc(V x, V w, V acc) {
+  return hn::Add(acc, hn::Mul(x, w));
+}
+
+// Stores the narrowed vector, or only its first n lanes.
+template <typename T, class D>
+HWY_INLINE void StoreNarrow(D d, hn::Vec<D> v, size_t n, uint8_t* out) {
+  const hn::Rebind<T, D> dq;
+  const auto q = hn::DemoteTo(dq, v);
+  if (n >= hn::Lanes(d)) {
+    hn::StoreU(q, dq, reinterpret_cast<T*>(out));
+  } else {
+    HWY_ALIGN T tmp[256];
+    hn::Store(q, dq, tmp);
+    std::memcpy(out, tmp, n);
+  }
+}
+
+// One output row: src[t] is where tap t reads the input for flat output 0 (pixel group 0).
+template <typename T, int kTaps>
+void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
+  using D = hn::ScalableTag<int32_t>;
+  const D d;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int taps = kTaps > 0 ? kTaps : p.g.f_h * p.g.f_w;
+  const int64_t row_len = int64_t{p.g.out_w} * p.g.ch;
+  const int64_t L = p.period;
+  const auto zp = hn::Set(d, p.zp), lo = hn::Set(d, p.lo), hi = hn::Set(d, p.hi);
+  for (int64_t k = 0; k < L && k < row_len; k += N) {
+    const auto bias = hn::LoadU(d, p.bias.data() + k);
+    rq::OutputStage<D> st{hn::LoadU(d, p.left_mult.data() + k),
+                                    hn::LoadU(d, p.mult.data() + k),
+                                    {hn::LoadU(d, p.right.data() + k), hn::LoadU(d, p.mask.data() + k),
+                                     hn::LoadU(d, p.thr.data() + k)},
+                                    zp,
+                                    lo,
+                                    hi};
+    const int32_t* w = p.weights.data() + k;
+    int64_t in_off = k;
+    if constexpr (kTaps == 9) {
+      const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + L), w2 = hn::LoadU(d, w + 2 * L);
+      const auto w3 = hn::LoadU(d, w + 3 * L), w4 = hn::LoadU(d, w + 4 * L),
+                 w5 = hn::LoadU(d, w + 5 * L);
+      const auto w6 = hn::LoadU(d, w + 6 * L), w7 = hn::LoadU(d, w + 7 * L),
+                 w8 = hn::LoadU(d, w + 8 * L);
+      const uint8_t *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3], *s4 = src[4],
+                    *s5 = src[5], *s6 = src[6], *s7 = src[7], *s8 = src[8];
+      for (int64_t j = k; j < row_len; j += L, in_off += p.in_group_stride) {
+        auto a0 = MulAcc(LoadWiden<T>(d, s0 + in_off), w0, bias);
+        auto a1 = hn::Mul(LoadWiden<T>(d, s1 + in_off), w1);
+        a0 = MulAcc(LoadWiden<T>(d, s2 + in_off), w2, a0);
+        a1 = MulAcc(LoadWiden<T>(d, s3 + in_off), w3, a1);
+        a0 = MulAcc(LoadWiden<T>(d, s4 + in_off), w4, a0);
+        a1 = MulAcc(LoadWiden<T>(d, s5 + in_off), w5, a1);
+        a0 = MulAcc(LoadWiden<T>(d, s6 + in_off), w6, a0);
+        a1 = MulAcc(LoadWiden<T>(d, s7 + in_off), w7, a1);
+        a0 = MulAcc(LoadWiden<T>(d, s8 + in_off), w8, a0);
+        StoreNarrow<T>(d, st.Apply(d, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
+                       out_row + j);
+      }
+    } else {
+      for (int64_t j = k; j < row_len; j += L, in_off += p.in_group_stride) {
+        auto acc = bias;
+        for (int t = 0; t < taps; ++t)
+          acc = MulAcc(LoadWiden<T>(d, src[t] + in_off), hn::LoadU(d, w + t * L), acc);
+        StoreNarrow<T>(d, st.Apply(d, acc), static_cast<size_t>(row_len - j), out_row + j);
+      }
     }
   }
 }
-#endif
+
+}  // namespace dw
+
+// Output rows [begin, end) of the flattened (batch, out_y) range.
+void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64_t begin,
+                   int64_t end, DwScratch* s) {
+  const DwGeometry& g = p.g;
+  const int64_t in_img = int64_t{g.in_h} * g.in_w * g.ch, row_elems = int64_t{g.out_w} * g.ch;
+  s->slots.resize(static_cast<size_t>(p.slot_bytes * g.f_h));
+  s->keys.assign(static_cast<size_t>(g.f_h), -1);
+  if (s->zp_row.size() < static_cast<size_t>(p.slot_bytes) ||
+      (!s->zp_row.empty() && s->zp_row[0] != p.in_zp_byte))
+    s->zp_row.assign(static_cast<size_t>(p.slot_bytes), p.in_zp_byte);
+  s->src.resize(static_cast<size_t>(g.f_h * g.f_w));
+  const uint8_t** src = s->src.data();
+  const uint8_t* rows[64];
+  int64_t wanted[64];
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t b = row / g.out_h;
+    const int oy = static_cast<int>(row % g.out_h);
+    // Which input rows the filter rows read; reuse the slots that already hold them.
+    bool used[64] = {};
+    for (int ky = 0; ky < g.f_h; ++ky) {
+      const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
+      wanted[ky] = iy >= 0 && iy < g.in_h ? b * g.in_h + iy : -1;
+      rows[ky] = nullptr;
+      if (wanted[ky] < 0) {
+        rows[ky] = s->zp_row.data();
+        continue;
+      }
+      for (int sl = 0; sl < g.f_h; ++sl)
+        if (s->keys[static_cast<size_t>(sl)] == wanted[ky] && !used[sl]) {
+          used[sl] = true;
+          rows[ky] = s->slots.data() + sl * p.slot_bytes;
+          break;
+        }
+    }
+    for (int ky = 0; ky < g.f_h; ++ky) {
+      if (rows[ky] != nullptr) continue;
+      int sl = 0;
+      while (used[sl]) ++sl;
+      used[sl] = true;
+      uint8_t* slot = s->slots.data() + sl * p.slot_bytes;
+      const int64_t iy = wanted[ky] % g.in_h;
+      dw::FillRow(p, input + b * in_img, static_cast<int>(iy), slot);
+      s->keys[static_cast<size_t>(sl)] = wanted[ky];
+      rows[ky] = slot;
+    }
+    for (int ky = 0; ky < g.f_h; ++ky)
+      for (int kx = 0; kx < g.f_w; ++kx) {
+        const int t = ky * g.f_w + kx;
+        src[t] = rows[ky] + p.tap_offset[static_cast<size_t>(t)];
+      }
+    uint8_t* out_row = output + row * row_elems;
+    const bool nine = g.f_h * g.f_w == 9;
+    if (p.is_unsigned) {
+      nine ? dw::Row<uint8_t, 9>(p, src, out_row) : dw::Row<uint8_t, 0>(p, src, out_row);
+    } else {
+      nine ? dw::Row<int8_t, 9>(p, src, out_row) : dw::Row<int8_t, 0>(p, src, out_row);
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cae::fast
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace cae::fast {
+HWY_EXPORT(DwLanesI32);
+HWY_EXPORT(DepthwiseRows);
+
+namespace {
+
+using qref::In;
+using qref::OptIn;
+using qref::Out;
+
+// Filter heights up to this many rows (the row slots above are fixed arrays).
+constexpr int kMaxFilterRows = 64;
 
 class FastDepthwiseQ8 : public OpKernel {
  public:
@@ -158,100 +283,117 @@ class FastDepthwiseQ8 : public OpKernel {
     const int32_t ch = in.dim(3);
     Check(filter.dim(3) == ch, ctx.Describe(), ": filter ", ShapeToString(filter.shape), " is not [1, h, w, ",
           ch, "]");
-    const int32_t oh = out.dim(1), ow = out.dim(2);
     qref::CheckBias(ctx, bias, DType::kInt32, ch);
-    g_ = {in.dim(0), in.dim(1), in.dim(2), ch, filter.dim(1), filter.dim(2), oh, ow,
-          o.stride_h, o.stride_w, o.dilation_h, o.dilation_w, 0, 0};
-    g_.pad_h = pad.h;
-    g_.pad_w = pad.w;
-    unsigned_ = in.type == DType::kUInt8;
-    input_offset_ = -qref::ZeroPoint(ctx, in);
-    filter_offset_ = unsigned_ ? -qref::ZeroPoint(ctx, filter) : 0;
-    const float out_scale = qref::Scale(ctx, out);
-    chp_ = RoundUp(ch, 16);
-    DoubleRoundingStage& s = stage_;
-    for (auto* v : {&s.mult, &s.left, &s.right, &s.mask, &s.threshold})
-      v->assign(static_cast<size_t>(chp_), 0);
-    const std::vector<QuantizedMultiplier> mult = qref::ConvOutputMultipliers(ctx, in, filter, out, ch);
-    for (int32_t c = 0; c < ch; ++c) {
-      const int shift = mult[c].shift;
-      s.mult[c] = mult[c].multiplier;
-      s.left[c] = shift > 0 ? shift : 0;
-      s.right[c] = shift > 0 ? 0 : -shift;
-      s.mask[c] = static_cast<int32_t>((int64_t{1} << s.right[c]) - 1);
-      s.threshold[c] = s.mask[c] >> 1;
-    }
-    s.zp = qref::ZeroPoint(ctx, out);
-    CalculateActivationRangeQuantized(o.activation, out.type, out_scale, s.zp, &s.lo, &s.hi);
+    DwGeometry& g = plan_.g;
+    g = {in.dim(0), in.dim(1), in.dim(2), ch, filter.dim(1), filter.dim(2), out.dim(1), out.dim(2),
+         o.stride_h, o.stride_w, o.dilation_h, o.dilation_w, pad.h, pad.w};
+    plan_.is_unsigned = in.type == DType::kUInt8;
+    const int32_t in_zp = qref::ZeroPoint(ctx, in);
+    plan_.in_zp_byte = static_cast<uint8_t>(in_zp);
+    input_offset_ = -in_zp;
+    filter_offset_ = plan_.is_unsigned ? -qref::ZeroPoint(ctx, filter) : 0;
+    mult_ = qref::ConvOutputMultipliers(ctx, in, filter, out, ch);
+    plan_.zp = qref::ZeroPoint(ctx, out);
+    CalculateActivationRangeQuantized(o.activation, out.type, qref::Scale(ctx, out), plan_.zp,
+                                      &plan_.lo, &plan_.hi);
     packed_for_ = nullptr;
-    bias_.assign(static_cast<size_t>(chp_), 0);
-    if (bias) std::memcpy(bias_.data(), bias->data, sizeof(int32_t) * ch);
-    Pack(filter);
+    bias_for_ = nullptr;
+    plan_.lanes = 0;
   }
 
   void Eval(const KernelContext& ctx) override {
     const TensorView& filter = In(ctx, 1);
-    if (!filter.is_constant || filter.data != packed_for_) Pack(filter);
     const TensorView* bias = OptIn(ctx, 2);
-    if (bias && !bias->is_constant) std::memcpy(bias_.data(), bias->data, sizeof(int32_t) * g_.ch);
-#if CAE_DW_X86
+    const int lanes = HWY_DYNAMIC_DISPATCH(DwLanesI32)();
+    if (lanes != plan_.lanes || !filter.is_constant || filter.data != packed_for_ ||
+        (bias && (!bias->is_constant || bias->data != bias_for_)))
+      Pack(filter, bias, lanes);
     const auto* input = static_cast<const uint8_t*>(In(ctx, 0).data);
     auto* output = static_cast<uint8_t*>(Out(ctx, 0).data);
-    const int64_t in_img = int64_t{g_.in_h} * g_.in_w * g_.ch, row_elems = int64_t{g_.out_w} * g_.ch;
-    ParallelFor(ctx.pool, int64_t{g_.batches} * g_.out_h, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t row = begin; row < end; ++row) {
-        const int64_t b = row / g_.out_h;
-        const int oy = static_cast<int>(row % g_.out_h);
-        const uint8_t* img = input + b * in_img;
-        if (unsigned_) {
-          DepthwiseRow<true>(g_, chp_, img, input_offset_, weights_.data(), bias_.data(), stage_,
-                             oy, output + row * row_elems);
-        } else {
-          DepthwiseRow<false>(g_, chp_, img, input_offset_, weights_.data(), bias_.data(), stage_,
-                              oy, output + row * row_elems);
-        }
-      }
+    ParallelFor(ctx.pool, int64_t{plan_.g.batches} * plan_.g.out_h, 1, [&](int64_t begin, int64_t end) {
+      thread_local DwScratch scratch;
+      HWY_DYNAMIC_DISPATCH(DepthwiseRows)(plan_, input, output, begin, end, &scratch);
     });
-#else
-    Fail(ctx.Describe(), ": the fast depthwise kernel needs AVX-512");
-#endif
   }
 
  private:
-  // [1, f_h, f_w, ch] 8-bit -> [tap][chp_] int32 with the filter offset added.
-  void Pack(const TensorView& filter) {
-    const int taps = g_.f_h * g_.f_w;
-    weights_.assign(static_cast<size_t>(taps) * chp_, 0);
-    for (int t = 0; t < taps; ++t)
-      for (int c = 0; c < g_.ch; ++c) {
-        const int64_t i = int64_t{t} * g_.ch + c;
-        const int32_t w = unsigned_ ? static_cast<int32_t>(filter.as<uint8_t>()[i])
-                                    : static_cast<int32_t>(filter.as<int8_t>()[i]);
-        weights_[static_cast<size_t>(t) * chp_ + c] = w + filter_offset_;
+  // Tables of plan_ for `lanes` int32 lanes: weights [tap][period] with the filter offset, bias
+  // with in_off * sum(w) folded in, output-stage constants; padded-row layout and tap offsets.
+  void Pack(const TensorView& filter, const TensorView* bias, int lanes) {
+    DwPlan& p = plan_;
+    const DwGeometry& g = p.g;
+    const int taps = g.f_h * g.f_w;
+    const int64_t c = g.ch;
+    p.lanes = lanes;
+    p.period = static_cast<int>(std::lcm(int64_t{g.ch}, int64_t{lanes}));
+    const int64_t L = p.period;
+    const bool spans_pixels = g.ch % lanes != 0;
+    p.phased = spans_pixels && g.stride_w > 1;
+    p.in_group_stride = spans_pixels ? L : int64_t{g.stride_w} * c;
+    const int64_t reach = int64_t{g.f_w - 1} * g.dil_w;  // padded columns past a pixel's first
+    if (p.phased) {
+      p.phase_bytes = (g.out_w + reach / g.stride_w) * c + lanes;
+      p.slot_bytes = p.phase_bytes * g.stride_w;
+    } else {
+      p.phase_bytes = (int64_t{g.out_w - 1} * g.stride_w + reach + 1) * c + lanes;
+      p.slot_bytes = p.phase_bytes;
+    }
+    p.tap_offset.resize(static_cast<size_t>(taps));
+    for (int ky = 0; ky < g.f_h; ++ky)
+      for (int kx = 0; kx < g.f_w; ++kx) {
+        const int64_t col = int64_t{kx} * g.dil_w;
+        p.tap_offset[static_cast<size_t>(ky * g.f_w + kx)] =
+            p.phased ? (col % g.stride_w) * p.phase_bytes + (col / g.stride_w) * c : col * c;
       }
+    std::vector<int32_t> wsum(static_cast<size_t>(c), 0);
+    p.weights.assign(static_cast<size_t>(taps * L), 0);
+    for (int t = 0; t < taps; ++t)
+      for (int64_t l = 0; l < L; ++l) {
+        const int64_t i = int64_t{t} * c + l % c;
+        const int32_t w = (p.is_unsigned ? static_cast<int32_t>(filter.as<uint8_t>()[i])
+                                         : static_cast<int32_t>(filter.as<int8_t>()[i])) +
+                          filter_offset_;
+        p.weights[static_cast<size_t>(t * L + l)] = w;
+        if (l < c) wsum[static_cast<size_t>(l)] += w;
+      }
+    for (auto* v : {&p.bias, &p.left_mult, &p.mult, &p.right, &p.mask, &p.thr})
+      v->assign(static_cast<size_t>(L), 0);
+    for (int64_t l = 0; l < L; ++l) {
+      const auto ci = static_cast<size_t>(l % c);
+      const auto li = static_cast<size_t>(l);
+      const uint32_t b = bias ? static_cast<uint32_t>(bias->as<int32_t>()[ci]) : 0u;
+      // Wrapping int32 arithmetic, as the vector sums: the result is the same modulo 2^32.
+      p.bias[li] = static_cast<int32_t>(b + static_cast<uint32_t>(input_offset_) *
+                                                static_cast<uint32_t>(wsum[ci]));
+      const int shift = mult_[ci].shift;
+      const int right = shift > 0 ? 0 : -shift;
+      p.left_mult[li] = static_cast<int32_t>(uint32_t{1} << (shift > 0 ? shift : 0));
+      p.mult[li] = mult_[ci].multiplier;
+      p.right[li] = right;
+      p.mask[li] = static_cast<int32_t>((int64_t{1} << right) - 1);
+      p.thr[li] = p.mask[li] >> 1;
+    }
     packed_for_ = filter.data;
+    bias_for_ = bias ? bias->data : nullptr;
   }
 
-  DwGeometry g_{};
-  bool unsigned_ = false;
-  int chp_ = 0;
+  DwPlan plan_;
   int32_t input_offset_ = 0, filter_offset_ = 0;
-  DoubleRoundingStage stage_;
-  std::vector<int32_t> weights_, bias_;
+  std::vector<QuantizedMultiplier> mult_;
   const void* packed_for_ = nullptr;
+  const void* bias_for_ = nullptr;
 };
 
 std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
   const DType t = qref::InType(ctx, 0);
-  if (!Avx512Available() || !qref::IsQ8(t) || qref::InType(ctx, 1) != t ||
-      qref::OutType(ctx, 0) != t)
-    return nullptr;
+  if (!qref::IsQ8(t) || qref::InType(ctx, 1) != t || qref::OutType(ctx, 0) != t) return nullptr;
   const TensorView* bias = OptIn(ctx, 2);
   if (bias && bias->type != DType::kInt32) return nullptr;
   const TensorView& in = *ctx.inputs[0];
   const TensorView& filter = *ctx.inputs[1];
   // Depth multiplier 1 only (output channel c reads input channel c).
   if (in.rank() != 4 || filter.rank() != 4 || filter.dim(3) != in.dim(3)) return nullptr;
+  if (filter.dim(1) > kMaxFilterRows) return nullptr;
   return std::make_unique<FastDepthwiseQ8>();
 }
 
@@ -262,3 +404,4 @@ void RegisterFastDepthwiseQ8(KernelRegistry& r) {
 }
 
 }  // namespace cae::fast
+#endif  // HWY_ONCE

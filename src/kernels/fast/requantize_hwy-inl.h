@@ -1,0 +1,104 @@
+// Highway (per-target) vector forms of TFLite's integer requantization (kernels/quant_math.h),
+// bit-exact lane by lane with the scalar functions for multipliers >= 0 (all TFLite produces):
+//  - RoundingHighMul(x, m)   = SaturatingRoundingDoublingHighMul(x, m): (x*m + 2^30) >> 31 in 64
+//    bits (floor), equal to gemmlowp's nudge-and-truncate; never saturates for m >= 0;
+//  - RoundingShiftRight       = RoundingDivideByPOT with per-lane exponents (mask/threshold form);
+//  - MultiplyByQuantizedMultiplier (double rounding) built from the two, with the left shift as a
+//    wrapping multiply by 2^left (what x * (1 << left) does in the reference).
+// Included after hwy/highway.h inside a foreach_target translation unit.
+#if defined(CAE_KERNELS_FAST_REQUANTIZE_HWY_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CAE_KERNELS_FAST_REQUANTIZE_HWY_INL_H_
+#undef CAE_KERNELS_FAST_REQUANTIZE_HWY_INL_H_
+#else
+#define CAE_KERNELS_FAST_REQUANTIZE_HWY_INL_H_
+#endif
+
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "kernels/quant_math.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace cae::fast {
+namespace HWY_NAMESPACE {
+namespace rq {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// (x * m + 2^30) >> 31 per int32 lane (m >= 0).
+template <class D>
+HWY_INLINE hn::Vec<D> RoundingHighMul(D d, hn::Vec<D> x, hn::Vec<D> m) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)d;
+  return hn::Set(d, SaturatingRoundingDoublingHighMul(hn::GetLane(x), hn::GetLane(m)));
+#else
+  const hn::Repartition<int64_t, D> d64;
+  const hn::Repartition<uint64_t, D> du64;
+  const auto half = hn::Set(d64, int64_t{1} << 30);
+  // Even lanes: the product of the low halves; odd lanes: moved down to the low halves first.
+  const auto pe = hn::Add(hn::MulEven(x, m), half);
+  const auto xo = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, x)));
+  const auto mo = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, m)));
+  const auto po = hn::Add(hn::MulEven(xo, mo), half);
+  // Bits 31..62 of each 64-bit sum: in the low half for even lanes, the high half for odd lanes.
+  const auto even = hn::BitCast(d, hn::ShiftRight<31>(hn::BitCast(du64, pe)));
+  const auto odd = hn::BitCast(d, hn::ShiftLeft<1>(po));
+  return hn::OddEven(odd, even);
+#endif
+}
+
+// Per-lane constants of RoundingDivideByPOT(x, e): e, mask = 2^e - 1, threshold = mask >> 1.
+template <class D>
+struct ShiftConsts {
+  hn::Vec<D> right, mask, thr;
+};
+
+template <class D>
+HWY_INLINE ShiftConsts<D> MakeShiftConsts(D d, int right) {
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << right) - 1);
+  return {hn::Set(d, right), hn::Set(d, mask), hn::Set(d, mask >> 1)};
+}
+
+// x / 2^e rounded half away from zero, per lane.
+template <class D>
+HWY_INLINE hn::Vec<D> RoundingShiftRight(D d, hn::Vec<D> x, const ShiftConsts<D>& s) {
+  (void)d;
+  const auto rem = hn::And(x, s.mask);
+  const auto thr = hn::Sub(s.thr, hn::BroadcastSignBit(x));  // + 1 for negative x
+  const auto r = hn::Shr(x, s.right);
+  return hn::Sub(r, hn::VecFromMask(d, hn::Gt(rem, thr)));  // + 1 where rem > thr
+}
+
+// MultiplyByQuantizedMultiplier (double rounding) per lane: left_mult = 2^max(shift, 0).
+template <class D>
+HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x, hn::Vec<D> left_mult,
+                                                    hn::Vec<D> m, const ShiftConsts<D>& s) {
+  return RoundingShiftRight(d, RoundingHighMul(d, hn::Mul(x, left_mult), m), s);
+}
+
+// Per-lane output stage of a quantized conv: multiplier, zero point and activation clamp.
+template <class D>
+struct OutputStage {
+  hn::Vec<D> left_mult, m;
+  ShiftConsts<D> shift;
+  hn::Vec<D> zp, lo, hi;
+  HWY_INLINE hn::Vec<D> Apply(D d, hn::Vec<D> acc) const {
+    const auto r = hn::Add(MultiplyByQuantizedMultiplier(d, acc, left_mult, m, shift), zp);
+    return hn::Min(hn::Max(r, lo), hi);
+  }
+};
+
+// The same stage for one multiplier (all lanes equal).
+template <class D>
+HWY_INLINE OutputStage<D> MakeOutputStage(D d, QuantizedMultiplier q, int32_t zp, int32_t lo,
+                                          int32_t hi) {
+  const int left = q.shift > 0 ? q.shift : 0, right = q.shift > 0 ? 0 : -q.shift;
+  return {hn::Set(d, static_cast<int32_t>(uint32_t{1} << left)), hn::Set(d, q.multiplier),
+          MakeShiftConsts(d, right), hn::Set(d, zp), hn::Set(d, lo), hn::Set(d, hi)};
+}
+
+}  // namespace rq
+}  // namespace HWY_NAMESPACE
+}  // namespace cae::fast
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
