@@ -19,6 +19,7 @@ void RegisterFastElementwiseF32(KernelRegistry& r);  // LOGISTIC, RELU.., ADD/SU
 void RegisterFastResizeNearest(KernelRegistry& r);   // RESIZE_NEAREST_NEIGHBOR, any type
 void RegisterFastTransposeConvF32(KernelRegistry& r);  // TRANSPOSE_CONV float32
 void RegisterFastFullyConnectedF32(KernelRegistry& r);  // FULLY_CONNECTED float32
+void RegisterFastPad(KernelRegistry& r);  // PAD, PADV2, any fixed-size type
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights

@@ -11,6 +11,7 @@ void RegisterFastFloatKernels(KernelRegistry& r) {
   RegisterFastResizeNearest(r);
   RegisterFastTransposeConvF32(r);
   RegisterFastFullyConnectedF32(r);
+  RegisterFastPad(r);
 }
 
 }  // namespace cae::fast
