@@ -60,6 +60,7 @@ struct DwPlan {
   // output-stage constants (2^left, multiplier, right shift, its mask and threshold).
   std::vector<int32_t> weights, bias, left_mult, mult, right, mask, thr;
   int32_t zp = 0, lo = 0, hi = 0;
+  bool any_left = false;  // some channel's multiplier shifts left
 };
 
 // Per-thread padded rows: f_h slots keyed by (batch, input row), plus one row of zero points.
@@ -118,17 +119,48 @@ HWY_INLINE hn::Vec<D> LoadWiden(D d, const uint8_t* p) {
   return hn::PromoteTo(d, hn::LoadU(dq, reinterpret_cast<const T*>(p)));
 }
 
-// acc + x * w in wrapping int32 (Highway 1.0 has MulAdd for floats only).
-template <class V>
-HWY_INLINE V MulAcc(V x, V w, V acc) {
+// x86 SIMD targets multiply with pmaddwd: the low 16 bits of each int32 lane hold x (a sign- or
+// zero-extended byte) and w (w + filter offset, |w| <= 255), the weights' high 16 bits are 0, so
+// each lane's pair sum is exactly x * w. Elsewhere a plain int32 multiply.
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+#define CAE_DW_MADD 1
+#else
+#define CAE_DW_MADD 0
+#endif
+
+// The weight vector in the form MulAcc expects.
+template <class D>
+HWY_INLINE hn::Vec<D> PrepareWeights(D d, const int32_t* w) {
+#if CAE_DW_MADD
+  return hn::And(hn::LoadU(d, w), hn::Set(d, 0xFFFF));
+#else
+  return hn::LoadU(d, w);
+#endif
+}
+
+// acc + x * w in int32 (w from PrepareWeights).
+template <class D>
+HWY_INLINE hn::Vec<D> MulAcc(D d, hn::Vec<D> x, hn::Vec<D> w, hn::Vec<D> acc) {
+#if CAE_DW_MADD
+  const hn::Repartition<int16_t, D> d16;
+  hn::Vec<D> unused = hn::Zero(d);
+  return hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, x), hn::BitCast(d16, w), acc, unused);
+#else
   return hn::Add(acc, hn::Mul(x, w));
+#endif
 }
 
 // Stores the narrowed vector, or only its first n lanes.
 template <typename T, class D>
 HWY_INLINE void StoreNarrow(D d, hn::Vec<D> v, size_t n, uint8_t* out) {
   const hn::Rebind<T, D> dq;
+#if CAE_DW_MADD
+  // Lanes are already clamped to T's range: keeping the low byte is exact (and cheaper).
+  const hn::Rebind<uint8_t, D> du8;
+  const auto q = hn::BitCast(dq, hn::TruncateTo(du8, hn::BitCast(hn::RebindToUnsigned<D>(), v)));
+#else
   const auto q = hn::DemoteTo(dq, v);
+#endif
   if (n >= hn::Lanes(d)) {
     hn::StoreU(q, dq, reinterpret_cast<T*>(out));
   } else {
@@ -138,8 +170,16 @@ HWY_INLINE void StoreNarrow(D d, hn::Vec<D> v, size_t n, uint8_t* out) {
   }
 }
 
+// The output stage; without left shifts (kLeft false) the multiply by 2^0 is skipped.
+template <bool kLeft, class D>
+HWY_INLINE hn::Vec<D> Requantize(D d, const rq::OutputStage<D>& st, hn::Vec<D> acc) {
+  const auto x = kLeft ? hn::Mul(acc, st.left_mult) : acc;
+  const auto r = hn::Add(rq::RoundingShiftRight(d, rq::RoundingHighMul(d, x, st.m), st.shift), st.zp);
+  return hn::Min(hn::Max(r, st.lo), st.hi);
+}
+
 // One output row: src[t] is where tap t reads the input for flat output 0 (pixel group 0).
-template <typename T, int kTaps>
+template <typename T, int kTaps, bool kLeft>
 void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
   using D = hn::ScalableTag<int32_t>;
   const D d;
@@ -160,32 +200,33 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
     const int32_t* w = p.weights.data() + k;
     int64_t in_off = k;
     if constexpr (kTaps == 9) {
-      const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + L), w2 = hn::LoadU(d, w + 2 * L);
-      const auto w3 = hn::LoadU(d, w + 3 * L), w4 = hn::LoadU(d, w + 4 * L),
-                 w5 = hn::LoadU(d, w + 5 * L);
-      const auto w6 = hn::LoadU(d, w + 6 * L), w7 = hn::LoadU(d, w + 7 * L),
-                 w8 = hn::LoadU(d, w + 8 * L);
+      const auto w0 = PrepareWeights(d, w), w1 = PrepareWeights(d, w + L),
+                 w2 = PrepareWeights(d, w + 2 * L);
+      const auto w3 = PrepareWeights(d, w + 3 * L), w4 = PrepareWeights(d, w + 4 * L),
+                 w5 = PrepareWeights(d, w + 5 * L);
+      const auto w6 = PrepareWeights(d, w + 6 * L), w7 = PrepareWeights(d, w + 7 * L),
+                 w8 = PrepareWeights(d, w + 8 * L);
       const uint8_t *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3], *s4 = src[4],
                     *s5 = src[5], *s6 = src[6], *s7 = src[7], *s8 = src[8];
       for (int64_t j = k; j < row_len; j += L, in_off += p.in_group_stride) {
-        auto a0 = MulAcc(LoadWiden<T>(d, s0 + in_off), w0, bias);
-        auto a1 = hn::Mul(LoadWiden<T>(d, s1 + in_off), w1);
-        a0 = MulAcc(LoadWiden<T>(d, s2 + in_off), w2, a0);
-        a1 = MulAcc(LoadWiden<T>(d, s3 + in_off), w3, a1);
-        a0 = MulAcc(LoadWiden<T>(d, s4 + in_off), w4, a0);
-        a1 = MulAcc(LoadWiden<T>(d, s5 + in_off), w5, a1);
-        a0 = MulAcc(LoadWiden<T>(d, s6 + in_off), w6, a0);
-        a1 = MulAcc(LoadWiden<T>(d, s7 + in_off), w7, a1);
-        a0 = MulAcc(LoadWiden<T>(d, s8 + in_off), w8, a0);
-        StoreNarrow<T>(d, st.Apply(d, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
+        auto a0 = MulAcc(d, LoadWiden<T>(d, s0 + in_off), w0, bias);
+        auto a1 = MulAcc(d, LoadWiden<T>(d, s1 + in_off), w1, hn::Zero(d));
+        a0 = MulAcc(d, LoadWiden<T>(d, s2 + in_off), w2, a0);
+        a1 = MulAcc(d, LoadWiden<T>(d, s3 + in_off), w3, a1);
+        a0 = MulAcc(d, LoadWiden<T>(d, s4 + in_off), w4, a0);
+        a1 = MulAcc(d, LoadWiden<T>(d, s5 + in_off), w5, a1);
+        a0 = MulAcc(d, LoadWiden<T>(d, s6 + in_off), w6, a0);
+        a1 = MulAcc(d, LoadWiden<T>(d, s7 + in_off), w7, a1);
+        a0 = MulAcc(d, LoadWiden<T>(d, s8 + in_off), w8, a0);
+        StoreNarrow<T>(d, Requantize<kLeft>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
                        out_row + j);
       }
     } else {
       for (int64_t j = k; j < row_len; j += L, in_off += p.in_group_stride) {
         auto acc = bias;
         for (int t = 0; t < taps; ++t)
-          acc = MulAcc(LoadWiden<T>(d, src[t] + in_off), hn::LoadU(d, w + t * L), acc);
-        StoreNarrow<T>(d, st.Apply(d, acc), static_cast<size_t>(row_len - j), out_row + j);
+          acc = MulAcc(d, LoadWiden<T>(d, src[t] + in_off), PrepareWeights(d, w + t * L), acc);
+        StoreNarrow<T>(d, Requantize<kLeft>(d, st, acc), static_cast<size_t>(row_len - j), out_row + j);
       }
     }
   }
@@ -246,9 +287,17 @@ void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64
     uint8_t* out_row = output + row * row_elems;
     const bool nine = g.f_h * g.f_w == 9;
     if (p.is_unsigned) {
-      nine ? dw::Row<uint8_t, 9>(p, src, out_row) : dw::Row<uint8_t, 0>(p, src, out_row);
+      if (p.any_left) {
+        nine ? dw::Row<uint8_t, 9, true>(p, src, out_row) : dw::Row<uint8_t, 0, true>(p, src, out_row);
+      } else {
+        nine ? dw::Row<uint8_t, 9, false>(p, src, out_row) : dw::Row<uint8_t, 0, false>(p, src, out_row);
+      }
     } else {
-      nine ? dw::Row<int8_t, 9>(p, src, out_row) : dw::Row<int8_t, 0>(p, src, out_row);
+      if (p.any_left) {
+        nine ? dw::Row<int8_t, 9, true>(p, src, out_row) : dw::Row<int8_t, 0, true>(p, src, out_row);
+      } else {
+        nine ? dw::Row<int8_t, 9, false>(p, src, out_row) : dw::Row<int8_t, 0, false>(p, src, out_row);
+      }
     }
   }
 }
@@ -358,6 +407,7 @@ class FastDepthwiseQ8 : public OpKernel {
       }
     for (auto* v : {&p.bias, &p.left_mult, &p.mult, &p.right, &p.mask, &p.thr})
       v->assign(static_cast<size_t>(L), 0);
+    p.any_left = false;
     for (int64_t l = 0; l < L; ++l) {
       const auto ci = static_cast<size_t>(l % c);
       const auto li = static_cast<size_t>(l);
@@ -369,6 +419,7 @@ class FastDepthwiseQ8 : public OpKernel {
       const int right = shift > 0 ? 0 : -shift;
       p.left_mult[li] = static_cast<int32_t>(uint32_t{1} << (shift > 0 ? shift : 0));
       p.mult[li] = mult_[ci].multiplier;
+      p.any_left = p.any_left || shift > 0;
       p.right[li] = right;
       p.mask[li] = static_cast<int32_t>((int64_t{1} << right) - 1);
       p.thr[li] = p.mask[li] >> 1;
