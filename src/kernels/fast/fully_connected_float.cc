@@ -8,7 +8,7 @@
 // a vector of consecutive output units is one load; 4 input rows x 2 vectors of units accumulate
 // in registers with one broadcast per row and depth step (Highway dynamic dispatch). Work is split
 // over the ThreadPool by groups of 4 rows; each group walks the column blocks so a block of packed
-// weights stays in cache across the rows of a chunk.
+// weights stays in cache across the rows of a chunk; a last group of 1-3 rows computes only those.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/fully_connected_float.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -56,54 +56,73 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Units per column block: two vectors.
 int FcBlockF32() { return 2 * static_cast<int>(hn::Lanes(hn::ScalableTag<float>())); }
 
-// Row groups [g0, g1) (rows 4g .. 4g+3; past the last row the last row is recomputed, not stored).
-void FcRowGroupsF32(const FcF32Args& a, int64_t g0, int64_t g1) {
+// R (1..4) rows from r0 times units [o0, o0 + n), n <= 2N.
+template <int R>
+HWY_INLINE void TileF32(const FcF32Args& a, int64_t r0, int o0, int n) {
   const hn::ScalableTag<float> d;
   const int N = static_cast<int>(hn::Lanes(d));
+  const float* x0 = a.x + r0 * a.depth;
+  const float* x1 = R > 1 ? x0 + a.depth : x0;
+  const float* x2 = R > 2 ? x0 + 2 * a.depth : x0;
+  const float* x3 = R > 3 ? x0 + 3 * a.depth : x0;
+  auto c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d);
+  auto c20 = hn::Zero(d), c21 = hn::Zero(d), c30 = hn::Zero(d), c31 = hn::Zero(d);
+  const float* w = a.packed + o0;
+  for (int k = 0; k < a.depth; ++k, w += a.units_padded) {
+    const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
+    const auto v0 = hn::Set(d, x0[k]);
+    c00 = hn::Add(c00, hn::Mul(v0, w0));
+    c01 = hn::Add(c01, hn::Mul(v0, w1));
+    if constexpr (R > 1) {
+      const auto v1 = hn::Set(d, x1[k]);
+      c10 = hn::Add(c10, hn::Mul(v1, w0));
+      c11 = hn::Add(c11, hn::Mul(v1, w1));
+    }
+    if constexpr (R > 2) {
+      const auto v2 = hn::Set(d, x2[k]);
+      c20 = hn::Add(c20, hn::Mul(v2, w0));
+      c21 = hn::Add(c21, hn::Mul(v2, w1));
+    }
+    if constexpr (R > 3) {
+      const auto v3 = hn::Set(d, x3[k]);
+      c30 = hn::Add(c30, hn::Mul(v3, w0));
+      c31 = hn::Add(c31, hn::Mul(v3, w1));
+    }
+  }
+  const auto b0 = hn::LoadU(d, a.bias + o0), b1 = hn::LoadU(d, a.bias + o0 + N);
   const auto vlo = hn::Set(d, a.lo), vhi = hn::Set(d, a.hi);
   HWY_ALIGN float tile[2 * HWY_MAX_BYTES / sizeof(float)];
+  auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
+    v0 = hn::Min(hn::Max(hn::Add(v0, b0), vlo), vhi);
+    v1 = hn::Min(hn::Max(hn::Add(v1, b1), vlo), vhi);
+    float* y = a.out + (r0 + j) * a.units + o0;
+    if (n == 2 * N) {
+      hn::StoreU(v0, d, y);
+      hn::StoreU(v1, d, y + N);
+    } else {
+      hn::Store(v0, d, tile);
+      hn::Store(v1, d, tile + N);
+      std::memcpy(y, tile, sizeof(float) * static_cast<size_t>(n));
+    }
+  };
+  store(0, c00, c01);
+  if constexpr (R > 1) store(1, c10, c11);
+  if constexpr (R > 2) store(2, c20, c21);
+  if constexpr (R > 3) store(3, c30, c31);
+}
+
+// Row groups [g0, g1) of 4 rows (the last group may hold fewer).
+void FcRowGroupsF32(const FcF32Args& a, int64_t g0, int64_t g1) {
+  const int N = static_cast<int>(hn::Lanes(hn::ScalableTag<float>()));
   for (int o0 = 0; o0 < a.units; o0 += 2 * N) {
-    const float* wb = a.packed + o0;
-    const auto b0 = hn::LoadU(d, a.bias + o0), b1 = hn::LoadU(d, a.bias + o0 + N);
+    const int n = std::min(2 * N, a.units - o0);
     for (int64_t g = g0; g < g1; ++g) {
-      const int64_t r0 = 4 * g;
-      const float* x[4];
-      for (int j = 0; j < 4; ++j) x[j] = a.x + std::min(r0 + j, a.rows - 1) * a.depth;
-      auto c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d);
-      auto c20 = hn::Zero(d), c21 = hn::Zero(d), c30 = hn::Zero(d), c31 = hn::Zero(d);
-      const float* w = wb;
-      for (int k = 0; k < a.depth; ++k, w += a.units_padded) {
-        const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
-        const auto x0 = hn::Set(d, x[0][k]), x1 = hn::Set(d, x[1][k]);
-        const auto x2 = hn::Set(d, x[2][k]), x3 = hn::Set(d, x[3][k]);
-        c00 = hn::Add(c00, hn::Mul(x0, w0));
-        c01 = hn::Add(c01, hn::Mul(x0, w1));
-        c10 = hn::Add(c10, hn::Mul(x1, w0));
-        c11 = hn::Add(c11, hn::Mul(x1, w1));
-        c20 = hn::Add(c20, hn::Mul(x2, w0));
-        c21 = hn::Add(c21, hn::Mul(x2, w1));
-        c30 = hn::Add(c30, hn::Mul(x3, w0));
-        c31 = hn::Add(c31, hn::Mul(x3, w1));
+      switch (std::min<int64_t>(4, a.rows - 4 * g)) {
+        case 4: TileF32<4>(a, 4 * g, o0, n); break;
+        case 3: TileF32<3>(a, 4 * g, o0, n); break;
+        case 2: TileF32<2>(a, 4 * g, o0, n); break;
+        default: TileF32<1>(a, 4 * g, o0, n); break;
       }
-      const int n = std::min(2 * N, a.units - o0);
-      auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
-        if (r0 + j >= a.rows) return;
-        v0 = hn::Min(hn::Max(hn::Add(v0, b0), vlo), vhi);
-        v1 = hn::Min(hn::Max(hn::Add(v1, b1), vlo), vhi);
-        float* y = a.out + (r0 + j) * a.units + o0;
-        if (n == 2 * N) {
-          hn::StoreU(v0, d, y);
-          hn::StoreU(v1, d, y + N);
-        } else {
-          hn::Store(v0, d, tile);
-          hn::Store(v1, d, tile + N);
-          std::memcpy(y, tile, sizeof(float) * static_cast<size_t>(n));
-        }
-      };
-      store(0, c00, c01);
-      store(1, c10, c11);
-      store(2, c20, c21);
-      store(3, c30, c31);
     }
   }
 }

@@ -5,10 +5,11 @@
 // The int32 accumulator is the reference's sum, rearranged (integer addition mod 2^32):
 //   sum_k (w + fo)(x + io) = sum_k w x + io sum_k w + fo sum_k x + depth io fo
 // with io, fo the negated input and weight zero points; the terms of each unit (plus bias) are
-// computed once when the weights are packed, the fo term once per row.
+// computed once when the weights are packed, the fo term once per row. The output stage runs on
+// whole vectors (lane forms of the same integer arithmetic, requantize_hwy-inl.h for uint8).
 // GEMM (Highway dynamic dispatch): weights are packed once (again only when they change) so that
 // consecutive output units are one vector; 4 input rows x 2 vectors of units accumulate in
-// registers. On x86 weights are int16 pairs [depth/2][units padded][2] and two depth steps go
+// registers (a last group of 1-3 rows computes only those). On x86 weights are int16 pairs [depth/2][units padded][2] and two depth steps go
 // through one pmaddwd (raw 8-bit values: every pair sum fits an int32); elsewhere int32
 // [depth][units padded] with Mul+Add. Rows are split over the ThreadPool in groups of 4.
 #undef HWY_TARGET_INCLUDE
@@ -23,6 +24,7 @@
 
 #include "kernels/fast/fast_kernels.h"
 #include "kernels/fast/int8_output_stage.h"
+#include "kernels/fast/requantize_hwy-inl.h"
 #include "kernels/parallel.h"
 #include "kernels/quant_math.h"
 #include "kernels/ref/quantized/conv_prepare.h"
@@ -43,6 +45,13 @@ struct FcQ8Args {
   int32_t filter_offset = 0;           // fo: the row term is fo * sum_k x
   bool single_rounding = true;         // int8; uint8 rounds twice
   Int8OutputStage stage;               // multipliers, output zero point, clamp
+  // The same multipliers per lane, [units_padded] (padding: harmless values): the multiplier,
+  // single rounding's 64-bit shift and rounding term for even and odd units ([units_padded / 2]),
+  // double rounding's 2^left and right-shift constants.
+  const int32_t* q_mult = nullptr;
+  const int64_t *sr_shift_even = nullptr, *sr_shift_odd = nullptr;
+  const int64_t *sr_round_even = nullptr, *sr_round_odd = nullptr;
+  const int32_t *dr_left = nullptr, *dr_right = nullptr, *dr_mask = nullptr, *dr_thr = nullptr;
   void* out = nullptr;                 // [rows][units]
 };
 
@@ -80,27 +89,140 @@ bool FcPairedQ8() { return kPaired; }
 // Units per column block: two int32 vectors.
 int FcBlockQ8() { return 2 * static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>())); }
 
-// Row groups [g0, g1) of 4 rows (past the last row the last row is recomputed, not stored).
+// The output stage of 2 vectors of accumulators per lane, as FcRequantize: units [o, o + N) and
+// [o + N, o + 2N) (o even, so even lanes are even units).
+template <class D>
+HWY_INLINE hn::Vec<D> RequantizeVec(D d, const FcQ8Args& a, hn::Vec<D> acc, int o) {
+#if HWY_TARGET == HWY_SCALAR
+  return hn::Set(d, FcRequantize(a, hn::GetLane(acc), o));
+#else
+  hn::Vec<D> r;
+  const auto m = hn::LoadU(d, a.q_mult + o);
+  if (a.single_rounding) {
+    // (acc * m + round) >> total_shift in 64 bits; even and odd lanes separately.
+    const hn::Repartition<int64_t, D> d64;
+    const hn::Repartition<uint64_t, D> du64;
+    const auto pe = hn::MulEven(acc, m);
+    const auto xo = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, acc)));
+    const auto mo = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, m)));
+    const auto po = hn::MulEven(xo, mo);
+    const int h = o / 2;
+    const auto re = hn::Shr(hn::Add(pe, hn::LoadU(d64, a.sr_round_even + h)), hn::LoadU(d64, a.sr_shift_even + h));
+    const auto ro = hn::Shr(hn::Add(po, hn::LoadU(d64, a.sr_round_odd + h)), hn::LoadU(d64, a.sr_shift_odd + h));
+    r = hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(hn::BitCast(du64, ro))), hn::BitCast(d, re));
+  } else {
+    const rq::ShiftConsts<D> sh{hn::LoadU(d, a.dr_right + o), hn::LoadU(d, a.dr_mask + o),
+                                hn::LoadU(d, a.dr_thr + o)};
+    r = rq::MultiplyByQuantizedMultiplier(d, acc, hn::LoadU(d, a.dr_left + o), m, sh);
+  }
+  r = hn::Add(r, hn::Set(d, a.stage.output_offset));
+  return hn::Min(hn::Max(r, hn::Set(d, a.stage.act_min)), hn::Set(d, a.stage.act_max));
+#endif
+}
+
+// R (1..4) rows from row r0 times units [o0, o0 + n), n <= 2N. xr: R rows of `steps` prepared
+// values; rt: their row terms.
+template <typename T, int R>
+HWY_INLINE void TileQ8(const FcQ8Args& a, const int32_t* xr, int steps, const int32_t* rt,
+                       int o0, int n, int64_t r0, T* out) {
+  const hn::ScalableTag<int32_t> d;
+  const hn::Rebind<T, decltype(d)> d8;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int32_t *x0 = xr, *x1 = xr + steps, *x2 = xr + 2 * steps, *x3 = xr + 3 * steps;
+  const auto t0 = hn::LoadU(d, a.unit_term + o0), t1 = hn::LoadU(d, a.unit_term + o0 + N);
+  auto c00 = t0, c01 = t1, c10 = t0, c11 = t1, c20 = t0, c21 = t1, c30 = t0, c31 = t1;
+#if CAE_FC_PAIRED
+  {
+    const hn::Repartition<int16_t, decltype(d)> d16;
+    auto unused = hn::Zero(d);
+    const int16_t* w = a.packed16 + 2 * o0;
+    for (int s = 0; s < steps; ++s, w += 2 * a.units_padded) {
+      const auto w0 = hn::LoadU(d16, w), w1 = hn::LoadU(d16, w + 2 * N);
+      const auto v0 = hn::BitCast(d16, hn::Set(d, x0[s]));
+      c00 = hn::ReorderWidenMulAccumulate(d, v0, w0, c00, unused);
+      c01 = hn::ReorderWidenMulAccumulate(d, v0, w1, c01, unused);
+      if constexpr (R > 1) {
+        const auto v1 = hn::BitCast(d16, hn::Set(d, x1[s]));
+        c10 = hn::ReorderWidenMulAccumulate(d, v1, w0, c10, unused);
+        c11 = hn::ReorderWidenMulAccumulate(d, v1, w1, c11, unused);
+      }
+      if constexpr (R > 2) {
+        const auto v2 = hn::BitCast(d16, hn::Set(d, x2[s]));
+        c20 = hn::ReorderWidenMulAccumulate(d, v2, w0, c20, unused);
+        c21 = hn::ReorderWidenMulAccumulate(d, v2, w1, c21, unused);
+      }
+      if constexpr (R > 3) {
+        const auto v3 = hn::BitCast(d16, hn::Set(d, x3[s]));
+        c30 = hn::ReorderWidenMulAccumulate(d, v3, w0, c30, unused);
+        c31 = hn::ReorderWidenMulAccumulate(d, v3, w1, c31, unused);
+      }
+    }
+  }
+#else
+  {
+    const int32_t* w = a.packed32 + o0;
+    for (int s = 0; s < steps; ++s, w += a.units_padded) {
+      const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
+      const auto v0 = hn::Set(d, x0[s]);
+      c00 = hn::Add(c00, hn::Mul(v0, w0));
+      c01 = hn::Add(c01, hn::Mul(v0, w1));
+      if constexpr (R > 1) {
+        const auto v1 = hn::Set(d, x1[s]);
+        c10 = hn::Add(c10, hn::Mul(v1, w0));
+        c11 = hn::Add(c11, hn::Mul(v1, w1));
+      }
+      if constexpr (R > 2) {
+        const auto v2 = hn::Set(d, x2[s]);
+        c20 = hn::Add(c20, hn::Mul(v2, w0));
+        c21 = hn::Add(c21, hn::Mul(v2, w1));
+      }
+      if constexpr (R > 3) {
+        const auto v3 = hn::Set(d, x3[s]);
+        c30 = hn::Add(c30, hn::Mul(v3, w0));
+        c31 = hn::Add(c31, hn::Mul(v3, w1));
+      }
+    }
+  }
+#endif
+  HWY_ALIGN T tile[2 * HWY_MAX_BYTES / sizeof(int32_t)];
+  auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
+    const auto rtv = hn::Set(d, rt[j]);
+    const auto q0 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v0, rtv), o0));
+    const auto q1 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v1, rtv), o0 + N));
+    T* y = out + (r0 + j) * a.units + o0;
+    if (n == 2 * N) {
+      hn::StoreU(q0, d8, y);
+      hn::StoreU(q1, d8, y + N);
+    } else {
+      hn::Store(q0, d8, tile);
+      hn::Store(q1, d8, tile + N);
+      std::memcpy(y, tile, static_cast<size_t>(n) * sizeof(T));
+    }
+  };
+  store(0, c00, c01);
+  if constexpr (R > 1) store(1, c10, c11);
+  if constexpr (R > 2) store(2, c20, c21);
+  if constexpr (R > 3) store(3, c30, c31);
+}
+
+// Row groups [g0, g1) of 4 rows (the last group may hold fewer).
 template <typename T>
 void FcRowGroupsQ8T(const FcQ8Args& a, int64_t g0, int64_t g1) {
-  const hn::ScalableTag<int32_t> d;
-  const int N = static_cast<int>(hn::Lanes(d));
+  const int N = static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>()));
   const int steps = kPaired ? (a.depth + 1) / 2 : a.depth;
   const T* x = static_cast<const T*>(a.x);
   T* out = static_cast<T*>(a.out);
-  HWY_ALIGN int32_t tile[2 * HWY_MAX_BYTES / sizeof(int32_t)];
   // Per pass: each row's depth steps as broadcastable int32 (a pair of int16, or one value).
   std::vector<int32_t> xs(static_cast<size_t>(kGroupsPerPass) * 4 * steps);
   int32_t row_term[kGroupsPerPass * 4];
   for (int64_t p0 = g0; p0 < g1; p0 += kGroupsPerPass) {
     const int64_t p1 = std::min(g1, p0 + kGroupsPerPass);
-    for (int64_t r = 4 * p0; r < 4 * p1; ++r) {
-      const T* xr = x + std::min(r, a.rows - 1) * a.depth;
+    for (int64_t r = 4 * p0; r < std::min(4 * p1, a.rows); ++r) {
+      const T* xr = x + r * a.depth;
       int32_t* dst = xs.data() + (r - 4 * p0) * steps;
       uint32_t sum = 0;
       for (int k = 0; k < a.depth; ++k) sum += static_cast<uint32_t>(static_cast<int32_t>(xr[k]));
-      row_term[r - 4 * p0] =
-          static_cast<int32_t>(sum * static_cast<uint32_t>(a.filter_offset));
+      row_term[r - 4 * p0] = static_cast<int32_t>(sum * static_cast<uint32_t>(a.filter_offset));
       if (kPaired) {
         for (int s = 0; s < steps; ++s) {
           const int32_t lo = xr[2 * s];
@@ -113,64 +235,16 @@ void FcRowGroupsQ8T(const FcQ8Args& a, int64_t g0, int64_t g1) {
       }
     }
     for (int o0 = 0; o0 < a.units; o0 += 2 * N) {
-      const auto t0 = hn::LoadU(d, a.unit_term + o0), t1 = hn::LoadU(d, a.unit_term + o0 + N);
       const int n = std::min(2 * N, a.units - o0);
       for (int64_t g = p0; g < p1; ++g) {
         const int32_t* xg = xs.data() + (g - p0) * 4 * steps;
-        const int32_t *x0 = xg, *x1 = xg + steps, *x2 = xg + 2 * steps, *x3 = xg + 3 * steps;
-        auto c00 = t0, c01 = t1, c10 = t0, c11 = t1, c20 = t0, c21 = t1, c30 = t0, c31 = t1;
-#if CAE_FC_PAIRED
-        {
-          const hn::Repartition<int16_t, decltype(d)> d16;
-          auto unused = hn::Zero(d);
-          const int16_t* w = a.packed16 + 2 * o0;
-          for (int s = 0; s < steps; ++s, w += 2 * a.units_padded) {
-            const auto w0 = hn::LoadU(d16, w), w1 = hn::LoadU(d16, w + 2 * N);
-            const auto v0 = hn::BitCast(d16, hn::Set(d, x0[s]));
-            const auto v1 = hn::BitCast(d16, hn::Set(d, x1[s]));
-            const auto v2 = hn::BitCast(d16, hn::Set(d, x2[s]));
-            const auto v3 = hn::BitCast(d16, hn::Set(d, x3[s]));
-            c00 = hn::ReorderWidenMulAccumulate(d, v0, w0, c00, unused);
-            c01 = hn::ReorderWidenMulAccumulate(d, v0, w1, c01, unused);
-            c10 = hn::ReorderWidenMulAccumulate(d, v1, w0, c10, unused);
-            c11 = hn::ReorderWidenMulAccumulate(d, v1, w1, c11, unused);
-            c20 = hn::ReorderWidenMulAccumulate(d, v2, w0, c20, unused);
-            c21 = hn::ReorderWidenMulAccumulate(d, v2, w1, c21, unused);
-            c30 = hn::ReorderWidenMulAccumulate(d, v3, w0, c30, unused);
-            c31 = hn::ReorderWidenMulAccumulate(d, v3, w1, c31, unused);
-          }
+        const int32_t* rt = row_term + (g - p0) * 4;
+        switch (std::min<int64_t>(4, a.rows - 4 * g)) {
+          case 4: TileQ8<T, 4>(a, xg, steps, rt, o0, n, 4 * g, out); break;
+          case 3: TileQ8<T, 3>(a, xg, steps, rt, o0, n, 4 * g, out); break;
+          case 2: TileQ8<T, 2>(a, xg, steps, rt, o0, n, 4 * g, out); break;
+          default: TileQ8<T, 1>(a, xg, steps, rt, o0, n, 4 * g, out); break;
         }
-#else
-        {
-          const int32_t* w = a.packed32 + o0;
-          for (int s = 0; s < steps; ++s, w += a.units_padded) {
-            const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
-            const auto v0 = hn::Set(d, x0[s]), v1 = hn::Set(d, x1[s]);
-            const auto v2 = hn::Set(d, x2[s]), v3 = hn::Set(d, x3[s]);
-            c00 = hn::Add(c00, hn::Mul(v0, w0));
-            c01 = hn::Add(c01, hn::Mul(v0, w1));
-            c10 = hn::Add(c10, hn::Mul(v1, w0));
-            c11 = hn::Add(c11, hn::Mul(v1, w1));
-            c20 = hn::Add(c20, hn::Mul(v2, w0));
-            c21 = hn::Add(c21, hn::Mul(v2, w1));
-            c30 = hn::Add(c30, hn::Mul(v3, w0));
-            c31 = hn::Add(c31, hn::Mul(v3, w1));
-          }
-        }
-#endif
-        auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
-          const int64_t r = 4 * g + j;
-          if (r >= a.rows) return;
-          const auto rt = hn::Set(d, row_term[(g - p0) * 4 + j]);
-          hn::Store(hn::Add(v0, rt), d, tile);
-          hn::Store(hn::Add(v1, rt), d, tile + N);
-          T* y = out + r * a.units + o0;
-          for (int i = 0; i < n; ++i) y[i] = static_cast<T>(FcRequantize(a, tile[i], o0 + i));
-        };
-        store(0, c00, c01);
-        store(1, c10, c11);
-        store(2, c20, c21);
-        store(3, c30, c31);
       }
     }
   }
@@ -228,6 +302,7 @@ class FastFullyConnectedQ8 : public OpKernel {
     depth_ = s.depth;
     units_padded_ = padded;
     bias_for_ = nullptr;
+    LaneMultipliers();
   }
 
   void Eval(const KernelContext& ctx) override {
@@ -256,6 +331,15 @@ class FastFullyConnectedQ8 : public OpKernel {
     a.filter_offset = filter_offset_;
     a.single_rounding = !uint8_;
     a.stage = stage_;
+    a.q_mult = q_mult_.data();
+    a.sr_shift_even = sr_shift_[0].data();
+    a.sr_shift_odd = sr_shift_[1].data();
+    a.sr_round_even = sr_round_[0].data();
+    a.sr_round_odd = sr_round_[1].data();
+    a.dr_left = dr_left_.data();
+    a.dr_right = dr_right_.data();
+    a.dr_mask = dr_mask_.data();
+    a.dr_thr = dr_thr_.data();
     a.out = Out(ctx, 0).data;
     const int64_t groups = (a.rows + 3) / 4;
     ParallelFor(ctx.pool, groups, 1, [&](int64_t begin, int64_t end) {
@@ -296,6 +380,29 @@ class FastFullyConnectedQ8 : public OpKernel {
     if (uint8_) PackT(filter.as<uint8_t>());
     else PackT(filter.as<int8_t>());
   }
+  // mult_ spread into the per-lane arrays of FcQ8Args (the same arithmetic as quant_math.cc).
+  void LaneMultipliers() {
+    const size_t up = static_cast<size_t>(units_padded_);
+    q_mult_.assign(up, 0);
+    dr_left_.assign(up, 1);
+    dr_right_.assign(up, 0);
+    dr_mask_.assign(up, 0);
+    dr_thr_.assign(up, 0);
+    for (auto* v : {&sr_shift_[0], &sr_shift_[1]}) v->assign(up / 2, 31);
+    for (auto* v : {&sr_round_[0], &sr_round_[1]}) v->assign(up / 2, int64_t{1} << 30);
+    for (int u = 0; u < units_; ++u) {
+      const QuantizedMultiplier m = mult_[u];
+      q_mult_[u] = m.multiplier;
+      const int total = 31 - std::min(m.shift, 30);
+      sr_shift_[u % 2][u / 2] = total;
+      sr_round_[u % 2][u / 2] = int64_t{1} << (total - 1);
+      const int left = std::max(m.shift, 0), right = std::max(-m.shift, 0);
+      dr_left_[u] = static_cast<int32_t>(uint32_t{1} << left);
+      dr_right_[u] = right;
+      dr_mask_[u] = static_cast<int32_t>((int64_t{1} << right) - 1);
+      dr_thr_[u] = dr_mask_[u] >> 1;
+    }
+  }
   // bias + io * sum w + depth * io * fo per unit (mod 2^32), zeros in the padding.
   void UnitTerms(const int32_t* bias) {
     unit_term_.assign(static_cast<size_t>(units_padded_), 0);
@@ -314,6 +421,8 @@ class FastFullyConnectedQ8 : public OpKernel {
   bool uint8_ = false, paired_ = false;
   Int8OutputStage stage_;
   std::vector<QuantizedMultiplier> mult_;
+  std::vector<int32_t> q_mult_, dr_left_, dr_right_, dr_mask_, dr_thr_;
+  std::vector<int64_t> sr_shift_[2], sr_round_[2];  // [even, odd units]
   std::vector<int16_t> packed16_;
   std::vector<int32_t> packed32_, sum_w_, unit_term_;
   const void* packed_for_ = nullptr;
