@@ -51,9 +51,10 @@ void CheckDepthwise(DType t) {
     cases.push_back({2, 7, 9, 1, ch, 3, 3, 1, 1, 1, 1, Padding::kSame, a, true});
     cases.push_back({1, 9, 8, 1, ch, 3, 3, 2, 2, 1, 1, Padding::kSame, a, sweep % 2 == 0});
     cases.push_back({1, 8, 11, 1, ch, 3, 3, 1, 2, 2, 2, Padding::kValid, a, true});
+    cases.push_back({1, 9, 10, 1, ch, 3, 3, 1, 1, 2, 2, Padding::kSame, a, false});
     cases.push_back({2, 6, 10, 1, ch, 2, 5, 2, 3, 1, 1, Padding::kSame, a, true});
   }
-  int index = 0, varied = 0, fast_chosen = 0;
+  int index = 0, varied = 0, fast_chosen = 0, case_number = 0;
   for (const ConvCase& c : cases) {
     SCOPED_TRACE(c.Name());
     const int ch = c.out_c;  // depthwise: channels in = out
@@ -68,7 +69,8 @@ void CheckDepthwise(DType t) {
                              c.bias ? Arg{DType::kInt32, {ch}, b, true, false} : None()};
     Model m = OneOpModel(OpType::DEPTHWISE_CONV_2D, DepthwiseOptions(c), args, {t});
     Graph& g = m.main();
-    const float in_scale = scale(rng), out_scale = scale(rng) * 4;
+    const float in_scale = scale(rng);
+    float out_scale = scale(rng) * 4;
     g.tensors[0].quant.scale = {in_scale};
     g.tensors[0].quant.zero_point = {u8 ? pick(100, 150) : pick(-20, 20)};
     QuantParams& wq = g.tensors[1].quant;
@@ -85,6 +87,8 @@ void CheckDepthwise(DType t) {
       }
     }
     Tensor& out = g.tensors[static_cast<size_t>(g.ops[0].outputs[0])];
+    // Every 7th case: output scale below in_scale * w_scale, multipliers > 1 (left shifts).
+    if (case_number++ % 7 == 3) out_scale = in_scale * wq.scale[0] * 0.4f;
     out.quant.scale = {out_scale};
     out.quant.zero_point = {u8 ? pick(100, 150) : pick(-10, 10)};
     if (ChosenKernel(m, {}) == "fast/q8/depthwise_conv_2d") ++fast_chosen;

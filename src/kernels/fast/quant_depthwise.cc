@@ -54,7 +54,12 @@ struct DwPlan {
   bool phased = false;     // padded rows split into stride_w phases
   int64_t in_group_stride = 0;  // bytes between the inputs of consecutive pixel groups
   int64_t phase_bytes = 0;      // bytes of one padded row (phase)
-  int64_t slot_bytes = 0;       // bytes of one cached input row (all its phases)
+  int64_t row_bytes = 0;        // bytes of one padded input row (all its phases)
+  int64_t slot_bytes = 0;       // bytes of one cached row: row_bytes + slack (zero points)
+  // 3x3 filters: the byte distance from tap kx=0 to kx=1 in a cached row (0: no pairing), and
+  // [ky][2][period] weights for pairing (w0 | w1 << 16, w2) as int16 pairs.
+  int64_t pair_delta = 0;
+  std::vector<int32_t> pair_weights;
   std::vector<int64_t> tap_offset;  // [f_h*f_w] bytes from a cached row's start
   // [tap][period] weights with the filter offset added; [period] bias + in_off * sum(w) and
   // output-stage constants (2^left, multiplier, right shift, its mask and threshold).
@@ -66,6 +71,7 @@ struct DwPlan {
 // Per-thread padded rows: f_h slots keyed by (batch, input row), plus one row of zero points.
 struct DwScratch {
   std::vector<uint8_t> slots, zp_row;
+  std::vector<int32_t> pairs, zp_pairs;  // 3x3 on x86: per slot, (x[j], x[j + pair_delta]) pairs
   std::vector<int64_t> keys;
   std::vector<const uint8_t*> src;  // per tap, for the current output row
 };
@@ -86,6 +92,7 @@ namespace dw {
 // Copies input row iy of image `img` into a padded row (or its stride phases).
 void FillRow(const DwPlan& p, const uint8_t* img, int iy, uint8_t* dst) {
   const DwGeometry& g = p.g;
+  std::memset(dst + p.row_bytes, p.in_zp_byte, static_cast<size_t>(p.slot_bytes - p.row_bytes));
   const int64_t c = g.ch;
   const uint8_t* row = img + int64_t{iy} * g.in_w * c;
   if (!p.phased) {
@@ -122,6 +129,7 @@ HWY_INLINE hn::Vec<D> LoadWiden(D d, const uint8_t* p) {
 // x86 SIMD targets multiply with pmaddwd: the low 16 bits of each int32 lane hold x (a sign- or
 // zero-extended byte) and w (w + filter offset, |w| <= 255), the weights' high 16 bits are 0, so
 // each lane's pair sum is exactly x * w. Elsewhere a plain int32 multiply.
+#undef CAE_DW_MADD
 #if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
 #define CAE_DW_MADD 1
 #else
@@ -146,6 +154,7 @@ HWY_INLINE hn::Vec<D> MulAcc(D d, hn::Vec<D> x, hn::Vec<D> w, hn::Vec<D> acc) {
   hn::Vec<D> unused = hn::Zero(d);
   return hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, x), hn::BitCast(d16, w), acc, unused);
 #else
+  (void)d;
   return hn::Add(acc, hn::Mul(x, w));
 #endif
 }
@@ -232,6 +241,69 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
   }
 }
 
+#if CAE_DW_MADD
+// pairs[j] = x[j] | x[j + delta] << 16 as int16 halves, for j in [0, row_bytes).
+template <typename T>
+void BuildPairs(const DwPlan& p, const uint8_t* row, int32_t* pairs) {
+  const hn::ScalableTag<int32_t> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const auto low = hn::Set(d, 0xFFFF);
+  for (int64_t j = 0; j < p.row_bytes; j += N) {
+    const auto a = hn::And(LoadWiden<T>(d, row + j), low);
+    const auto b = LoadWiden<T>(d, row + j + p.pair_delta);
+    hn::StoreU(hn::Or(a, hn::ShiftLeft<16>(b)), d, pairs + j);
+  }
+}
+
+// One output row of a 3x3 filter from pair rows: ps[2 * ky] reads taps (ky, 0) and (ky, 1),
+// ps[2 * ky + 1] tap (ky, 2) (its pair's second weight is 0). Two taps per pmaddwd.
+template <typename T, bool kLeft>
+void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
+  using D = hn::ScalableTag<int32_t>;
+  const D d;
+  const hn::Repartition<int16_t, D> d16;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int64_t row_len = int64_t{p.g.out_w} * p.g.ch;
+  const int64_t L = p.period;
+  const auto zp = hn::Set(d, p.zp), lo = hn::Set(d, p.lo), hi = hn::Set(d, p.hi);
+  const int32_t *p0 = ps[0], *p1 = ps[1], *p2 = ps[2], *p3 = ps[3], *p4 = ps[4], *p5 = ps[5];
+  for (int64_t k = 0; k < L && k < row_len; k += N) {
+    const auto bias = hn::LoadU(d, p.bias.data() + k);
+    rq::OutputStage<D> st{hn::LoadU(d, p.left_mult.data() + k),
+                          hn::LoadU(d, p.mult.data() + k),
+                          {hn::LoadU(d, p.right.data() + k), hn::LoadU(d, p.mask.data() + k),
+                           hn::LoadU(d, p.thr.data() + k)},
+                          zp,
+                          lo,
+                          hi};
+    const int32_t* w = p.pair_weights.data() + k;
+    const auto w0 = hn::BitCast(d16, hn::LoadU(d, w)), w1 = hn::BitCast(d16, hn::LoadU(d, w + L));
+    const auto w2 = hn::BitCast(d16, hn::LoadU(d, w + 2 * L)),
+               w3 = hn::BitCast(d16, hn::LoadU(d, w + 3 * L));
+    const auto w4 = hn::BitCast(d16, hn::LoadU(d, w + 4 * L)),
+               w5 = hn::BitCast(d16, hn::LoadU(d, w + 5 * L));
+    int64_t in_off = k;
+    for (int64_t j = k; j < row_len; j += L, in_off += p.in_group_stride) {
+      auto unused = hn::Zero(d);
+      auto a0 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p0 + in_off)), w0,
+                                              bias, unused);
+      auto a1 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p1 + in_off)), w1,
+                                              hn::Zero(d), unused);
+      a0 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p2 + in_off)), w2, a0,
+                                         unused);
+      a1 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p3 + in_off)), w3, a1,
+                                         unused);
+      a0 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p4 + in_off)), w4, a0,
+                                         unused);
+      a1 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p5 + in_off)), w5, a1,
+                                         unused);
+      StoreNarrow<T>(d, Requantize<kLeft>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
+                     out_row + j);
+    }
+  }
+}
+#endif
+
 }  // namespace dw
 
 // Output rows [begin, end) of the flattened (batch, out_y) range.
@@ -244,6 +316,22 @@ void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64
   if (s->zp_row.size() < static_cast<size_t>(p.slot_bytes) ||
       (!s->zp_row.empty() && s->zp_row[0] != p.in_zp_byte))
     s->zp_row.assign(static_cast<size_t>(p.slot_bytes), p.in_zp_byte);
+#if CAE_DW_MADD
+  const bool paired = p.pair_delta > 0;
+#else
+  const bool paired = false;
+#endif
+  const int64_t pair_slot = p.row_bytes + p.lanes;
+  if (paired) {
+    s->pairs.resize(static_cast<size_t>(pair_slot * g.f_h));
+    s->zp_pairs.resize(static_cast<size_t>(pair_slot));
+#if CAE_DW_MADD
+    p.is_unsigned ? dw::BuildPairs<uint8_t>(p, s->zp_row.data(), s->zp_pairs.data())
+                  : dw::BuildPairs<int8_t>(p, s->zp_row.data(), s->zp_pairs.data());
+#endif
+  }
+  const int32_t* prows[64];
+  const int32_t* ps[6];
   s->src.resize(static_cast<size_t>(g.f_h * g.f_w));
   const uint8_t** src = s->src.data();
   const uint8_t* rows[64];
@@ -259,12 +347,14 @@ void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64
       rows[ky] = nullptr;
       if (wanted[ky] < 0) {
         rows[ky] = s->zp_row.data();
+        prows[ky] = s->zp_pairs.data();
         continue;
       }
       for (int sl = 0; sl < g.f_h; ++sl)
         if (s->keys[static_cast<size_t>(sl)] == wanted[ky] && !used[sl]) {
           used[sl] = true;
           rows[ky] = s->slots.data() + sl * p.slot_bytes;
+          prows[ky] = s->pairs.data() + sl * pair_slot;
           break;
         }
     }
@@ -278,6 +368,13 @@ void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64
       dw::FillRow(p, input + b * in_img, static_cast<int>(iy), slot);
       s->keys[static_cast<size_t>(sl)] = wanted[ky];
       rows[ky] = slot;
+      prows[ky] = s->pairs.data() + sl * pair_slot;
+#if CAE_DW_MADD
+      if (paired) {
+        int32_t* pr = s->pairs.data() + sl * pair_slot;
+        p.is_unsigned ? dw::BuildPairs<uint8_t>(p, slot, pr) : dw::BuildPairs<int8_t>(p, slot, pr);
+      }
+#endif
     }
     for (int ky = 0; ky < g.f_h; ++ky)
       for (int kx = 0; kx < g.f_w; ++kx) {
@@ -285,6 +382,24 @@ void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64
         src[t] = rows[ky] + p.tap_offset[static_cast<size_t>(t)];
       }
     uint8_t* out_row = output + row * row_elems;
+#if CAE_DW_MADD
+    if (paired) {
+      for (int ky = 0; ky < 3; ++ky) {
+        ps[2 * ky] = prows[ky] + p.tap_offset[static_cast<size_t>(ky * 3)];
+        ps[2 * ky + 1] = prows[ky] + p.tap_offset[static_cast<size_t>(ky * 3 + 2)];
+      }
+      if (p.is_unsigned) {
+        p.any_left ? dw::RowPaired<uint8_t, true>(p, ps, out_row)
+                   : dw::RowPaired<uint8_t, false>(p, ps, out_row);
+      } else {
+        p.any_left ? dw::RowPaired<int8_t, true>(p, ps, out_row)
+                   : dw::RowPaired<int8_t, false>(p, ps, out_row);
+      }
+      continue;
+    }
+#endif
+    (void)ps;
+    (void)prows;
     const bool nine = g.f_h * g.f_w == 9;
     if (p.is_unsigned) {
       if (p.any_left) {
@@ -382,10 +497,10 @@ class FastDepthwiseQ8 : public OpKernel {
     const int64_t reach = int64_t{g.f_w - 1} * g.dil_w;  // padded columns past a pixel's first
     if (p.phased) {
       p.phase_bytes = (g.out_w + reach / g.stride_w) * c + lanes;
-      p.slot_bytes = p.phase_bytes * g.stride_w;
+      p.row_bytes = p.phase_bytes * g.stride_w;
     } else {
       p.phase_bytes = (int64_t{g.out_w - 1} * g.stride_w + reach + 1) * c + lanes;
-      p.slot_bytes = p.phase_bytes;
+      p.row_bytes = p.phase_bytes;
     }
     p.tap_offset.resize(static_cast<size_t>(taps));
     for (int ky = 0; ky < g.f_h; ++ky)
@@ -394,6 +509,10 @@ class FastDepthwiseQ8 : public OpKernel {
         p.tap_offset[static_cast<size_t>(ky * g.f_w + kx)] =
             p.phased ? (col % g.stride_w) * p.phase_bytes + (col / g.stride_w) * c : col * c;
       }
+    // Pair rows pay off when each is read by several output rows (stride 1: three).
+    const bool three = g.f_h == 3 && g.f_w == 3 && g.stride_w == 1 && g.stride_h == 1;
+    p.pair_delta = three ? p.tap_offset[1] - p.tap_offset[0] : 0;
+    p.slot_bytes = p.row_bytes + p.pair_delta + lanes;
     std::vector<int32_t> wsum(static_cast<size_t>(c), 0);
     p.weights.assign(static_cast<size_t>(taps * L), 0);
     for (int t = 0; t < taps; ++t)
@@ -405,6 +524,16 @@ class FastDepthwiseQ8 : public OpKernel {
         p.weights[static_cast<size_t>(t * L + l)] = w;
         if (l < c) wsum[static_cast<size_t>(l)] += w;
       }
+    p.pair_weights.assign(three ? static_cast<size_t>(6 * L) : 0, 0);
+    if (three)
+      for (int ky = 0; ky < 3; ++ky)
+        for (int64_t l = 0; l < L; ++l) {
+          const auto at = [&](int kx) {
+            return static_cast<uint32_t>(p.weights[static_cast<size_t>((ky * 3 + kx) * L + l)]) & 0xFFFFu;
+          };
+          p.pair_weights[static_cast<size_t>(2 * ky * L + l)] = static_cast<int32_t>(at(0) | at(1) << 16);
+          p.pair_weights[static_cast<size_t>((2 * ky + 1) * L + l)] = static_cast<int32_t>(at(2));
+        }
     for (auto* v : {&p.bias, &p.left_mult, &p.mult, &p.right, &p.mask, &p.thr})
       v->assign(static_cast<size_t>(L), 0);
     p.any_left = false;
