@@ -12,6 +12,9 @@
 // registers (a last group of 1-3 rows computes only those). On x86 weights are int16 pairs [depth/2][units padded][2] and two depth steps go
 // through one pmaddwd (raw 8-bit values: every pair sum fits an int32); elsewhere int32
 // [depth][units padded] with Mul+Add. Rows are split over the ThreadPool in groups of 4.
+// With AVX-512 VNNI (conv_int8_vnni.h) the whole op runs there instead, as a 1x1 CONV_2D over a
+// [1, rows, 1, depth] image (pixels = rows, blocked several at a time): int8 with symmetric
+// weights, uint8 with per-tensor weights; the same multipliers and rounding.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/fully_connected_q8.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -22,6 +25,8 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/fast/conv_geometry.h"
+#include "kernels/fast/conv_int8_vnni.h"
 #include "kernels/fast/fast_kernels.h"
 #include "kernels/fast/int8_output_stage.h"
 #include "kernels/fast/requantize_hwy-inl.h"
@@ -303,11 +308,35 @@ class FastFullyConnectedQ8 : public OpKernel {
     units_padded_ = padded;
     bias_for_ = nullptr;
     LaneMultipliers();
+    // AVX-512 VNNI: a 1x1 convolution whose pixels are the rows (rebuilt for each row count).
+    vnni_.reset();
+    const bool per_tensor = filter.quant->scale.size() == 1;
+    if (VnniAvailable() && s.batches > 0 && s.batches <= INT32_MAX &&
+        (uint8_ ? per_tensor : filter_offset_ == 0)) {
+      ConvGeometry g;
+      g.batches = 1;
+      g.in_h = g.out_h = static_cast<int>(s.batches);
+      g.in_w = g.out_w = 1;
+      g.in_c = s.depth;
+      g.out_c = s.units;
+      g.f_h = g.f_w = 1;
+      vnni_ = std::make_unique<VnniConvI8>(g, -input_offset_, stage_, uint8_,
+                                           uint8_ ? -filter_offset_ : 0);
+      vnni_weights_for_ = nullptr;
+    }
   }
 
   void Eval(const KernelContext& ctx) override {
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
+    if (vnni_) {
+      if (!filter.is_constant || filter.data != vnni_weights_for_ || (bias && !bias->is_constant)) {
+        vnni_->SetWeights(filter.data, bias ? bias->as<int32_t>() : nullptr);
+        vnni_weights_for_ = filter.data;
+      }
+      vnni_->Run(In(ctx, 0).data, Out(ctx, 0).data, ctx.pool);
+      return;
+    }
     if (!filter.is_constant || filter.data != packed_for_) {
       Pack(filter);
       packed_for_ = filter.data;
@@ -427,6 +456,8 @@ class FastFullyConnectedQ8 : public OpKernel {
   std::vector<int32_t> packed32_, sum_w_, unit_term_;
   const void* packed_for_ = nullptr;
   const void* bias_for_ = nullptr;
+  std::unique_ptr<VnniConvI8> vnni_;  // AVX-512 VNNI CPUs
+  const void* vnni_weights_for_ = nullptr;
 };
 
 std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
