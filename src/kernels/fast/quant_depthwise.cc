@@ -65,7 +65,7 @@ struct DwPlan {
   // output-stage constants (2^left, multiplier, right shift, its mask and threshold).
   std::vector<int32_t> weights, bias, left_mult, mult, right, mask, thr;
   int32_t zp = 0, lo = 0, hi = 0;
-  bool any_left = false;  // some channel's multiplier shifts left
+  int stage_kind = 0;  // output-stage variant: 0 left shifts, 1 right only, 2 short rounding
 };
 
 // Per-thread padded rows: f_h slots keyed by (batch, input row), plus one row of zero points.
@@ -179,16 +179,40 @@ HWY_INLINE void StoreNarrow(D d, hn::Vec<D> v, size_t n, uint8_t* out) {
   }
 }
 
-// The output stage; without left shifts (kLeft false) the multiply by 2^0 is skipped.
-template <bool kLeft, class D>
+// Output-stage variants (DwPlan::stage_kind): with left shifts; right shifts only (the multiply
+// by 2^0 skipped); right shifts >= 1 with |acc| < 2^30 proven in Pack, where x / 2^e rounded half
+// away from zero is (x + 2^(e-1) - (x < 0)) >> e without overflow (st.shift.thr holds 2^(e-1)).
+constexpr int kStageLeft = 0, kStageRight = 1, kStageShort = 2;
+
+template <int kStage, class D>
 HWY_INLINE hn::Vec<D> Requantize(D d, const rq::OutputStage<D>& st, hn::Vec<D> acc) {
-  const auto x = kLeft ? hn::Mul(acc, st.left_mult) : acc;
-  const auto r = hn::Add(rq::RoundingShiftRight(d, rq::RoundingHighMul(d, x, st.m), st.shift), st.zp);
+  const auto x = kStage == kStageLeft ? hn::Mul(acc, st.left_mult) : acc;
+  const auto h = rq::RoundingHighMul(d, x, st.m);
+  hn::Vec<D> r;
+  if constexpr (kStage == kStageShort) {
+    r = hn::Shr(hn::Add(hn::Add(h, st.shift.thr), hn::BroadcastSignBit(h)), st.shift.right);
+  } else {
+    r = rq::RoundingShiftRight(d, h, st.shift);
+  }
+  r = hn::Add(r, st.zp);
   return hn::Min(hn::Max(r, st.lo), st.hi);
 }
 
+// The output-stage constants of lanes [k, k + N) for variant kStage.
+template <int kStage, class D>
+HWY_INLINE rq::OutputStage<D> LoadStage(D d, const DwPlan& p, int64_t k) {
+  const auto thr = hn::LoadU(d, p.thr.data() + k);
+  return {hn::LoadU(d, p.left_mult.data() + k),
+          hn::LoadU(d, p.mult.data() + k),
+          {hn::LoadU(d, p.right.data() + k), hn::LoadU(d, p.mask.data() + k),
+           kStage == kStageShort ? hn::Add(thr, hn::Set(d, 1)) : thr},
+          hn::Set(d, p.zp),
+          hn::Set(d, p.lo),
+          hn::Set(d, p.hi)};
+}
+
 // One output row: src[t] is where tap t reads the input for flat output 0 (pixel group 0).
-template <typename T, int kTaps, bool kLeft>
+template <typename T, int kTaps, int kStage>
 void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
   using D = hn::ScalableTag<int32_t>;
   const D d;
@@ -196,16 +220,9 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
   const int taps = kTaps > 0 ? kTaps : p.g.f_h * p.g.f_w;
   const int64_t row_len = int64_t{p.g.out_w} * p.g.ch;
   const int64_t L = p.period;
-  const auto zp = hn::Set(d, p.zp), lo = hn::Set(d, p.lo), hi = hn::Set(d, p.hi);
   for (int64_t k = 0; k < L && k < row_len; k += N) {
     const auto bias = hn::LoadU(d, p.bias.data() + k);
-    rq::OutputStage<D> st{hn::LoadU(d, p.left_mult.data() + k),
-                                    hn::LoadU(d, p.mult.data() + k),
-                                    {hn::LoadU(d, p.right.data() + k), hn::LoadU(d, p.mask.data() + k),
-                                     hn::LoadU(d, p.thr.data() + k)},
-                                    zp,
-                                    lo,
-                                    hi};
+    const rq::OutputStage<D> st = LoadStage<kStage>(d, p, k);
     const int32_t* w = p.weights.data() + k;
     int64_t in_off = k;
     if constexpr (kTaps == 9) {
@@ -227,7 +244,7 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
         a0 = MulAcc(d, LoadWiden<T>(d, s6 + in_off), w6, a0);
         a1 = MulAcc(d, LoadWiden<T>(d, s7 + in_off), w7, a1);
         a0 = MulAcc(d, LoadWiden<T>(d, s8 + in_off), w8, a0);
-        StoreNarrow<T>(d, Requantize<kLeft>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
+        StoreNarrow<T>(d, Requantize<kStage>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
                        out_row + j);
       }
     } else {
@@ -235,7 +252,7 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
         auto acc = bias;
         for (int t = 0; t < taps; ++t)
           acc = MulAcc(d, LoadWiden<T>(d, src[t] + in_off), PrepareWeights(d, w + t * L), acc);
-        StoreNarrow<T>(d, Requantize<kLeft>(d, st, acc), static_cast<size_t>(row_len - j), out_row + j);
+        StoreNarrow<T>(d, Requantize<kStage>(d, st, acc), static_cast<size_t>(row_len - j), out_row + j);
       }
     }
   }
@@ -257,7 +274,7 @@ void BuildPairs(const DwPlan& p, const uint8_t* row, int32_t* pairs) {
 
 // One output row of a 3x3 filter from pair rows: ps[2 * ky] reads taps (ky, 0) and (ky, 1),
 // ps[2 * ky + 1] tap (ky, 2) (its pair's second weight is 0). Two taps per pmaddwd.
-template <typename T, bool kLeft>
+template <typename T, int kStage>
 void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
   using D = hn::ScalableTag<int32_t>;
   const D d;
@@ -265,17 +282,10 @@ void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
   const int N = static_cast<int>(hn::Lanes(d));
   const int64_t row_len = int64_t{p.g.out_w} * p.g.ch;
   const int64_t L = p.period;
-  const auto zp = hn::Set(d, p.zp), lo = hn::Set(d, p.lo), hi = hn::Set(d, p.hi);
   const int32_t *p0 = ps[0], *p1 = ps[1], *p2 = ps[2], *p3 = ps[3], *p4 = ps[4], *p5 = ps[5];
   for (int64_t k = 0; k < L && k < row_len; k += N) {
     const auto bias = hn::LoadU(d, p.bias.data() + k);
-    rq::OutputStage<D> st{hn::LoadU(d, p.left_mult.data() + k),
-                          hn::LoadU(d, p.mult.data() + k),
-                          {hn::LoadU(d, p.right.data() + k), hn::LoadU(d, p.mask.data() + k),
-                           hn::LoadU(d, p.thr.data() + k)},
-                          zp,
-                          lo,
-                          hi};
+    const rq::OutputStage<D> st = LoadStage<kStage>(d, p, k);
     const int32_t* w = p.pair_weights.data() + k;
     const auto w0 = hn::BitCast(d16, hn::LoadU(d, w)), w1 = hn::BitCast(d16, hn::LoadU(d, w + L));
     const auto w2 = hn::BitCast(d16, hn::LoadU(d, w + 2 * L)),
@@ -297,7 +307,7 @@ void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
                                          unused);
       a1 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p5 + in_off)), w5, a1,
                                          unused);
-      StoreNarrow<T>(d, Requantize<kLeft>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
+      StoreNarrow<T>(d, Requantize<kStage>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
                      out_row + j);
     }
   }
@@ -305,6 +315,18 @@ void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
 #endif
 
 }  // namespace dw
+
+// Calls the row function of the plan's output-stage variant.
+template <auto kLeft, auto kRight, auto kShort, typename Src>
+HWY_INLINE void RunRow(const DwPlan& p, Src src, uint8_t* out_row) {
+  if (p.stage_kind == dw::kStageLeft) {
+    kLeft(p, src, out_row);
+  } else if (p.stage_kind == dw::kStageRight) {
+    kRight(p, src, out_row);
+  } else {
+    kShort(p, src, out_row);
+  }
+}
 
 // Output rows [begin, end) of the flattened (batch, out_y) range.
 void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64_t begin,
@@ -389,11 +411,11 @@ void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64
         ps[2 * ky + 1] = prows[ky] + p.tap_offset[static_cast<size_t>(ky * 3 + 2)];
       }
       if (p.is_unsigned) {
-        p.any_left ? dw::RowPaired<uint8_t, true>(p, ps, out_row)
-                   : dw::RowPaired<uint8_t, false>(p, ps, out_row);
+        RunRow<dw::RowPaired<uint8_t, dw::kStageLeft>, dw::RowPaired<uint8_t, dw::kStageRight>,
+               dw::RowPaired<uint8_t, dw::kStageShort>>(p, ps, out_row);
       } else {
-        p.any_left ? dw::RowPaired<int8_t, true>(p, ps, out_row)
-                   : dw::RowPaired<int8_t, false>(p, ps, out_row);
+        RunRow<dw::RowPaired<int8_t, dw::kStageLeft>, dw::RowPaired<int8_t, dw::kStageRight>,
+               dw::RowPaired<int8_t, dw::kStageShort>>(p, ps, out_row);
       }
       continue;
     }
@@ -401,18 +423,18 @@ void DepthwiseRows(const DwPlan& p, const uint8_t* input, uint8_t* output, int64
     (void)ps;
     (void)prows;
     const bool nine = g.f_h * g.f_w == 9;
-    if (p.is_unsigned) {
-      if (p.any_left) {
-        nine ? dw::Row<uint8_t, 9, true>(p, src, out_row) : dw::Row<uint8_t, 0, true>(p, src, out_row);
-      } else {
-        nine ? dw::Row<uint8_t, 9, false>(p, src, out_row) : dw::Row<uint8_t, 0, false>(p, src, out_row);
-      }
+    if (p.is_unsigned && nine) {
+      RunRow<dw::Row<uint8_t, 9, dw::kStageLeft>, dw::Row<uint8_t, 9, dw::kStageRight>,
+             dw::Row<uint8_t, 9, dw::kStageShort>>(p, src, out_row);
+    } else if (p.is_unsigned) {
+      RunRow<dw::Row<uint8_t, 0, dw::kStageLeft>, dw::Row<uint8_t, 0, dw::kStageRight>,
+             dw::Row<uint8_t, 0, dw::kStageShort>>(p, src, out_row);
+    } else if (nine) {
+      RunRow<dw::Row<int8_t, 9, dw::kStageLeft>, dw::Row<int8_t, 9, dw::kStageRight>,
+             dw::Row<int8_t, 9, dw::kStageShort>>(p, src, out_row);
     } else {
-      if (p.any_left) {
-        nine ? dw::Row<int8_t, 9, true>(p, src, out_row) : dw::Row<int8_t, 0, true>(p, src, out_row);
-      } else {
-        nine ? dw::Row<int8_t, 9, false>(p, src, out_row) : dw::Row<int8_t, 0, false>(p, src, out_row);
-      }
+      RunRow<dw::Row<int8_t, 0, dw::kStageLeft>, dw::Row<int8_t, 0, dw::kStageRight>,
+             dw::Row<int8_t, 0, dw::kStageShort>>(p, src, out_row);
     }
   }
 }
@@ -536,7 +558,13 @@ class FastDepthwiseQ8 : public OpKernel {
         }
     for (auto* v : {&p.bias, &p.left_mult, &p.mult, &p.right, &p.mask, &p.thr})
       v->assign(static_cast<size_t>(L), 0);
-    p.any_left = false;
+    bool any_left = false, all_right = true;
+    int64_t bound = 0;  // max |acc| over channels: |bias| + 255 * sum |w|
+    for (int64_t ci = 0; ci < c; ++ci) {
+      int64_t sum = bias ? std::abs(int64_t{bias->as<int32_t>()[ci]}) : 0;
+      for (int t = 0; t < taps; ++t) sum += 255 * std::abs(int64_t{p.weights[static_cast<size_t>(t * L + ci)]});
+      bound = std::max(bound, sum);
+    }
     for (int64_t l = 0; l < L; ++l) {
       const auto ci = static_cast<size_t>(l % c);
       const auto li = static_cast<size_t>(l);
@@ -548,11 +576,13 @@ class FastDepthwiseQ8 : public OpKernel {
       const int right = shift > 0 ? 0 : -shift;
       p.left_mult[li] = static_cast<int32_t>(uint32_t{1} << (shift > 0 ? shift : 0));
       p.mult[li] = mult_[ci].multiplier;
-      p.any_left = p.any_left || shift > 0;
+      any_left = any_left || shift > 0;
+      all_right = all_right && shift < 0;
       p.right[li] = right;
       p.mask[li] = static_cast<int32_t>((int64_t{1} << right) - 1);
       p.thr[li] = p.mask[li] >> 1;
     }
+    p.stage_kind = any_left ? 0 : all_right && bound < (int64_t{1} << 30) ? 2 : 1;
     packed_for_ = filter.data;
     bias_for_ = bias ? bias->data : nullptr;
   }
