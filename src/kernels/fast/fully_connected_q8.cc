@@ -9,9 +9,10 @@
 // whole vectors (lane forms of the same integer arithmetic, requantize_hwy-inl.h for uint8).
 // GEMM (Highway dynamic dispatch): weights are packed once (again only when they change) so that
 // consecutive output units are one vector; 4 input rows x 2 vectors of units accumulate in
-// registers (a last group of 1-3 rows computes only those). On x86 weights are int16 pairs [depth/2][units padded][2] and two depth steps go
-// through one pmaddwd (raw 8-bit values: every pair sum fits an int32); elsewhere int32
-// [depth][units padded] with Mul+Add. Rows are split over the ThreadPool in groups of 4.
+// registers (a last group of 1-3 rows computes only those). On x86 weights are int16 pairs
+// [depth/2][units padded][2] and two depth steps go through one pmaddwd (raw 8-bit values: every
+// pair sum fits an int32); elsewhere int32 [depth][units padded] with Mul+Add. Rows are split
+// over the ThreadPool in groups of 4.
 // With AVX-512 VNNI (conv_int8_vnni.h) the whole op runs there instead, as a 1x1 CONV_2D over a
 // [1, rows, 1, depth] image (pixels = rows, blocked several at a time): int8 with symmetric
 // weights, uint8 with per-tensor weights; the same multipliers and rounding.
