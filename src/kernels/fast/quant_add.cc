@@ -45,21 +45,22 @@ template <typename T>
 void AddSpanT(const AddParams& p, const T* a, const T* b, int64_t n, T* out) {
   const hn::ScalableTag<int32_t> d;
   const hn::Rebind<T, decltype(d)> dq;
-  const auto one = hn::Set(d, 1);
   const auto ma = hn::Set(d, p.ma.multiplier), mb = hn::Set(d, p.mb.multiplier),
              mo = hn::Set(d, p.mo.multiplier);
-  const auto sa = rq::MakeShiftConsts(d, -p.ma.shift), sb = rq::MakeShiftConsts(d, -p.mb.shift),
-             so = rq::MakeShiftConsts(d, -p.mo.shift);
+  // |(q - zp) << 20| < 2^28 and |ra +- rb| < 2^29: the bounded rounding never overflows.
+  const auto sa = rq::MakeBoundedShift(d, -p.ma.shift), sb = rq::MakeBoundedShift(d, -p.mb.shift),
+             so = rq::MakeBoundedShift(d, -p.mo.shift);
   const auto off_a = hn::Set(d, p.off_a), off_b = hn::Set(d, p.off_b);
   const auto zp = hn::Set(d, p.out_zp), lo = hn::Set(d, p.act_min), hi = hn::Set(d, p.act_max);
   const auto one_vector = [&](const T* va, const T* vb, T* vo) {
     const auto xa = hn::ShiftLeft<kLeftShift>(hn::Add(hn::PromoteTo(d, hn::LoadU(dq, va)), off_a));
     const auto xb = hn::ShiftLeft<kLeftShift>(hn::Add(hn::PromoteTo(d, hn::LoadU(dq, vb)), off_b));
-    const auto ra = rq::MultiplyByQuantizedMultiplier(d, xa, one, ma, sa);
-    const auto rb = rq::MultiplyByQuantizedMultiplier(d, xb, one, mb, sb);
+    const auto ra = rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, xa, ma), sa);
+    const auto rb = rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, xb, mb), sb);
     const auto raw = p.subtract ? hn::Sub(ra, rb) : hn::Add(ra, rb);
-    const auto r = hn::Add(rq::MultiplyByQuantizedMultiplier(d, raw, one, mo, so), zp);
-    hn::StoreU(hn::DemoteTo(dq, hn::Min(hn::Max(r, lo), hi)), dq, vo);
+    const auto r =
+        hn::Add(rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, raw, mo), so), zp);
+    hn::StoreU(rq::NarrowClamped<T>(d, hn::Min(hn::Max(r, lo), hi)), dq, vo);
   };
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   int64_t i = 0;

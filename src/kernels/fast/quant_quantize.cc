@@ -63,7 +63,7 @@ void QuantizeSpanT(const float* src, int64_t n, float scale, float lo, float hi,
     r = hn::IfThenZeroElse(hn::IsNaN(v), r);
     r = hn::Min(hn::Max(r, vlo), vhi);
     const auto q = hn::Add(hn::ConvertTo(di, r), vzp);
-    hn::StoreU(hn::DemoteTo(dq, q), dq, d);
+    hn::StoreU(rq::NarrowClamped<T>(di, q), dq, d);
   });
 }
 
@@ -88,7 +88,7 @@ void RequantizeSpanT(const TIn* src, int64_t n, int32_t in_zp, QuantizedMultipli
   const auto vin = hn::Set(d, in_zp);
   ForEachVector(src, n, hn::Lanes(d), dst, [&](const TIn* s, TOut* o) {
     const auto q = hn::Sub(hn::PromoteTo(d, hn::LoadU(din, s)), vin);
-    hn::StoreU(hn::DemoteTo(dout, stage.Apply(d, q)), dout, o);
+    hn::StoreU(rq::NarrowClamped<TOut>(d, stage.Apply(d, q)), dout, o);
   });
 }
 

@@ -68,6 +68,41 @@ HWY_INLINE hn::Vec<D> RoundingShiftRight(D d, hn::Vec<D> x, const ShiftConsts<D>
   return hn::Sub(r, hn::VecFromMask(d, hn::Gt(rem, thr)));  // + 1 where rem > thr
 }
 
+// RoundingDivideByPOT(x, e) for one e on all lanes, when |x| + 2^(e-1) < 2^31 is known (the
+// caller proves the bound): (x + 2^(e-1) - (x < 0)) >> e, or x for e = 0.
+template <class D>
+struct BoundedShift {
+  hn::Vec<D> half, neg_mask;
+  int e;
+};
+
+template <class D>
+HWY_INLINE BoundedShift<D> MakeBoundedShift(D d, int e) {
+  return {hn::Set(d, e > 0 ? int32_t{1} << (e - 1) : 0), hn::Set(d, e > 0 ? -1 : 0), e};
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> RoundingShiftRightBounded(D d, hn::Vec<D> x, const BoundedShift<D>& s) {
+  (void)d;
+  const auto neg = hn::And(hn::BroadcastSignBit(x), s.neg_mask);
+  return hn::ShiftRightSame(hn::Add(hn::Add(x, s.half), neg), s.e);
+}
+
+// int32 lanes already clamped to T's range (int8_t or uint8_t) -> T lanes. x86 keeps the low
+// byte (fewer shuffles than a saturating DemoteTo); elsewhere DemoteTo (equal on such lanes).
+template <typename T, class D>
+HWY_INLINE hn::Vec<hn::Rebind<T, D>> NarrowClamped(D d, hn::Vec<D> v) {
+  const hn::Rebind<T, D> dq;
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+  (void)d;
+  const hn::Rebind<uint8_t, D> du8;
+  return hn::BitCast(dq, hn::TruncateTo(du8, hn::BitCast(hn::RebindToUnsigned<D>(), v)));
+#else
+  (void)d;
+  return hn::DemoteTo(dq, v);
+#endif
+}
+
 // MultiplyByQuantizedMultiplier (double rounding) per lane: left_mult = 2^max(shift, 0).
 template <class D>
 HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x, hn::Vec<D> left_mult,
