@@ -1,6 +1,6 @@
 // Fast DEPTHWISE_CONV_2D for int8 (per-channel or per-tensor weights) and uint8 (per-tensor
 // weights with a zero point), depth multiplier 1, any stride / dilation / padding, fused
-// activation; Highway dynamic dispatch (AVX-512, AVX2, SSE4, NEON, the portable EMU128 fallback).
+// activation; Highway dynamic dispatch (AVX-512, AVX2, SSE4, NEON, the scalar/EMU128 fallback).
 // Bit-exact with kernels/ref/quantized/depthwise_conv.cc: the int32 sum over the taps and the
 // double-rounding MultiplyByQuantizedMultiplier output stage (requantize_hwy-inl.h).
 //
@@ -15,6 +15,11 @@
 // loop runs inside. With stride > 1 and vectors spanning pixels, padded rows are split into
 // stride phases (column i*stride + p) so the pixels of one vector stay contiguous.
 // Padded rows are cached per thread: with stride 1 each input row is copied once, not f_h times.
+// Products: x86 targets use pmaddwd (x and w fit in int16; see MulAcc); 3x3 filters with stride 1
+// also cache, per padded row, int16 pairs (x[j], x[j + dil*ch]) so that one pmaddwd computes two
+// taps (kx 0 and 1; kx 2 with a zero second weight): 6 instead of 9 multiplies per vector.
+// The output stage skips the 2^0 multiply without left shifts, and rounds with one add and shift
+// when Pack proves |acc| < 2^30 (Requantize).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/quant_depthwise.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -163,13 +168,7 @@ HWY_INLINE hn::Vec<D> MulAcc(D d, hn::Vec<D> x, hn::Vec<D> w, hn::Vec<D> acc) {
 template <typename T, class D>
 HWY_INLINE void StoreNarrow(D d, hn::Vec<D> v, size_t n, uint8_t* out) {
   const hn::Rebind<T, D> dq;
-#if CAE_DW_MADD
-  // Lanes are already clamped to T's range: keeping the low byte is exact (and cheaper).
-  const hn::Rebind<uint8_t, D> du8;
-  const auto q = hn::BitCast(dq, hn::TruncateTo(du8, hn::BitCast(hn::RebindToUnsigned<D>(), v)));
-#else
-  const auto q = hn::DemoteTo(dq, v);
-#endif
+  const auto q = rq::NarrowClamped<T>(d, v);  // lanes are already clamped to T's range
   if (n >= hn::Lanes(d)) {
     hn::StoreU(q, dq, reinterpret_cast<T*>(out));
   } else {
