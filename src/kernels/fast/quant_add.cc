@@ -45,22 +45,29 @@ template <typename T>
 void AddSpanT(const AddParams& p, const T* a, const T* b, int64_t n, T* out) {
   const hn::ScalableTag<int32_t> d;
   const hn::Rebind<T, decltype(d)> dq;
-  const auto ma = hn::Set(d, p.ma.multiplier), mb = hn::Set(d, p.mb.multiplier),
-             mo = hn::Set(d, p.mo.multiplier);
   // |(q - zp) << 20| < 2^28 and |ra +- rb| < 2^29: the bounded rounding never overflows.
-  const auto sa = rq::MakeBoundedShift(d, -p.ma.shift), sb = rq::MakeBoundedShift(d, -p.mb.shift),
-             so = rq::MakeBoundedShift(d, -p.mo.shift);
-  const auto off_a = hn::Set(d, p.off_a), off_b = hn::Set(d, p.off_b);
-  const auto zp = hn::Set(d, p.out_zp), lo = hn::Set(d, p.act_min), hi = hn::Set(d, p.act_max);
+  const rq::BoundedShift sa = rq::MakeBoundedShift(-p.ma.shift), sb = rq::MakeBoundedShift(-p.mb.shift),
+                         so = rq::MakeBoundedShift(-p.mo.shift);
+  // The lambda sees only scalars (no vector captures, which SVE forbids); Set is hoisted. Local
+  // copies: the 8-bit stores could alias p's fields.
+  const int32_t off_a = p.off_a, off_b = p.off_b, zp = p.out_zp, lo = p.act_min, hi = p.act_max;
+  const int32_t ma = p.ma.multiplier, mb = p.mb.multiplier, mo = p.mo.multiplier;
+  const bool subtract = p.subtract;
   const auto one_vector = [&](const T* va, const T* vb, T* vo) {
-    const auto xa = hn::ShiftLeft<kLeftShift>(hn::Add(hn::PromoteTo(d, hn::LoadU(dq, va)), off_a));
-    const auto xb = hn::ShiftLeft<kLeftShift>(hn::Add(hn::PromoteTo(d, hn::LoadU(dq, vb)), off_b));
-    const auto ra = rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, xa, ma), sa);
-    const auto rb = rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, xb, mb), sb);
-    const auto raw = p.subtract ? hn::Sub(ra, rb) : hn::Add(ra, rb);
-    const auto r =
-        hn::Add(rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, raw, mo), so), zp);
-    hn::StoreU(rq::NarrowClamped<T>(d, hn::Min(hn::Max(r, lo), hi)), dq, vo);
+    const auto xa = hn::ShiftLeft<kLeftShift>(
+        hn::Add(hn::PromoteTo(d, hn::LoadU(dq, va)), hn::Set(d, off_a)));
+    const auto xb = hn::ShiftLeft<kLeftShift>(
+        hn::Add(hn::PromoteTo(d, hn::LoadU(dq, vb)), hn::Set(d, off_b)));
+    const auto ra =
+        rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, xa, hn::Set(d, ma)), sa);
+    const auto rb =
+        rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, xb, hn::Set(d, mb)), sb);
+    const auto raw = subtract ? hn::Sub(ra, rb) : hn::Add(ra, rb);
+    const auto r = hn::Add(
+        rq::RoundingShiftRightBounded(d, rq::RoundingHighMul(d, raw, hn::Set(d, mo)), so),
+        hn::Set(d, zp));
+    const auto clamped = hn::Min(hn::Max(r, hn::Set(d, lo)), hn::Set(d, hi));
+    hn::StoreU(rq::NarrowClamped<T>(d, clamped), dq, vo);
   };
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   int64_t i = 0;

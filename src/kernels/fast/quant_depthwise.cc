@@ -180,34 +180,24 @@ HWY_INLINE void StoreNarrow(D d, hn::Vec<D> v, size_t n, uint8_t* out) {
 
 // Output-stage variants (DwPlan::stage_kind): with left shifts; right shifts only (the multiply
 // by 2^0 skipped); right shifts >= 1 with |acc| < 2^30 proven in Pack, where x / 2^e rounded half
-// away from zero is (x + 2^(e-1) - (x < 0)) >> e without overflow (st.shift.thr holds 2^(e-1)).
+// away from zero is (x + 2^(e-1) - (x < 0)) >> e without overflow (thr then holds 2^(e-1)).
+// Stage vectors are locals passed one by one (SVE vectors cannot live in structs).
 constexpr int kStageLeft = 0, kStageRight = 1, kStageShort = 2;
 
 template <int kStage, class D>
-HWY_INLINE hn::Vec<D> Requantize(D d, const rq::OutputStage<D>& st, hn::Vec<D> acc) {
-  const auto x = kStage == kStageLeft ? hn::Mul(acc, st.left_mult) : acc;
-  const auto h = rq::RoundingHighMul(d, x, st.m);
+HWY_INLINE hn::Vec<D> Requantize(D d, hn::Vec<D> acc, hn::Vec<D> left_mult, hn::Vec<D> m,
+                                 hn::Vec<D> right, hn::Vec<D> mask, hn::Vec<D> thr, hn::Vec<D> zp,
+                                 hn::Vec<D> lo, hn::Vec<D> hi) {
+  const auto x = kStage == kStageLeft ? hn::Mul(acc, left_mult) : acc;
+  const auto h = rq::RoundingHighMul(d, x, m);
   hn::Vec<D> r;
   if constexpr (kStage == kStageShort) {
-    r = hn::Shr(hn::Add(hn::Add(h, st.shift.thr), hn::BroadcastSignBit(h)), st.shift.right);
+    (void)mask;
+    r = hn::Shr(hn::Add(hn::Add(h, thr), hn::BroadcastSignBit(h)), right);
   } else {
-    r = rq::RoundingShiftRight(d, h, st.shift);
+    r = rq::RoundingShiftRight(d, h, right, mask, thr);
   }
-  r = hn::Add(r, st.zp);
-  return hn::Min(hn::Max(r, st.lo), st.hi);
-}
-
-// The output-stage constants of lanes [k, k + N) for variant kStage.
-template <int kStage, class D>
-HWY_INLINE rq::OutputStage<D> LoadStage(D d, const DwPlan& p, int64_t k) {
-  const auto thr = hn::LoadU(d, p.thr.data() + k);
-  return {hn::LoadU(d, p.left_mult.data() + k),
-          hn::LoadU(d, p.mult.data() + k),
-          {hn::LoadU(d, p.right.data() + k), hn::LoadU(d, p.mask.data() + k),
-           kStage == kStageShort ? hn::Add(thr, hn::Set(d, 1)) : thr},
-          hn::Set(d, p.zp),
-          hn::Set(d, p.lo),
-          hn::Set(d, p.hi)};
+  return hn::Min(hn::Max(hn::Add(r, zp), lo), hi);
 }
 
 // One output row: src[t] is where tap t reads the input for flat output 0 (pixel group 0).
@@ -221,7 +211,11 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
   const int64_t L = p.period;
   for (int64_t k = 0; k < L && k < row_len; k += N) {
     const auto bias = hn::LoadU(d, p.bias.data() + k);
-    const rq::OutputStage<D> st = LoadStage<kStage>(d, p, k);
+    const auto left = hn::LoadU(d, p.left_mult.data() + k), m = hn::LoadU(d, p.mult.data() + k);
+    const auto right = hn::LoadU(d, p.right.data() + k), mask = hn::LoadU(d, p.mask.data() + k);
+    const auto thr0 = hn::LoadU(d, p.thr.data() + k);
+    const auto thr = kStage == kStageShort ? hn::Add(thr0, hn::Set(d, 1)) : thr0;
+    const auto zp = hn::Set(d, p.zp), lo = hn::Set(d, p.lo), hi = hn::Set(d, p.hi);
     const int32_t* w = p.weights.data() + k;
     int64_t in_off = k;
     if constexpr (kTaps == 9) {
@@ -243,7 +237,7 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
         a0 = MulAcc(d, LoadWiden<T>(d, s6 + in_off), w6, a0);
         a1 = MulAcc(d, LoadWiden<T>(d, s7 + in_off), w7, a1);
         a0 = MulAcc(d, LoadWiden<T>(d, s8 + in_off), w8, a0);
-        StoreNarrow<T>(d, Requantize<kStage>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
+        StoreNarrow<T>(d, Requantize<kStage>(d, hn::Add(a0, a1), left, m, right, mask, thr, zp, lo, hi), static_cast<size_t>(row_len - j),
                        out_row + j);
       }
     } else {
@@ -251,7 +245,7 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
         auto acc = bias;
         for (int t = 0; t < taps; ++t)
           acc = MulAcc(d, LoadWiden<T>(d, src[t] + in_off), PrepareWeights(d, w + t * L), acc);
-        StoreNarrow<T>(d, Requantize<kStage>(d, st, acc), static_cast<size_t>(row_len - j), out_row + j);
+        StoreNarrow<T>(d, Requantize<kStage>(d, acc, left, m, right, mask, thr, zp, lo, hi), static_cast<size_t>(row_len - j), out_row + j);
       }
     }
   }
@@ -284,7 +278,11 @@ void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
   const int32_t *p0 = ps[0], *p1 = ps[1], *p2 = ps[2], *p3 = ps[3], *p4 = ps[4], *p5 = ps[5];
   for (int64_t k = 0; k < L && k < row_len; k += N) {
     const auto bias = hn::LoadU(d, p.bias.data() + k);
-    const rq::OutputStage<D> st = LoadStage<kStage>(d, p, k);
+    const auto left = hn::LoadU(d, p.left_mult.data() + k), m = hn::LoadU(d, p.mult.data() + k);
+    const auto right = hn::LoadU(d, p.right.data() + k), mask = hn::LoadU(d, p.mask.data() + k);
+    const auto thr0 = hn::LoadU(d, p.thr.data() + k);
+    const auto thr = kStage == kStageShort ? hn::Add(thr0, hn::Set(d, 1)) : thr0;
+    const auto zp = hn::Set(d, p.zp), lo = hn::Set(d, p.lo), hi = hn::Set(d, p.hi);
     const int32_t* w = p.pair_weights.data() + k;
     const auto w0 = hn::BitCast(d16, hn::LoadU(d, w)), w1 = hn::BitCast(d16, hn::LoadU(d, w + L));
     const auto w2 = hn::BitCast(d16, hn::LoadU(d, w + 2 * L)),
@@ -306,7 +304,7 @@ void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
                                          unused);
       a1 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p5 + in_off)), w5, a1,
                                          unused);
-      StoreNarrow<T>(d, Requantize<kStage>(d, st, hn::Add(a0, a1)), static_cast<size_t>(row_len - j),
+      StoreNarrow<T>(d, Requantize<kStage>(d, hn::Add(a0, a1), left, m, right, mask, thr, zp, lo, hi), static_cast<size_t>(row_len - j),
                      out_row + j);
     }
   }

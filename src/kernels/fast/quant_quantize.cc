@@ -51,10 +51,11 @@ void QuantizeSpanT(const float* src, int64_t n, float scale, float lo, float hi,
   const hn::ScalableTag<float> df;
   const hn::Rebind<int32_t, decltype(df)> di;
   const hn::Rebind<T, decltype(df)> dq;
-  const auto vs = hn::Set(df, scale), vlo = hn::Set(df, lo), vhi = hn::Set(df, hi);
-  const auto half = hn::Set(df, 0.5f), one = hn::Set(df, 1.0f);
-  const auto vzp = hn::Set(di, zp);
+  // Lambdas see only scalars (no vector captures, which SVE forbids); Set is hoisted.
   ForEachVector(src, n, hn::Lanes(df), dst, [&](const float* s, T* d) {
+    const auto vs = hn::Set(df, scale), vlo = hn::Set(df, lo), vhi = hn::Set(df, hi);
+    const auto half = hn::Set(df, 0.5f), one = hn::Set(df, 1.0f);
+    const auto vzp = hn::Set(di, zp);
     const auto v = hn::Div(hn::LoadU(df, s), vs);
     // Half away from zero: truncate, then step away from zero when the dropped part is >= 0.5.
     const auto t = hn::Trunc(v);
@@ -84,11 +85,10 @@ void RequantizeSpanT(const TIn* src, int64_t n, int32_t in_zp, QuantizedMultipli
   const D d;
   const hn::Rebind<TIn, D> din;
   const hn::Rebind<TOut, D> dout;
-  const rq::OutputStage<D> stage = rq::MakeOutputStage(d, m, out_zp, lo, hi);
-  const auto vin = hn::Set(d, in_zp);
+  const rq::UniformStage stage = rq::MakeUniformStage(m, out_zp, lo, hi);
   ForEachVector(src, n, hn::Lanes(d), dst, [&](const TIn* s, TOut* o) {
-    const auto q = hn::Sub(hn::PromoteTo(d, hn::LoadU(din, s)), vin);
-    hn::StoreU(rq::NarrowClamped<TOut>(d, stage.Apply(d, q)), dout, o);
+    const auto q = hn::Sub(hn::PromoteTo(d, hn::LoadU(din, s)), hn::Set(d, in_zp));
+    hn::StoreU(rq::NarrowClamped<TOut>(d, rq::ApplyUniformStage(d, q, stage)), dout, o);
   });
 }
 
@@ -112,11 +112,9 @@ void DequantizeSpanT(const T* src, int64_t n, double scale, int32_t zp, float* d
   const hn::Rebind<int32_t, decltype(dd)> di;
   const hn::Rebind<T, decltype(dd)> dq;
   const hn::Rebind<float, decltype(dd)> df;
-  const auto vs = hn::Set(dd, scale);
-  const auto vzp = hn::Set(di, zp);
   ForEachVector(src, n, hn::Lanes(dd), dst, [&](const T* s, float* o) {
-    const auto q = hn::Sub(hn::PromoteTo(di, hn::LoadU(dq, s)), vzp);
-    hn::StoreU(hn::DemoteTo(df, hn::Mul(hn::PromoteTo(dd, q), vs)), df, o);
+    const auto q = hn::Sub(hn::PromoteTo(di, hn::LoadU(dq, s)), hn::Set(di, zp));
+    hn::StoreU(hn::DemoteTo(df, hn::Mul(hn::PromoteTo(dd, q), hn::Set(dd, scale))), df, o);
   });
 }
 

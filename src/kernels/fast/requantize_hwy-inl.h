@@ -2,7 +2,8 @@
 // bit-exact lane by lane with the scalar functions for multipliers >= 0 (all TFLite produces):
 //  - RoundingHighMul(x, m)   = SaturatingRoundingDoublingHighMul(x, m): (x*m + 2^30) >> 31 in 64
 //    bits (floor), equal to gemmlowp's nudge-and-truncate; never saturates for m >= 0;
-//  - RoundingShiftRight       = RoundingDivideByPOT with per-lane exponents (mask/threshold form);
+//  - RoundingShiftRight       = RoundingDivideByPOT with per-lane exponents (mask/threshold form),
+//    RoundingShiftRightBounded the shorter form for inputs proven small;
 //  - MultiplyByQuantizedMultiplier (double rounding) built from the two, with the left shift as a
 //    wrapping multiply by 2^left (what x * (1 << left) does in the reference).
 // Included after hwy/highway.h inside a foreach_target translation unit.
@@ -46,46 +47,54 @@ HWY_INLINE hn::Vec<D> RoundingHighMul(D d, hn::Vec<D> x, hn::Vec<D> m) {
 #endif
 }
 
-// Per-lane constants of RoundingDivideByPOT(x, e): e, mask = 2^e - 1, threshold = mask >> 1.
+// Vectors are passed one by one, never inside structs or lambda captures (SVE vectors are sizeless
+// and cannot be members). Scalar constants travel in the structs below.
+
+// x / 2^e rounded half away from zero (RoundingDivideByPOT), per-lane e: mask = 2^e - 1,
+// thr = mask >> 1.
+template <class D>
+HWY_INLINE hn::Vec<D> RoundingShiftRight(D d, hn::Vec<D> x, hn::Vec<D> right, hn::Vec<D> mask,
+                                         hn::Vec<D> thr) {
+  const auto rem = hn::And(x, mask);
+  const auto t = hn::Sub(thr, hn::BroadcastSignBit(x));  // + 1 for negative x
+  const auto r = hn::Shr(x, right);
+  return hn::Sub(r, hn::VecFromMask(d, hn::Gt(rem, t)));  // + 1 where rem > t
+}
+
+// The same with the three constants in one struct, and MultiplyByQuantizedMultiplier (double
+// rounding) per lane with left_mult = 2^max(shift, 0). Kept for fully_connected_q8.cc; the struct
+// holds vectors, so it does not compile for SVE targets (the forms above do).
 template <class D>
 struct ShiftConsts {
   hn::Vec<D> right, mask, thr;
 };
 
 template <class D>
-HWY_INLINE ShiftConsts<D> MakeShiftConsts(D d, int right) {
-  const int32_t mask = static_cast<int32_t>((int64_t{1} << right) - 1);
-  return {hn::Set(d, right), hn::Set(d, mask), hn::Set(d, mask >> 1)};
+HWY_INLINE hn::Vec<D> RoundingShiftRight(D d, hn::Vec<D> x, const ShiftConsts<D>& s) {
+  return RoundingShiftRight(d, x, s.right, s.mask, s.thr);
 }
 
-// x / 2^e rounded half away from zero, per lane.
 template <class D>
-HWY_INLINE hn::Vec<D> RoundingShiftRight(D d, hn::Vec<D> x, const ShiftConsts<D>& s) {
-  (void)d;
-  const auto rem = hn::And(x, s.mask);
-  const auto thr = hn::Sub(s.thr, hn::BroadcastSignBit(x));  // + 1 for negative x
-  const auto r = hn::Shr(x, s.right);
-  return hn::Sub(r, hn::VecFromMask(d, hn::Gt(rem, thr)));  // + 1 where rem > thr
+HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x, hn::Vec<D> left_mult,
+                                                    hn::Vec<D> m, const ShiftConsts<D>& s) {
+  return RoundingShiftRight(d, RoundingHighMul(d, hn::Mul(x, left_mult), m), s);
 }
 
 // RoundingDivideByPOT(x, e) for one e on all lanes, when |x| + 2^(e-1) < 2^31 is known (the
 // caller proves the bound): (x + 2^(e-1) - (x < 0)) >> e, or x for e = 0.
-template <class D>
 struct BoundedShift {
-  hn::Vec<D> half, neg_mask;
-  int e;
+  int32_t half = 0, neg_mask = 0;
+  int e = 0;
 };
 
-template <class D>
-HWY_INLINE BoundedShift<D> MakeBoundedShift(D d, int e) {
-  return {hn::Set(d, e > 0 ? int32_t{1} << (e - 1) : 0), hn::Set(d, e > 0 ? -1 : 0), e};
+inline BoundedShift MakeBoundedShift(int e) {
+  return {e > 0 ? int32_t{1} << (e - 1) : 0, e > 0 ? -1 : 0, e};
 }
 
 template <class D>
-HWY_INLINE hn::Vec<D> RoundingShiftRightBounded(D d, hn::Vec<D> x, const BoundedShift<D>& s) {
-  (void)d;
-  const auto neg = hn::And(hn::BroadcastSignBit(x), s.neg_mask);
-  return hn::ShiftRightSame(hn::Add(hn::Add(x, s.half), neg), s.e);
+HWY_INLINE hn::Vec<D> RoundingShiftRightBounded(D d, hn::Vec<D> x, const BoundedShift& s) {
+  const auto neg = hn::And(hn::BroadcastSignBit(x), hn::Set(d, s.neg_mask));
+  return hn::ShiftRightSame(hn::Add(hn::Add(x, hn::Set(d, s.half)), neg), s.e);
 }
 
 // int32 lanes already clamped to T's range (int8_t or uint8_t) -> T lanes. x86 keeps the low
@@ -103,32 +112,24 @@ HWY_INLINE hn::Vec<hn::Rebind<T, D>> NarrowClamped(D d, hn::Vec<D> v) {
 #endif
 }
 
-// MultiplyByQuantizedMultiplier (double rounding) per lane: left_mult = 2^max(shift, 0).
-template <class D>
-HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x, hn::Vec<D> left_mult,
-                                                    hn::Vec<D> m, const ShiftConsts<D>& s) {
-  return RoundingShiftRight(d, RoundingHighMul(d, hn::Mul(x, left_mult), m), s);
-}
-
-// Per-lane output stage of a quantized conv: multiplier, zero point and activation clamp.
-template <class D>
-struct OutputStage {
-  hn::Vec<D> left_mult, m;
-  ShiftConsts<D> shift;
-  hn::Vec<D> zp, lo, hi;
-  HWY_INLINE hn::Vec<D> Apply(D d, hn::Vec<D> acc) const {
-    const auto r = hn::Add(MultiplyByQuantizedMultiplier(d, acc, left_mult, m, shift), zp);
-    return hn::Min(hn::Max(r, lo), hi);
-  }
+// One multiplier's output stage: MultiplyByQuantizedMultiplier (double rounding), + zero point,
+// clamped to [lo, hi].
+struct UniformStage {
+  int32_t left_mult = 1, m = 0, right = 0, mask = 0, thr = 0, zp = 0, lo = 0, hi = 0;
 };
 
-// The same stage for one multiplier (all lanes equal).
-template <class D>
-HWY_INLINE OutputStage<D> MakeOutputStage(D d, QuantizedMultiplier q, int32_t zp, int32_t lo,
-                                          int32_t hi) {
+inline UniformStage MakeUniformStage(QuantizedMultiplier q, int32_t zp, int32_t lo, int32_t hi) {
   const int left = q.shift > 0 ? q.shift : 0, right = q.shift > 0 ? 0 : -q.shift;
-  return {hn::Set(d, static_cast<int32_t>(uint32_t{1} << left)), hn::Set(d, q.multiplier),
-          MakeShiftConsts(d, right), hn::Set(d, zp), hn::Set(d, lo), hn::Set(d, hi)};
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << right) - 1);
+  return {static_cast<int32_t>(uint32_t{1} << left), q.multiplier, right, mask, mask >> 1, zp,
+          lo, hi};
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> ApplyUniformStage(D d, hn::Vec<D> acc, const UniformStage& s) {
+  const auto h = RoundingHighMul(d, hn::Mul(acc, hn::Set(d, s.left_mult)), hn::Set(d, s.m));
+  const auto r = RoundingShiftRight(d, h, hn::Set(d, s.right), hn::Set(d, s.mask), hn::Set(d, s.thr));
+  return hn::Min(hn::Max(hn::Add(r, hn::Set(d, s.zp)), hn::Set(d, s.lo)), hn::Set(d, s.hi));
 }
 
 }  // namespace rq
