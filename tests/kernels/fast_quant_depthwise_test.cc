@@ -42,6 +42,12 @@ void CheckDepthwise(DType t) {
   auto cases = ConvCases({acts[0], acts[1], acts[2], acts[3]});
   cases.push_back({1, 15, 15, 1, 96, 3, 3, 2, 2, 1, 1, Padding::kSame, Activation::kRelu6, true});
   cases.push_back({2, 9, 7, 1, 33, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kNone, true});
+  // MobileNet-like widths (wide channel blocks, stride 2, 5x5), and 1xN / Nx1 filters.
+  cases.push_back({1, 20, 19, 1, 96, 3, 3, 2, 2, 1, 1, Padding::kSame, Activation::kRelu6, true});
+  cases.push_back({1, 9, 9, 1, 144, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kRelu6, true});
+  cases.push_back({2, 11, 12, 1, 40, 5, 5, 1, 1, 1, 1, Padding::kSame, Activation::kNone, true});
+  cases.push_back({1, 6, 13, 1, 24, 1, 3, 1, 2, 1, 1, Padding::kSame, Activation::kRelu, true});
+  cases.push_back({1, 13, 6, 1, 8, 3, 1, 2, 1, 1, 1, Padding::kValid, Activation::kNone, false});
   // Channel counts around the vector widths (4, 8, 16 int32 lanes) on the layouts the kernel
   // distinguishes: stride 1 (flat rows), stride 2 (rows split into phases when a vector spans
   // pixels), dilation, a filter that is not 3x3, VALID with unused input columns.
