@@ -100,7 +100,8 @@ int FcBlockQ8() { return 2 * static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>
 template <class D>
 HWY_INLINE hn::Vec<D> RequantizeVec(D d, const FcQ8Args& a, hn::Vec<D> acc, int o) {
 #if HWY_TARGET == HWY_SCALAR
-  return hn::Set(d, FcRequantize(a, hn::GetLane(acc), o));
+  // One lane: unit o, which may be past the last unit (stage.mult has only `units` entries).
+  return o < a.units ? hn::Set(d, FcRequantize(a, hn::GetLane(acc), o)) : hn::Zero(d);
 #else
   hn::Vec<D> r;
   const auto m = hn::LoadU(d, a.q_mult + o);
