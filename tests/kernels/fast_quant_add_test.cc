@@ -33,7 +33,8 @@ TEST(FastQuantAdd, AddAndSubSameAsReference) {
         OpOptions o;
         o.activation = acts[pick(0, 3)];
         Model m = OneOpModel(op, o, {I(t, {1, n}, a), I(t, {1, n}, b)}, {t});
-        SCOPED_TRACE(std::string(OpTypeName(op)) + " " + std::string(DTypeName(t)) + " n=" + std::to_string(n));
+        SCOPED_TRACE(std::string(OpTypeName(op)) + " " + std::string(DTypeName(t)) +
+                     " n=" + std::to_string(n));
         for (Tensor& tensor : m.main().tensors) {
           tensor.quant.scale = {scale(rng)};
           tensor.quant.zero_point = {(lo + hi) / 2 + pick(-20, 20)};

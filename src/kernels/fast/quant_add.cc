@@ -46,7 +46,8 @@ void AddSpanT(const AddParams& p, const T* a, const T* b, int64_t n, T* out) {
   const hn::ScalableTag<int32_t> d;
   const hn::Rebind<T, decltype(d)> dq;
   // |(q - zp) << 20| < 2^28 and |ra +- rb| < 2^29: the bounded rounding never overflows.
-  const rq::BoundedShift sa = rq::MakeBoundedShift(-p.ma.shift), sb = rq::MakeBoundedShift(-p.mb.shift),
+  const rq::BoundedShift sa = rq::MakeBoundedShift(-p.ma.shift),
+                         sb = rq::MakeBoundedShift(-p.mb.shift),
                          so = rq::MakeBoundedShift(-p.mo.shift);
   // The lambda sees only scalars (no vector captures, which SVE forbids); Set is hoisted. Local
   // copies: the 8-bit stores could alias p's fields.
@@ -119,7 +120,8 @@ AddParams MakeParams(const KernelContext& ctx, bool subtract) {
   const double twice_max = static_cast<double>(2 * std::max(sa, sb));
   p.ma = QuantizeMultiplierSmallerThanOneExp(static_cast<double>(sa) / twice_max);
   p.mb = QuantizeMultiplierSmallerThanOneExp(static_cast<double>(sb) / twice_max);
-  p.mo = QuantizeMultiplier(twice_max / static_cast<double>(static_cast<float>(1 << kLeftShift) * so));
+  p.mo =
+      QuantizeMultiplier(twice_max / static_cast<double>(static_cast<float>(1 << kLeftShift) * so));
   CalculateActivationRangeQuantized(ctx.op->options.activation, out.type, so, p.out_zp, &p.act_min,
                                     &p.act_max);
   return p;

@@ -237,15 +237,17 @@ void Row(const DwPlan& p, const uint8_t* const* src, uint8_t* out_row) {
         a0 = MulAcc(d, LoadWiden<T>(d, s6 + in_off), w6, a0);
         a1 = MulAcc(d, LoadWiden<T>(d, s7 + in_off), w7, a1);
         a0 = MulAcc(d, LoadWiden<T>(d, s8 + in_off), w8, a0);
-        StoreNarrow<T>(d, Requantize<kStage>(d, hn::Add(a0, a1), left, m, right, mask, thr, zp, lo, hi), static_cast<size_t>(row_len - j),
-                       out_row + j);
+        StoreNarrow<T>(
+            d, Requantize<kStage>(d, hn::Add(a0, a1), left, m, right, mask, thr, zp, lo, hi),
+            static_cast<size_t>(row_len - j), out_row + j);
       }
     } else {
       for (int64_t j = k; j < row_len; j += L, in_off += p.in_group_stride) {
         auto acc = bias;
         for (int t = 0; t < taps; ++t)
           acc = MulAcc(d, LoadWiden<T>(d, src[t] + in_off), PrepareWeights(d, w + t * L), acc);
-        StoreNarrow<T>(d, Requantize<kStage>(d, acc, left, m, right, mask, thr, zp, lo, hi), static_cast<size_t>(row_len - j), out_row + j);
+        StoreNarrow<T>(d, Requantize<kStage>(d, acc, left, m, right, mask, thr, zp, lo, hi),
+                       static_cast<size_t>(row_len - j), out_row + j);
       }
     }
   }
@@ -304,8 +306,9 @@ void RowPaired(const DwPlan& p, const int32_t* const* ps, uint8_t* out_row) {
                                          unused);
       a1 = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, hn::LoadU(d, p5 + in_off)), w5, a1,
                                          unused);
-      StoreNarrow<T>(d, Requantize<kStage>(d, hn::Add(a0, a1), left, m, right, mask, thr, zp, lo, hi), static_cast<size_t>(row_len - j),
-                     out_row + j);
+      StoreNarrow<T>(d,
+                     Requantize<kStage>(d, hn::Add(a0, a1), left, m, right, mask, thr, zp, lo, hi),
+                     static_cast<size_t>(row_len - j), out_row + j);
     }
   }
 }
@@ -462,10 +465,11 @@ class FastDepthwiseQ8 : public OpKernel {
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
     const OpOptions& o = ctx.op->options;
-    const qref::ConvPadding2D pad = qref::CheckConvGeometry(ctx, /*depthwise=*/true, o.dilation_h, o.dilation_w);
+    const qref::ConvPadding2D pad =
+        qref::CheckConvGeometry(ctx, /*depthwise=*/true, o.dilation_h, o.dilation_w);
     const int32_t ch = in.dim(3);
-    Check(filter.dim(3) == ch, ctx.Describe(), ": filter ", ShapeToString(filter.shape), " is not [1, h, w, ",
-          ch, "]");
+    Check(filter.dim(3) == ch, ctx.Describe(), ": filter ", ShapeToString(filter.shape),
+          " is not [1, h, w, ", ch, "]");
     qref::CheckBias(ctx, bias, DType::kInt32, ch);
     DwGeometry& g = plan_.g;
     g = {in.dim(0), in.dim(1), in.dim(2), ch, filter.dim(1), filter.dim(2), out.dim(1), out.dim(2),
@@ -493,10 +497,11 @@ class FastDepthwiseQ8 : public OpKernel {
       Pack(filter, bias, lanes);
     const auto* input = static_cast<const uint8_t*>(In(ctx, 0).data);
     auto* output = static_cast<uint8_t*>(Out(ctx, 0).data);
-    ParallelFor(ctx.pool, int64_t{plan_.g.batches} * plan_.g.out_h, 1, [&](int64_t begin, int64_t end) {
-      thread_local DwScratch scratch;
-      HWY_DYNAMIC_DISPATCH(DepthwiseRows)(plan_, input, output, begin, end, &scratch);
-    });
+    ParallelFor(ctx.pool, int64_t{plan_.g.batches} * plan_.g.out_h, 1,
+                [&](int64_t begin, int64_t end) {
+                  thread_local DwScratch scratch;
+                  HWY_DYNAMIC_DISPATCH(DepthwiseRows)(plan_, input, output, begin, end, &scratch);
+                });
   }
 
  private:
@@ -548,9 +553,11 @@ class FastDepthwiseQ8 : public OpKernel {
       for (int ky = 0; ky < 3; ++ky)
         for (int64_t l = 0; l < L; ++l) {
           const auto at = [&](int kx) {
-            return static_cast<uint32_t>(p.weights[static_cast<size_t>((ky * 3 + kx) * L + l)]) & 0xFFFFu;
+            return static_cast<uint32_t>(p.weights[static_cast<size_t>((ky * 3 + kx) * L + l)]) &
+                   0xFFFFu;
           };
-          p.pair_weights[static_cast<size_t>(2 * ky * L + l)] = static_cast<int32_t>(at(0) | at(1) << 16);
+          p.pair_weights[static_cast<size_t>(2 * ky * L + l)] =
+              static_cast<int32_t>(at(0) | at(1) << 16);
           p.pair_weights[static_cast<size_t>((2 * ky + 1) * L + l)] = static_cast<int32_t>(at(2));
         }
     for (auto* v : {&p.bias, &p.left_mult, &p.mult, &p.right, &p.mask, &p.thr})
@@ -559,7 +566,8 @@ class FastDepthwiseQ8 : public OpKernel {
     int64_t bound = 0;  // max |acc| over channels: |bias| + 255 * sum |w|
     for (int64_t ci = 0; ci < c; ++ci) {
       int64_t sum = bias ? std::abs(int64_t{bias->as<int32_t>()[ci]}) : 0;
-      for (int t = 0; t < taps; ++t) sum += 255 * std::abs(int64_t{p.weights[static_cast<size_t>(t * L + ci)]});
+      for (int t = 0; t < taps; ++t)
+        sum += 255 * std::abs(int64_t{p.weights[static_cast<size_t>(t * L + ci)]});
       bound = std::max(bound, sum);
     }
     for (int64_t l = 0; l < L; ++l) {

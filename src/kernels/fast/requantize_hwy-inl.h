@@ -128,7 +128,8 @@ inline UniformStage MakeUniformStage(QuantizedMultiplier q, int32_t zp, int32_t 
 template <class D>
 HWY_INLINE hn::Vec<D> ApplyUniformStage(D d, hn::Vec<D> acc, const UniformStage& s) {
   const auto h = RoundingHighMul(d, hn::Mul(acc, hn::Set(d, s.left_mult)), hn::Set(d, s.m));
-  const auto r = RoundingShiftRight(d, h, hn::Set(d, s.right), hn::Set(d, s.mask), hn::Set(d, s.thr));
+  const auto r =
+      RoundingShiftRight(d, h, hn::Set(d, s.right), hn::Set(d, s.mask), hn::Set(d, s.thr));
   return hn::Min(hn::Max(hn::Add(r, hn::Set(d, s.zp)), hn::Set(d, s.lo)), hn::Set(d, s.hi));
 }
 
