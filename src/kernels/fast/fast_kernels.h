@@ -23,7 +23,7 @@ void RegisterFastPad(KernelRegistry& r);  // PAD, PADV2, any fixed-size type
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
-void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint8 (every Highway target)
+void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint8
 void RegisterFastQuantizeQ8(KernelRegistry& r);   // QUANTIZE/DEQUANTIZE float <-> int8/uint8
 void RegisterFastAddQ8(KernelRegistry& r);        // ADD/SUB int8/uint8, same shapes
 void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/uint8
