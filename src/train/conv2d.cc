@@ -82,16 +82,16 @@ class Conv2D : public Layer {
     const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
     const float* W = params[0].value.data();
     ForSampleChunks(ctx, n, [&](int, int begin, int end) {
-      std::vector<float> col(static_cast<size_t>(K * P));
+      float* col = ScratchFloats(0, static_cast<size_t>(K * P));
       for (int s = begin; s < end; ++s) {
         float* y = out + s * out_size;
         for (int co = 0; co < filters_; ++co) {
           const float b = use_bias_ ? params[1].value[co] : 0.0f;
           std::fill(y + co * P, y + (co + 1) * P, b);
         }
-        Im2Col(g_, in[0] + s * in_size, col.data());
-        GemmAcc(filters_, static_cast<int>(P), static_cast<int>(K), W, static_cast<int>(K),
-                col.data(), static_cast<int>(P), y, static_cast<int>(P));
+        Im2Col(g_, in[0] + s * in_size, col);
+        GemmAcc(filters_, static_cast<int>(P), static_cast<int>(K), W, static_cast<int>(K), col,
+                static_cast<int>(P), y, static_cast<int>(P));
         ApplyActivation(act_, 0.0f, y, filters_, P);
       }
     });
@@ -101,13 +101,12 @@ class Conv2D : public Layer {
                 float* dout, const std::vector<float*>& din) override {
     const int64_t K = g_.K(), P = g_.P();
     const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
-    std::vector<float> wt(static_cast<size_t>(K * filters_));  // W^T: [K, Cout]
-    Transpose(filters_, static_cast<int>(K), params[0].value.data(), wt.data());
+    const float* W = params[0].value.data();
     const int chunks = SampleChunks(n);
     PartialGrads dw(chunks, params[0].value.size());
     PartialGrads db(chunks, use_bias_ ? filters_ : 0);
     ForSampleChunks(ctx, n, [&](int chunk, int begin, int end) {
-      std::vector<float> col(static_cast<size_t>(K * P)), colt(col.size());
+      float* col = ScratchFloats(0, static_cast<size_t>(K * P));
       float* gw = dw.chunk(chunk);
       float* gb = db.chunk(chunk);
       for (int s = begin; s < end; ++s) {
@@ -120,15 +119,15 @@ class Conv2D : public Layer {
             gb[co] += acc;
           }
         }
-        Im2Col(g_, in[0] + s * in_size, col.data());
-        Transpose(static_cast<int>(K), static_cast<int>(P), col.data(), colt.data());
-        GemmAcc(filters_, static_cast<int>(K), static_cast<int>(P), dz, static_cast<int>(P),
-                colt.data(), static_cast<int>(K), gw, static_cast<int>(K));
+        // dW[Cout, K] += dz[Cout, P] * col[K, P]^T
+        Im2Col(g_, in[0] + s * in_size, col);
+        Gemm(Trans::kNo, Trans::kYes, filters_, static_cast<int>(K), static_cast<int>(P), dz,
+             static_cast<int>(P), col, static_cast<int>(P), 1.0f, gw, static_cast<int>(K));
         if (din[0] != nullptr) {
-          std::fill(col.begin(), col.end(), 0.0f);
-          GemmAcc(static_cast<int>(K), static_cast<int>(P), filters_, wt.data(), filters_, dz,
-                  static_cast<int>(P), col.data(), static_cast<int>(P));
-          Col2ImAdd(g_, col.data(), din[0] + s * in_size);
+          // dcol[K, P] = W[Cout, K]^T * dz[Cout, P], scattered back onto the input.
+          Gemm(Trans::kYes, Trans::kNo, static_cast<int>(K), static_cast<int>(P), filters_, W,
+               static_cast<int>(K), dz, static_cast<int>(P), 0.0f, col, static_cast<int>(P));
+          Col2ImAdd(g_, col, din[0] + s * in_size);
         }
       }
     });

@@ -104,20 +104,20 @@ class Conv2DTranspose : public Layer {
                float* out) override {
     const int64_t K = g_.K(), P = g_.P(), OP = out_dims.pixels();
     const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
-    std::vector<float> wt(static_cast<size_t>(K * cin_));  // Wc^T: [K, cin]
-    Transpose(cin_, static_cast<int>(K), params[0].value.data(), wt.data());
+    const float* W = params[0].value.data();  // [cin, K]
     ForSampleChunks(ctx, n, [&](int, int begin, int end) {
-      std::vector<float> col(static_cast<size_t>(K * P));
+      float* col = ScratchFloats(0, static_cast<size_t>(K * P));
       for (int s = begin; s < end; ++s) {
         float* y = out + s * out_size;
-        std::fill(col.begin(), col.end(), 0.0f);
-        GemmAcc(static_cast<int>(K), static_cast<int>(P), cin_, wt.data(), cin_,
-                in[0] + s * in_size, static_cast<int>(P), col.data(), static_cast<int>(P));
+        // col[K, P] = W[cin, K]^T * x[cin, P], scattered onto the output.
+        Gemm(Trans::kYes, Trans::kNo, static_cast<int>(K), static_cast<int>(P), cin_, W,
+             static_cast<int>(K), in[0] + s * in_size, static_cast<int>(P), 0.0f, col,
+             static_cast<int>(P));
         for (int f = 0; f < filters_; ++f) {
           const float b = use_bias_ ? params[1].value[f] : 0.0f;
           std::fill(y + f * OP, y + (f + 1) * OP, b);
         }
-        Col2ImAdd(g_, col.data(), y);
+        Col2ImAdd(g_, col, y);
         ApplyActivation(act_, 0.0f, y, filters_, OP);
       }
     });
@@ -132,7 +132,7 @@ class Conv2DTranspose : public Layer {
     PartialGrads dw(chunks, params[0].value.size());
     PartialGrads db(chunks, use_bias_ ? filters_ : 0);
     ForSampleChunks(ctx, n, [&](int chunk, int begin, int end) {
-      std::vector<float> col(static_cast<size_t>(K * P)), colt(col.size());
+      float* col = ScratchFloats(0, static_cast<size_t>(K * P));
       float* gw = dw.chunk(chunk);
       float* gb = db.chunk(chunk);
       for (int s = begin; s < end; ++s) {
@@ -145,14 +145,15 @@ class Conv2DTranspose : public Layer {
             gb[f] += acc;
           }
         }
-        Im2Col(g_, dz, col.data());
+        Im2Col(g_, dz, col);
         if (din[0] != nullptr) {
-          GemmAcc(cin_, static_cast<int>(P), static_cast<int>(K), W, static_cast<int>(K),
-                  col.data(), static_cast<int>(P), din[0] + s * in_size, static_cast<int>(P));
+          GemmAcc(cin_, static_cast<int>(P), static_cast<int>(K), W, static_cast<int>(K), col,
+                  static_cast<int>(P), din[0] + s * in_size, static_cast<int>(P));
         }
-        Transpose(static_cast<int>(K), static_cast<int>(P), col.data(), colt.data());
-        GemmAcc(cin_, static_cast<int>(K), static_cast<int>(P), in[0] + s * in_size,
-                static_cast<int>(P), colt.data(), static_cast<int>(K), gw, static_cast<int>(K));
+        // dW[cin, K] += x[cin, P] * col[K, P]^T
+        Gemm(Trans::kNo, Trans::kYes, cin_, static_cast<int>(K), static_cast<int>(P),
+             in[0] + s * in_size, static_cast<int>(P), col, static_cast<int>(P), 1.0f, gw,
+             static_cast<int>(K));
       }
     });
     dw.AddTo(params[0].grad);

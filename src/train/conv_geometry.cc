@@ -39,6 +39,20 @@ ConvGeom MakeConvGeom(int cin, int ih, int iw, int kh, int kw, int sh, int sw, i
   return g;
 }
 
+namespace {
+
+// The output columns [lo, hi) whose input column ox * sw + x0 lies inside [0, iw).
+void ValidColumns(const ConvGeom& g, int x0, int* lo, int* hi) {
+  int l = 0;
+  while (l < g.ow && l * g.sw + x0 < 0) ++l;
+  int h = g.ow;
+  while (h > l && (h - 1) * g.sw + x0 >= g.iw) --h;
+  *lo = l;
+  *hi = h;
+}
+
+}  // namespace
+
 void Im2Col(const ConvGeom& g, const float* x, float* col) {
   const int64_t P = g.P();
   for (int c = 0; c < g.cin; ++c) {
@@ -46,23 +60,24 @@ void Im2Col(const ConvGeom& g, const float* x, float* col) {
     for (int ky = 0; ky < g.kh; ++ky) {
       for (int kx = 0; kx < g.kw; ++kx) {
         float* row = col + ((static_cast<int64_t>(c) * g.kh + ky) * g.kw + kx) * P;
+        const int x0 = kx * g.dw - g.pad_left;
+        int lo = 0, hi = 0;
+        ValidColumns(g, x0, &lo, &hi);
         for (int oy = 0; oy < g.oh; ++oy) {
           float* dst = row + static_cast<int64_t>(oy) * g.ow;
           const int iy = oy * g.sh + ky * g.dh - g.pad_top;
           if (iy < 0 || iy >= g.ih) {
-            std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.ow));
+            std::fill(dst, dst + g.ow, 0.0f);
             continue;
           }
-          const float* src = xc + static_cast<int64_t>(iy) * g.iw;
-          const int x0 = kx * g.dw - g.pad_left;
-          if (g.sw == 1 && x0 >= 0 && x0 + g.ow <= g.iw) {
-            std::memcpy(dst, src + x0, sizeof(float) * static_cast<size_t>(g.ow));
-            continue;
+          const float* src = xc + static_cast<int64_t>(iy) * g.iw + x0;
+          std::fill(dst, dst + lo, 0.0f);
+          if (g.sw == 1) {
+            for (int ox = lo; ox < hi; ++ox) dst[ox] = src[ox];
+          } else {
+            for (int ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.sw];
           }
-          for (int ox = 0; ox < g.ow; ++ox) {
-            const int ix = ox * g.sw + x0;
-            dst[ox] = (ix >= 0 && ix < g.iw) ? src[ix] : 0.0f;
-          }
+          std::fill(dst + hi, dst + g.ow, 0.0f);
         }
       }
     }
@@ -76,15 +91,18 @@ void Col2ImAdd(const ConvGeom& g, const float* col, float* x) {
     for (int ky = 0; ky < g.kh; ++ky) {
       for (int kx = 0; kx < g.kw; ++kx) {
         const float* row = col + ((static_cast<int64_t>(c) * g.kh + ky) * g.kw + kx) * P;
+        const int x0 = kx * g.dw - g.pad_left;
+        int lo = 0, hi = 0;
+        ValidColumns(g, x0, &lo, &hi);
         for (int oy = 0; oy < g.oh; ++oy) {
           const int iy = oy * g.sh + ky * g.dh - g.pad_top;
           if (iy < 0 || iy >= g.ih) continue;
           const float* src = row + static_cast<int64_t>(oy) * g.ow;
-          float* dst = xc + static_cast<int64_t>(iy) * g.iw;
-          const int x0 = kx * g.dw - g.pad_left;
-          for (int ox = 0; ox < g.ow; ++ox) {
-            const int ix = ox * g.sw + x0;
-            if (ix >= 0 && ix < g.iw) dst[ix] += src[ox];
+          float* dst = xc + static_cast<int64_t>(iy) * g.iw + x0;
+          if (g.sw == 1) {
+            for (int ox = lo; ox < hi; ++ox) dst[ox] += src[ox];
+          } else {
+            for (int ox = lo; ox < hi; ++ox) dst[ox * g.sw] += src[ox];
           }
         }
       }

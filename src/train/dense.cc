@@ -66,8 +66,6 @@ class Dense : public Layer {
 
   void Backward(const RunContext& ctx, int n, const std::vector<const float*>& in, const float* out,
                 float* dout, const std::vector<float*>& din) override {
-    std::vector<float> wt(params[0].value.size());  // W^T: [U, In]
-    Transpose(in_, units_, params[0].value.data(), wt.data());
     const int chunks = SampleChunks(n);
     PartialGrads dw(chunks, params[0].value.size());
     PartialGrads db(chunks, use_bias_ ? units_ : 0);
@@ -83,12 +81,14 @@ class Dense : public Layer {
         for (int s = 0; s < m; ++s)
           for (int u = 0; u < units_; ++u) gb[u] += dz[static_cast<int64_t>(s) * units_ + u];
       }
-      std::vector<float> xt(static_cast<size_t>(in_) * m);
-      Transpose(m, in_, in[0] + static_cast<int64_t>(begin) * in_, xt.data());
-      GemmAcc(in_, units_, m, xt.data(), m, dz, units_, dw.chunk(chunk), units_);
+      const float* x = in[0] + static_cast<int64_t>(begin) * in_;
+      // dW[In, U] += x[m, In]^T * dz[m, U]
+      Gemm(Trans::kYes, Trans::kNo, in_, units_, m, x, in_, dz, units_, 1.0f, dw.chunk(chunk),
+           units_);
       if (din[0] != nullptr) {
-        GemmAcc(m, in_, units_, dz, units_, wt.data(), in_,
-                din[0] + static_cast<int64_t>(begin) * in_, in_);
+        // dx[m, In] += dz[m, U] * W[In, U]^T
+        Gemm(Trans::kNo, Trans::kYes, m, in_, units_, dz, units_, params[0].value.data(), units_,
+             1.0f, din[0] + static_cast<int64_t>(begin) * in_, in_);
       }
     });
     dw.AddTo(params[0].grad);

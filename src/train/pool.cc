@@ -41,33 +41,39 @@ class Pool : public Layer {
         float* y = out + s * out_size;
         int32_t* arg = max_ ? argmax_.data() + s * out_size : nullptr;
         for (int c = 0; c < g_.cin; ++c)
-          for (int oy = 0; oy < g_.oh; ++oy)
+          for (int oy = 0; oy < g_.oh; ++oy) {
+            // The window's rows and columns clipped to the input once per row/column of outputs.
+            const int iy0 = std::max(oy * sh_ - g_.pad_top, 0);
+            const int iy1 = std::min(oy * sh_ - g_.pad_top + ph_, g_.ih);
             for (int ox = 0; ox < g_.ow; ++ox) {
+              const int ix0 = std::max(ox * sw_ - g_.pad_left, 0);
+              const int ix1 = std::min(ox * sw_ - g_.pad_left + pw_, g_.iw);
               const int64_t o = (static_cast<int64_t>(c) * g_.oh + oy) * g_.ow + ox;
-              float best = -std::numeric_limits<float>::infinity(), sum = 0.0f;
-              int32_t best_i = -1, count = 0;
-              for (int ky = 0; ky < ph_; ++ky) {
-                const int iy = oy * sh_ + ky - g_.pad_top;
-                if (iy < 0 || iy >= g_.ih) continue;
-                for (int kx = 0; kx < pw_; ++kx) {
-                  const int ix = ox * sw_ + kx - g_.pad_left;
-                  if (ix < 0 || ix >= g_.iw) continue;
-                  const int32_t i = (c * g_.ih + iy) * g_.iw + ix;
-                  if (best_i < 0 || x[i] > best) {
-                    best = x[i];
-                    best_i = i;
-                  }
-                  sum += x[i];
-                  ++count;
-                }
-              }
+              const int32_t first = (c * g_.ih + iy0) * g_.iw + ix0;
               if (max_) {
+                float best = x[first];
+                int32_t best_i = first;
+                for (int iy = iy0; iy < iy1; ++iy) {
+                  const int32_t r = (c * g_.ih + iy) * g_.iw;
+                  for (int ix = ix0; ix < ix1; ++ix) {
+                    if (x[r + ix] > best) {
+                      best = x[r + ix];
+                      best_i = r + ix;
+                    }
+                  }
+                }
                 y[o] = best;
                 arg[o] = best_i;
               } else {
-                y[o] = sum / static_cast<float>(count);
+                float sum = 0.0f;
+                for (int iy = iy0; iy < iy1; ++iy) {
+                  const int32_t r = (c * g_.ih + iy) * g_.iw;
+                  for (int ix = ix0; ix < ix1; ++ix) sum += x[r + ix];
+                }
+                y[o] = sum / static_cast<float>((iy1 - iy0) * (ix1 - ix0));
               }
             }
+          }
       }
     });
   }
@@ -161,9 +167,13 @@ class UpSampling2D : public Layer {
       for (int64_t plane = b; plane < e; ++plane) {
         const float* x = in[0] + plane * d.pixels();
         float* y = out + plane * out_dims.pixels();
-        for (int oy = 0; oy < out_dims.h; ++oy)
-          for (int ox = 0; ox < out_dims.w; ++ox)
-            y[oy * out_dims.w + ox] = x[(oy / fh_) * d.w + ox / fw_];
+        // Each input row widened once, then repeated fh times.
+        for (int iy = 0; iy < d.h; ++iy) {
+          float* row = y + static_cast<int64_t>(iy) * fh_ * out_dims.w;
+          for (int ix = 0; ix < d.w; ++ix)
+            std::fill(row + ix * fw_, row + (ix + 1) * fw_, x[iy * d.w + ix]);
+          for (int r = 1; r < fh_; ++r) std::copy(row, row + out_dims.w, row + r * out_dims.w);
+        }
       }
     });
   }
@@ -196,9 +206,16 @@ class UpSampling2D : public Layer {
       for (int64_t plane = b; plane < e; ++plane) {
         float* dx = din[0] + plane * d.pixels();
         const float* dy = dout + plane * out_dims.pixels();
-        for (int oy = 0; oy < out_dims.h; ++oy)
-          for (int ox = 0; ox < out_dims.w; ++ox)
-            dx[(oy / fh_) * d.w + ox / fw_] += dy[oy * out_dims.w + ox];
+        // Each input pixel gathers its fh x fw block, added in row-major order.
+        for (int iy = 0; iy < d.h; ++iy)
+          for (int ix = 0; ix < d.w; ++ix) {
+            float acc = dx[iy * d.w + ix];
+            for (int ky = 0; ky < fh_; ++ky) {
+              const float* g = dy + (static_cast<int64_t>(iy) * fh_ + ky) * out_dims.w + ix * fw_;
+              for (int kx = 0; kx < fw_; ++kx) acc += g[kx];
+            }
+            dx[iy * d.w + ix] = acc;
+          }
       }
     });
   }
