@@ -64,6 +64,11 @@ struct FcQ8Args {
 // Rows prepared (and column blocks walked) together: 8 groups of 4.
 inline constexpr int kGroupsPerPass = 8;
 
+// int32 values of the row kernel's scratch: one pass of rows, each of at most `depth` steps.
+inline size_t FcScratchQ8(int depth) {
+  return static_cast<size_t>(kGroupsPerPass) * 4 * static_cast<size_t>(depth);
+}
+
 // The output stage of one accumulator for unit u.
 inline int32_t FcRequantize(const FcQ8Args& a, int32_t acc, int u) {
   const QuantizedMultiplier& m = a.stage.mult[u];
@@ -212,21 +217,21 @@ HWY_INLINE void TileQ8(const FcQ8Args& a, const int32_t* xr, int steps, const in
   if constexpr (R > 3) store(3, c30, c31);
 }
 
-// Row groups [g0, g1) of 4 rows (the last group may hold fewer).
+// Row groups [g0, g1) of 4 rows (the last group may hold fewer). xs: the caller's scratch of
+// FcScratchQ8(depth) int32 values, where each pass puts each row's depth steps as broadcastable
+// int32 (a pair of int16, or one value).
 template <typename T>
-void FcRowGroupsQ8T(const FcQ8Args& a, int64_t g0, int64_t g1) {
+void FcRowGroupsQ8T(const FcQ8Args& a, int64_t g0, int64_t g1, int32_t* xs) {
   const int N = static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>()));
   const int steps = kPaired ? (a.depth + 1) / 2 : a.depth;
   const T* x = static_cast<const T*>(a.x);
   T* out = static_cast<T*>(a.out);
-  // Per pass: each row's depth steps as broadcastable int32 (a pair of int16, or one value).
-  std::vector<int32_t> xs(static_cast<size_t>(kGroupsPerPass) * 4 * steps);
   int32_t row_term[kGroupsPerPass * 4];
   for (int64_t p0 = g0; p0 < g1; p0 += kGroupsPerPass) {
     const int64_t p1 = std::min(g1, p0 + kGroupsPerPass);
     for (int64_t r = 4 * p0; r < std::min(4 * p1, a.rows); ++r) {
       const T* xr = x + r * a.depth;
-      int32_t* dst = xs.data() + (r - 4 * p0) * steps;
+      int32_t* dst = xs + (r - 4 * p0) * steps;
       uint32_t sum = 0;
       for (int k = 0; k < a.depth; ++k) sum += static_cast<uint32_t>(static_cast<int32_t>(xr[k]));
       row_term[r - 4 * p0] = static_cast<int32_t>(sum * static_cast<uint32_t>(a.filter_offset));
@@ -244,7 +249,7 @@ void FcRowGroupsQ8T(const FcQ8Args& a, int64_t g0, int64_t g1) {
     for (int o0 = 0; o0 < a.units; o0 += 2 * N) {
       const int n = std::min(2 * N, a.units - o0);
       for (int64_t g = p0; g < p1; ++g) {
-        const int32_t* xg = xs.data() + (g - p0) * 4 * steps;
+        const int32_t* xg = xs + (g - p0) * 4 * steps;
         const int32_t* rt = row_term + (g - p0) * 4;
         switch (std::min<int64_t>(4, a.rows - 4 * g)) {
           case 4: TileQ8<T, 4>(a, xg, steps, rt, o0, n, 4 * g, out); break;
@@ -257,8 +262,12 @@ void FcRowGroupsQ8T(const FcQ8Args& a, int64_t g0, int64_t g1) {
   }
 }
 
-void FcRowGroupsI8(const FcQ8Args& a, int64_t g0, int64_t g1) { FcRowGroupsQ8T<int8_t>(a, g0, g1); }
-void FcRowGroupsU8(const FcQ8Args& a, int64_t g0, int64_t g1) { FcRowGroupsQ8T<uint8_t>(a, g0, g1); }
+void FcRowGroupsI8(const FcQ8Args& a, int64_t g0, int64_t g1, int32_t* xs) {
+  FcRowGroupsQ8T<int8_t>(a, g0, g1, xs);
+}
+void FcRowGroupsU8(const FcQ8Args& a, int64_t g0, int64_t g1, int32_t* xs) {
+  FcRowGroupsQ8T<uint8_t>(a, g0, g1, xs);
+}
 
 }  // namespace HWY_NAMESPACE
 }  // namespace cae::fast
@@ -373,9 +382,13 @@ class FastFullyConnectedQ8 : public OpKernel {
     a.dr_thr = dr_thr_.data();
     a.out = Out(ctx, 0).data;
     const int64_t groups = (a.rows + 3) / 4;
+    const size_t scratch_size = FcScratchQ8(depth_);
     ParallelFor(ctx.pool, groups, 1, [&](int64_t begin, int64_t end) {
-      if (uint8_) HWY_DYNAMIC_DISPATCH(FcRowGroupsU8)(a, begin, end);
-      else HWY_DYNAMIC_DISPATCH(FcRowGroupsI8)(a, begin, end);
+      // Per worker thread, grown only when a deeper layer needs more: no allocation per call.
+      thread_local std::vector<int32_t> scratch;
+      if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+      if (uint8_) HWY_DYNAMIC_DISPATCH(FcRowGroupsU8)(a, begin, end, scratch.data());
+      else HWY_DYNAMIC_DISPATCH(FcRowGroupsI8)(a, begin, end, scratch.data());
     });
   }
 
