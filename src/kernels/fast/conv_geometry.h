@@ -57,6 +57,11 @@ struct PoolGeometry {
   int in_h, in_w, ch, out_h, out_w, f_h, f_w, stride_h, stride_w, pad_h, pad_w;
 };
 
+// The pool geometry of a MAX_POOL_2D / AVERAGE_POOL_2D context (Prepare time, conv_geometry.cc):
+// checks a 4-D input, positive strides and filter sizes and the output shape (throwing the
+// reference kernels' messages) and computes TFLite's leading paddings.
+PoolGeometry PreparePoolGeometry(const KernelContext& ctx);
+
 // Rounds n up to a multiple of m.
 inline int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
 

@@ -11,7 +11,6 @@
 #include <limits>
 #include <memory>
 
-#include "graph/shape_inference.h"
 #include "kernels/fast/fast_kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/quant_math.h"
@@ -97,16 +96,7 @@ class FastMaxPool : public OpKernel {
     const OpOptions& o = ctx.op->options;
     const TensorView& in = Input(ctx, 0);
     const TensorView& out = Output(ctx, 0);
-    KCheck(ctx, in.rank() == 4, "input must be 4-D, got ", ShapeToString(in.shape));
-    KCheck(ctx, o.stride_h > 0 && o.stride_w > 0 && o.filter_h > 0 && o.filter_w > 0,
-           "strides and filter sizes must be positive");
-    ref::CheckOutputShape(ctx, 0,
-                          {in.dim(0), ConvOutputSize(o.padding, in.dim(1), o.filter_h, o.stride_h, 1),
-                           ConvOutputSize(o.padding, in.dim(2), o.filter_w, o.stride_w, 1), in.dim(3)});
-    g_ = {in.dim(1), in.dim(2), in.dim(3), out.dim(1), out.dim(2), o.filter_h, o.filter_w,
-          o.stride_h, o.stride_w, 0, 0};
-    g_.pad_h = ConvPaddingBefore(o.stride_h, 1, g_.in_h, o.filter_h, g_.out_h);
-    g_.pad_w = ConvPaddingBefore(o.stride_w, 1, g_.in_w, o.filter_w, g_.out_w);
+    g_ = PreparePoolGeometry(ctx);
     if (int8_) {
       KCheck(ctx, in.quant && !in.quant->empty() && out.quant && !out.quant->empty(),
              "int8 tensors must be quantized");
