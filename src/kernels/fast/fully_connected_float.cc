@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/fc_tile_hwy-inl.h"
 #include "kernels/parallel.h"
 #include "kernels/ref/float/common.h"
 #include "kernels/ref/quantized/conv_prepare.h"
@@ -61,54 +62,39 @@ template <int R>
 HWY_INLINE void TileF32(const FcF32Args& a, int64_t r0, int o0, int n) {
   const hn::ScalableTag<float> d;
   const int N = static_cast<int>(hn::Lanes(d));
-  const float* x0 = a.x + r0 * a.depth;
-  const float* x1 = R > 1 ? x0 + a.depth : x0;
-  const float* x2 = R > 2 ? x0 + 2 * a.depth : x0;
-  const float* x3 = R > 3 ? x0 + 3 * a.depth : x0;
+  const float* x = a.x + r0 * a.depth;  // row j's inputs start at x + j * depth
   auto c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d);
   auto c20 = hn::Zero(d), c21 = hn::Zero(d), c30 = hn::Zero(d), c31 = hn::Zero(d);
+  using V = decltype(c00);
   const float* w = a.packed + o0;
   for (int k = 0; k < a.depth; ++k, w += a.units_padded) {
     const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
-    const auto v0 = hn::Set(d, x0[k]);
-    c00 = hn::Add(c00, hn::Mul(v0, w0));
-    c01 = hn::Add(c01, hn::Mul(v0, w1));
-    if constexpr (R > 1) {
-      const auto v1 = hn::Set(d, x1[k]);
-      c10 = hn::Add(c10, hn::Mul(v1, w0));
-      c11 = hn::Add(c11, hn::Mul(v1, w1));
-    }
-    if constexpr (R > 2) {
-      const auto v2 = hn::Set(d, x2[k]);
-      c20 = hn::Add(c20, hn::Mul(v2, w0));
-      c21 = hn::Add(c21, hn::Mul(v2, w1));
-    }
-    if constexpr (R > 3) {
-      const auto v3 = hn::Set(d, x3[k]);
-      c30 = hn::Add(c30, hn::Mul(v3, w0));
-      c31 = hn::Add(c31, hn::Mul(v3, w1));
-    }
+    ForEachTileRow<R>(
+        [&](int j, V& c0, V& c1) {
+          const auto v = hn::Set(d, x[j * a.depth + k]);
+          c0 = hn::Add(c0, hn::Mul(v, w0));
+          c1 = hn::Add(c1, hn::Mul(v, w1));
+        },
+        c00, c01, c10, c11, c20, c21, c30, c31);
   }
   const auto b0 = hn::LoadU(d, a.bias + o0), b1 = hn::LoadU(d, a.bias + o0 + N);
   const auto vlo = hn::Set(d, a.lo), vhi = hn::Set(d, a.hi);
   HWY_ALIGN float tile[2 * HWY_MAX_BYTES / sizeof(float)];
-  auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
-    v0 = hn::Min(hn::Max(hn::Add(v0, b0), vlo), vhi);
-    v1 = hn::Min(hn::Max(hn::Add(v1, b1), vlo), vhi);
-    float* y = a.out + (r0 + j) * a.units + o0;
-    if (n == 2 * N) {
-      hn::StoreU(v0, d, y);
-      hn::StoreU(v1, d, y + N);
-    } else {
-      hn::Store(v0, d, tile);
-      hn::Store(v1, d, tile + N);
-      std::memcpy(y, tile, sizeof(float) * static_cast<size_t>(n));
-    }
-  };
-  store(0, c00, c01);
-  if constexpr (R > 1) store(1, c10, c11);
-  if constexpr (R > 2) store(2, c20, c21);
-  if constexpr (R > 3) store(3, c30, c31);
+  ForEachTileRow<R>(
+      [&](int j, V v0, V v1) {
+        v0 = hn::Min(hn::Max(hn::Add(v0, b0), vlo), vhi);
+        v1 = hn::Min(hn::Max(hn::Add(v1, b1), vlo), vhi);
+        float* y = a.out + (r0 + j) * a.units + o0;
+        if (n == 2 * N) {
+          hn::StoreU(v0, d, y);
+          hn::StoreU(v1, d, y + N);
+        } else {
+          hn::Store(v0, d, tile);
+          hn::Store(v1, d, tile + N);
+          std::memcpy(y, tile, sizeof(float) * static_cast<size_t>(n));
+        }
+      },
+      c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // Row groups [g0, g1) of 4 rows (the last group may hold fewer).

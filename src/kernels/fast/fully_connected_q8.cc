@@ -29,6 +29,7 @@
 #include "kernels/fast/conv_geometry.h"
 #include "kernels/fast/conv_int8_vnni.h"
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/fc_tile_hwy-inl.h"
 #include "kernels/fast/int8_output_stage.h"
 #include "kernels/fast/requantize_hwy-inl.h"
 #include "kernels/parallel.h"
@@ -140,9 +141,10 @@ HWY_INLINE void TileQ8(const FcQ8Args& a, const int32_t* xr, int steps, const in
   const hn::ScalableTag<int32_t> d;
   const hn::Rebind<T, decltype(d)> d8;
   const int N = static_cast<int>(hn::Lanes(d));
-  const int32_t *x0 = xr, *x1 = xr + steps, *x2 = xr + 2 * steps, *x3 = xr + 3 * steps;
+  // Row j's prepared values start at xr + j * steps.
   const auto t0 = hn::LoadU(d, a.unit_term + o0), t1 = hn::LoadU(d, a.unit_term + o0 + N);
   auto c00 = t0, c01 = t1, c10 = t0, c11 = t1, c20 = t0, c21 = t1, c30 = t0, c31 = t1;
+  using V = decltype(c00);
 #if CAE_FC_PAIRED
   {
     const hn::Repartition<int16_t, decltype(d)> d16;
@@ -150,24 +152,13 @@ HWY_INLINE void TileQ8(const FcQ8Args& a, const int32_t* xr, int steps, const in
     const int16_t* w = a.packed16 + 2 * o0;
     for (int s = 0; s < steps; ++s, w += 2 * a.units_padded) {
       const auto w0 = hn::LoadU(d16, w), w1 = hn::LoadU(d16, w + 2 * N);
-      const auto v0 = hn::BitCast(d16, hn::Set(d, x0[s]));
-      c00 = hn::ReorderWidenMulAccumulate(d, v0, w0, c00, unused);
-      c01 = hn::ReorderWidenMulAccumulate(d, v0, w1, c01, unused);
-      if constexpr (R > 1) {
-        const auto v1 = hn::BitCast(d16, hn::Set(d, x1[s]));
-        c10 = hn::ReorderWidenMulAccumulate(d, v1, w0, c10, unused);
-        c11 = hn::ReorderWidenMulAccumulate(d, v1, w1, c11, unused);
-      }
-      if constexpr (R > 2) {
-        const auto v2 = hn::BitCast(d16, hn::Set(d, x2[s]));
-        c20 = hn::ReorderWidenMulAccumulate(d, v2, w0, c20, unused);
-        c21 = hn::ReorderWidenMulAccumulate(d, v2, w1, c21, unused);
-      }
-      if constexpr (R > 3) {
-        const auto v3 = hn::BitCast(d16, hn::Set(d, x3[s]));
-        c30 = hn::ReorderWidenMulAccumulate(d, v3, w0, c30, unused);
-        c31 = hn::ReorderWidenMulAccumulate(d, v3, w1, c31, unused);
-      }
+      ForEachTileRow<R>(
+          [&](int j, V& c0, V& c1) {
+            const auto v = hn::BitCast(d16, hn::Set(d, xr[j * steps + s]));
+            c0 = hn::ReorderWidenMulAccumulate(d, v, w0, c0, unused);
+            c1 = hn::ReorderWidenMulAccumulate(d, v, w1, c1, unused);
+          },
+          c00, c01, c10, c11, c20, c21, c30, c31);
     }
   }
 #else
@@ -175,46 +166,33 @@ HWY_INLINE void TileQ8(const FcQ8Args& a, const int32_t* xr, int steps, const in
     const int32_t* w = a.packed32 + o0;
     for (int s = 0; s < steps; ++s, w += a.units_padded) {
       const auto w0 = hn::LoadU(d, w), w1 = hn::LoadU(d, w + N);
-      const auto v0 = hn::Set(d, x0[s]);
-      c00 = hn::Add(c00, hn::Mul(v0, w0));
-      c01 = hn::Add(c01, hn::Mul(v0, w1));
-      if constexpr (R > 1) {
-        const auto v1 = hn::Set(d, x1[s]);
-        c10 = hn::Add(c10, hn::Mul(v1, w0));
-        c11 = hn::Add(c11, hn::Mul(v1, w1));
-      }
-      if constexpr (R > 2) {
-        const auto v2 = hn::Set(d, x2[s]);
-        c20 = hn::Add(c20, hn::Mul(v2, w0));
-        c21 = hn::Add(c21, hn::Mul(v2, w1));
-      }
-      if constexpr (R > 3) {
-        const auto v3 = hn::Set(d, x3[s]);
-        c30 = hn::Add(c30, hn::Mul(v3, w0));
-        c31 = hn::Add(c31, hn::Mul(v3, w1));
-      }
+      ForEachTileRow<R>(
+          [&](int j, V& c0, V& c1) {
+            const auto v = hn::Set(d, xr[j * steps + s]);
+            c0 = hn::Add(c0, hn::Mul(v, w0));
+            c1 = hn::Add(c1, hn::Mul(v, w1));
+          },
+          c00, c01, c10, c11, c20, c21, c30, c31);
     }
   }
 #endif
   HWY_ALIGN T tile[2 * HWY_MAX_BYTES / sizeof(int32_t)];
-  auto store = [&](int j, decltype(c00) v0, decltype(c00) v1) {
-    const auto rtv = hn::Set(d, rt[j]);
-    const auto q0 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v0, rtv), o0));
-    const auto q1 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v1, rtv), o0 + N));
-    T* y = out + (r0 + j) * a.units + o0;
-    if (n == 2 * N) {
-      hn::StoreU(q0, d8, y);
-      hn::StoreU(q1, d8, y + N);
-    } else {
-      hn::Store(q0, d8, tile);
-      hn::Store(q1, d8, tile + N);
-      std::memcpy(y, tile, static_cast<size_t>(n) * sizeof(T));
-    }
-  };
-  store(0, c00, c01);
-  if constexpr (R > 1) store(1, c10, c11);
-  if constexpr (R > 2) store(2, c20, c21);
-  if constexpr (R > 3) store(3, c30, c31);
+  ForEachTileRow<R>(
+      [&](int j, V v0, V v1) {
+        const auto rtv = hn::Set(d, rt[j]);
+        const auto q0 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v0, rtv), o0));
+        const auto q1 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v1, rtv), o0 + N));
+        T* y = out + (r0 + j) * a.units + o0;
+        if (n == 2 * N) {
+          hn::StoreU(q0, d8, y);
+          hn::StoreU(q1, d8, y + N);
+        } else {
+          hn::Store(q0, d8, tile);
+          hn::Store(q1, d8, tile + N);
+          std::memcpy(y, tile, static_cast<size_t>(n) * sizeof(T));
+        }
+      },
+      c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // Row groups [g0, g1) of 4 rows (the last group may hold fewer). xs: the caller's scratch of
