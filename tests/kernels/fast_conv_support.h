@@ -1,5 +1,6 @@
 // Shared by the fast-kernel tests: random CONV_2D cases run through the interpreter twice, once
-// with every kernel (fast ones chosen first) and once with reference kernels only.
+// with every kernel (fast ones chosen first) and once with reference kernels only; the runner
+// that repeats a check on every Highway target and compares fast with reference outputs.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,9 +10,57 @@
 #include <vector>
 
 #include "float_op_runner.h"
+#include "hwy/targets.h"
 #include "kernels/kernel.h"
+#include "runtime/interpreter.h"
 
 namespace cae::testing {
+
+// The fused activations the fast float kernels take, and those of the quantized kernels.
+inline constexpr Activation kFloatActivations[] = {Activation::kNone, Activation::kRelu,
+                                                   Activation::kRelu6, Activation::kReluN1To1,
+                                                   Activation::kTanh};
+inline constexpr Activation kQuantActivations[] = {Activation::kNone, Activation::kRelu,
+                                                   Activation::kRelu6, Activation::kReluN1To1};
+
+// Runs check() once per Highway target that this CPU supports and this build generated (the fast
+// kernels dispatch to it), then restores the normal choice, also when check() fails.
+template <typename Check>
+void ForEveryHwyTarget(Check&& check) {
+  struct Restore {
+    ~Restore() { hwy::SetSupportedTargetsForTest(0); }
+  } restore;
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    SCOPED_TRACE(hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    check();
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// Runs m on inputs with the reference kernels (1 thread) and with the fast ones on 1 and 2
+// threads; checks the output shapes and calls check(fast outputs, reference outputs) per run.
+template <typename Check>
+void CompareFastWithReference(const Model& m, const std::vector<TensorData>& inputs,
+                              Check&& check) {
+  const std::vector<TensorData> expected = Interpreter(m, {1, 0, true}).Run(inputs);
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(StrCat(threads, " thread(s)"));
+    const std::vector<TensorData> got = Interpreter(m, {threads, 0, false}).Run(inputs);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].shape, expected[i].shape);
+    check(got, expected);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// The same with every output byte-identical to the reference.
+inline void ExpectSameBytesAsReference(const Model& m, const std::vector<TensorData>& inputs) {
+  CompareFastWithReference(
+      m, inputs, [](const std::vector<TensorData>& got, const std::vector<TensorData>& expected) {
+        for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].bytes, expected[i].bytes);
+      });
+}
 
 struct ConvCase {
   int batch, in_h, in_w, in_c, out_c, f_h, f_w, stride_h, stride_w, dil_h, dil_w;
