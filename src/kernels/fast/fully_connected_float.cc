@@ -84,15 +84,7 @@ HWY_INLINE void TileF32(const FcF32Args& a, int64_t r0, int o0, int n) {
       [&](int j, V v0, V v1) {
         v0 = hn::Min(hn::Max(hn::Add(v0, b0), vlo), vhi);
         v1 = hn::Min(hn::Max(hn::Add(v1, b1), vlo), vhi);
-        float* y = a.out + (r0 + j) * a.units + o0;
-        if (n == 2 * N) {
-          hn::StoreU(v0, d, y);
-          hn::StoreU(v1, d, y + N);
-        } else {
-          hn::Store(v0, d, tile);
-          hn::Store(v1, d, tile + N);
-          std::memcpy(y, tile, sizeof(float) * static_cast<size_t>(n));
-        }
+        StoreTilePair(d, v0, v1, n, tile, a.out + (r0 + j) * a.units + o0);
       },
       c00, c01, c10, c11, c20, c21, c30, c31);
 }

@@ -182,15 +182,7 @@ HWY_INLINE void TileQ8(const FcQ8Args& a, const int32_t* xr, int steps, const in
         const auto rtv = hn::Set(d, rt[j]);
         const auto q0 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v0, rtv), o0));
         const auto q1 = hn::DemoteTo(d8, RequantizeVec(d, a, hn::Add(v1, rtv), o0 + N));
-        T* y = out + (r0 + j) * a.units + o0;
-        if (n == 2 * N) {
-          hn::StoreU(q0, d8, y);
-          hn::StoreU(q1, d8, y + N);
-        } else {
-          hn::Store(q0, d8, tile);
-          hn::Store(q1, d8, tile + N);
-          std::memcpy(y, tile, static_cast<size_t>(n) * sizeof(T));
-        }
+        StoreTilePair(d8, q0, q1, n, tile, out + (r0 + j) * a.units + o0);
       },
       c00, c01, c10, c11, c20, c21, c30, c31);
 }
