@@ -124,26 +124,10 @@ class QuantizedPrelu : public OpKernel {
   QuantizedMultiplier m1_, m2_;
 };
 
-// A 256-entry lookup table indexed by the input's byte.
+// A 256-entry lookup table indexed by the input's byte (BuildActivationTable, qutil.h).
 class QuantizedLut : public OpKernel {
  public:
-  using Fn = float (*)(float);
-  explicit QuantizedLut(Fn fn) : fn_(fn) {}
-  void Prepare(const KernelContext& ctx) override {
-    const TensorView& in = In(ctx, 0);
-    TensorView& out = Out(ctx, 0);
-    CheckSameShape(ctx, in, out);
-    const float si = Scale(ctx, in), so = Scale(ctx, out);
-    const int32_t zi = ZeroPoint(ctx, in), zo = ZeroPoint(ctx, out);
-    const float inv = 1 / so;
-    const int32_t lo = QuantMin(in.type), hi = QuantMax(in.type);
-    for (int32_t v = lo; v <= hi; ++v) {
-      const float x = si * static_cast<float>(v - zi);
-      const float r = std::round(fn_(x) * inv);
-      const int32_t q = std::clamp(static_cast<int32_t>(r + static_cast<float>(zo)), lo, hi);
-      table_[static_cast<uint8_t>(v)] = static_cast<uint8_t>(q);
-    }
-  }
+  void Prepare(const KernelContext& ctx) override { BuildActivationTable(ctx, table_); }
   void Eval(const KernelContext& ctx) override {
     const auto* src = static_cast<const uint8_t*>(In(ctx, 0).data);
     auto* dst = static_cast<uint8_t*>(Out(ctx, 0).data);
@@ -152,7 +136,6 @@ class QuantizedLut : public OpKernel {
   }
 
  private:
-  Fn fn_;
   uint8_t table_[256] = {};
 };
 
@@ -268,13 +251,30 @@ std::unique_ptr<OpKernel> HardSwishFactory(const KernelContext& ctx) {
   return SameQ8(ctx) ? Make<QuantizedHardSwish>() : nullptr;
 }
 std::unique_ptr<OpKernel> LogisticFactory(const KernelContext& ctx) {
-  return SameQ8(ctx) ? std::make_unique<QuantizedLut>(Sigmoid) : nullptr;
+  return SameQ8(ctx) ? Make<QuantizedLut>() : nullptr;
 }
 std::unique_ptr<OpKernel> TanhFactory(const KernelContext& ctx) {
-  return SameQ8(ctx) ? std::make_unique<QuantizedLut>(Tanh) : nullptr;
+  return SameQ8(ctx) ? Make<QuantizedLut>() : nullptr;
 }
 
 }  // namespace
+
+void BuildActivationTable(const KernelContext& ctx, uint8_t table[256]) {
+  const TensorView& in = In(ctx, 0);
+  TensorView& out = Out(ctx, 0);
+  CheckSameShape(ctx, in, out);
+  const auto fn = ctx.op->type == OpType::TANH ? Tanh : Sigmoid;
+  const float si = Scale(ctx, in), so = Scale(ctx, out);
+  const int32_t zi = ZeroPoint(ctx, in), zo = ZeroPoint(ctx, out);
+  const float inv = 1 / so;
+  const int32_t lo = QuantMin(in.type), hi = QuantMax(in.type);
+  for (int32_t v = lo; v <= hi; ++v) {
+    const float x = si * static_cast<float>(v - zi);
+    const float r = std::round(fn(x) * inv);
+    const int32_t q = std::clamp(static_cast<int32_t>(r + static_cast<float>(zo)), lo, hi);
+    table[static_cast<uint8_t>(v)] = static_cast<uint8_t>(q);
+  }
+}
 
 void RegisterActivations(KernelRegistry& r) {
   r.Register(OpType::RELU, "ref/quantized/relu", kRefPriority, ReluFactory);

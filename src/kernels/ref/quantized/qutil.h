@@ -73,6 +73,11 @@ std::vector<int64_t> ReadIndexTensor(const KernelContext& ctx, const TensorView&
 std::vector<int64_t> BroadcastStrides(const KernelContext& ctx, const std::vector<int32_t>& shape,
                                       const std::vector<int32_t>& out);
 
+// The output of an int8/uint8 LOGISTIC or TANH (ctx's op) for every input value, as TFLite
+// builds its table in float (dequantize, the function, round, add the output zero point, clamp):
+// table[uint8_t(v)] for input v. Checks that input and output shapes match (activations.cc).
+void BuildActivationTable(const KernelContext& ctx, uint8_t table[256]);
+
 template <typename K>
 std::unique_ptr<OpKernel> Make() {
   return std::make_unique<K>();
