@@ -27,5 +27,6 @@ void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint
 void RegisterFastQuantizeQ8(KernelRegistry& r);   // QUANTIZE/DEQUANTIZE float <-> int8/uint8
 void RegisterFastAddQ8(KernelRegistry& r);        // ADD/SUB int8/uint8, same shapes
 void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/uint8
+void RegisterFastLutQ8(KernelRegistry& r);  // LOGISTIC, TANH int8/uint8 (table lookup)
 
 }  // namespace cae::fast

@@ -9,6 +9,7 @@ void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastQuantizeQ8(r);
   RegisterFastAddQ8(r);
   RegisterFastFullyConnectedQ8(r);
+  RegisterFastLutQ8(r);
 }
 
 }  // namespace cae::fast
