@@ -124,9 +124,11 @@ HWY_INLINE hn::Vec<D> RequantizeVec(D d, const FcQ8Args& a, hn::Vec<D> acc, int 
     const auto ro = hn::Shr(hn::Add(po, hn::LoadU(d64, a.sr_round_odd + h)), hn::LoadU(d64, a.sr_shift_odd + h));
     r = hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(hn::BitCast(du64, ro))), hn::BitCast(d, re));
   } else {
-    const rq::ShiftConsts<D> sh{hn::LoadU(d, a.dr_right + o), hn::LoadU(d, a.dr_mask + o),
-                                hn::LoadU(d, a.dr_thr + o)};
-    r = rq::MultiplyByQuantizedMultiplier(d, acc, hn::LoadU(d, a.dr_left + o), m, sh);
+    // MultiplyByQuantizedMultiplier: the left shift as a multiply by 2^left, then the rounding
+    // high multiply and the rounding right shift.
+    const auto high = rq::RoundingHighMul(d, hn::Mul(acc, hn::LoadU(d, a.dr_left + o)), m);
+    r = rq::RoundingShiftRight(d, high, hn::LoadU(d, a.dr_right + o), hn::LoadU(d, a.dr_mask + o),
+                               hn::LoadU(d, a.dr_thr + o));
   }
   r = hn::Add(r, hn::Set(d, a.stage.output_offset));
   return hn::Min(hn::Max(r, hn::Set(d, a.stage.act_min)), hn::Set(d, a.stage.act_max));
