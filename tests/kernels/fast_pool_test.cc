@@ -1,5 +1,6 @@
-// kernels/fast MAX_POOL_2D against the reference kernels: identical outputs (float32 and int8) on
-// random shapes, windows, strides, SAME/VALID, channel counts around the vector width.
+// kernels/fast MAX_POOL_2D against the reference kernels on every Highway target, 1 and 2 threads:
+// identical outputs (float32 and int8) on random shapes, windows, strides, SAME/VALID, channel
+// counts around the vector width and every count from 1 to 16.
 #include <random>
 
 #include "fast_conv_support.h"
@@ -12,9 +13,12 @@ namespace {
 void CheckPoolCases() {
   std::mt19937 rng(5);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  for (int i = 0; i < 60; ++i) {
+  // 60 random channel counts, then every count 1..16 (fewer than a vector: narrower vectors and
+  // the one-by-one tail), each for float32 and int8.
+  for (int i = 0; i < 60 + 32; ++i) {
     const bool int8 = i % 2 == 1;
-    const int batch = pick(1, 3), h = pick(1, 12), w = pick(1, 12), c = pick(1, 70);
+    const int batch = pick(1, 3), h = pick(1, 12), w = pick(1, 12);
+    const int c = i < 60 ? pick(1, 70) : (i - 60) / 2 + 1;
     OpOptions o;
     o.filter_h = pick(1, 3);
     o.filter_w = pick(1, 3);

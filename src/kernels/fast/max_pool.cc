@@ -1,6 +1,8 @@
 // Fast MAX_POOL_2D, float32 and int8, NHWC: for each output pixel the window (clipped to the
 // input, as in the reference kernels) is reduced with SIMD max across channels, then clamped to
 // the fused activation's range (float: None/Relu/Relu6/ReluN1To1; int8: the quantized range).
+// Fewer channels than a full vector run on narrower vectors (float: 8 or 4 lanes, int8: 32, 16
+// or 8), the channels left over by the vectors one by one.
 // Same results as kernels/ref (max is exact). Rows are spread over the ThreadPool.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/max_pool.cc"
@@ -55,7 +57,16 @@ HWY_INLINE void MaxPoolRowT(const PoolGeometry& g, const T* img, T lowest, T lo,
 
 void MaxPoolRowF32(const PoolGeometry& g, const float* img, float lo, float hi, int oy,
                    float* out_row) {
-  MaxPoolRowT<float>(g, img, std::numeric_limits<float>::lowest(), lo, hi, oy, out_row);
+  constexpr float kLowest = std::numeric_limits<float>::lowest();
+  // Fewer channels than a full vector: narrower vectors, so they do not fall to the scalar tail.
+  const int full = static_cast<int>(hn::Lanes(hn::ScalableTag<float>()));
+  if (g.ch >= full || g.ch < 4) {
+    MaxPoolRowT<float>(g, img, kLowest, lo, hi, oy, out_row);
+  } else if (g.ch >= 8) {
+    MaxPoolRowT<float, hn::CappedTag<float, 8>>(g, img, kLowest, lo, hi, oy, out_row);
+  } else {
+    MaxPoolRowT<float, hn::CappedTag<float, 4>>(g, img, kLowest, lo, hi, oy, out_row);
+  }
 }
 void MaxPoolRowI8(const PoolGeometry& g, const int8_t* img, int8_t lo, int8_t hi, int oy,
                   int8_t* out_row) {
