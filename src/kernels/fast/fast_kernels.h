@@ -20,6 +20,7 @@ void RegisterFastResizeNearest(KernelRegistry& r);   // RESIZE_NEAREST_NEIGHBOR,
 void RegisterFastTransposeConvF32(KernelRegistry& r);  // TRANSPOSE_CONV float32
 void RegisterFastFullyConnectedF32(KernelRegistry& r);  // FULLY_CONNECTED float32
 void RegisterFastPad(KernelRegistry& r);  // PAD, PADV2, any fixed-size type
+void RegisterFastMirrorPad(KernelRegistry& r);  // MIRROR_PAD, any fixed-size type
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights

@@ -12,6 +12,7 @@ void RegisterFastFloatKernels(KernelRegistry& r) {
   RegisterFastTransposeConvF32(r);
   RegisterFastFullyConnectedF32(r);
   RegisterFastPad(r);
+  RegisterFastMirrorPad(r);
 }
 
 }  // namespace cae::fast
