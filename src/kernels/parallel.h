@@ -1,8 +1,9 @@
 // A small fixed-size thread pool for kernels: ParallelFor splits [0, n) into contiguous chunks.
 //
-// Calls allocate nothing: the work is passed as a RangeFn (a non-owning reference to any callable,
-// e.g. a lambda), and workers that just finished a job spin briefly before sleeping, so the
-// back-to-back small jobs of a batch-1 invoke do not pay a futex wake-up per op.
+// Calls allocate nothing and share no lock with the workers: the work is passed as a
+// RangeFn (a non-owning reference to any callable, e.g. a lambda), and workers that just finished
+// a job spin briefly before sleeping, so the back-to-back small jobs of a batch-1 invoke do not
+// pay a futex wake-up per op (a handoff costs about two cache-line transfers between cores).
 #pragma once
 
 #include <cstdint>
@@ -39,9 +40,11 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const;
-  // Calls fn(begin, end) on disjoint chunks covering [0, n), at most size() at a time, chunks of at
-  // least min_chunk items; returns when all are done. Exceptions thrown by fn are rethrown here.
-  // One job at a time per pool (concurrent callers are serialized).
+  // Calls fn(begin, end) on disjoint chunks covering [0, n), at most size() chunks of equal size
+  // (the last may be shorter) of at least min_chunk items, the first on the calling thread;
+  // returns when all are done. Exceptions thrown by fn are rethrown here (one of them), and the
+  // chunks not started yet are skipped. One job at a time per pool (concurrent callers are
+  // serialized); a call made from inside a job of the same pool runs inline.
   void ParallelFor(int64_t n, int64_t min_chunk, RangeFn fn);
 
  private:

@@ -15,7 +15,8 @@
 //    results. Once a batch size has been run, RunInto with that batch size allocates nothing
 //    (when it is a multiple of its chunk size; a smaller last chunk re-prepares the kernels).
 //    RESHAPE/SQUEEZE/EXPAND_DIMS outputs share their input's bytes (no copy).
-//  - Threads: ops with little work (under ~1M MACs or output elements) run on the calling thread.
+//  - Threads: ops with little work (estimated under ~3 us single-threaded from their MACs and
+//    output elements; options.min_parallel_nanos) run on the calling thread.
 //    A graph whose outputs do not scale with the batch runs as one chunk under the automatic
 //    setting (an explicit batch_chunk then fails with a message).
 //  - Results are deterministic and independent of the thread count and of the chunk size (items
@@ -43,7 +44,14 @@ struct InterpreterOptions {
   bool reference_kernels = false;  // use only kernels/ref (priority kRefPriority)
   int64_t arena_budget_bytes = int64_t{2} << 20;  // automatic chunks keep the arena about this size
   bool profile = false;          // time every op (op_seconds())
+  // Ops whose estimated single-thread time is under this many nanoseconds run on the calling
+  // thread; -1 = automatic (kAutoMinParallelNanos), 0 = every op on the pool (tests).
+  int64_t min_parallel_nanos = -1;
 };
+
+// The automatic InterpreterOptions::min_parallel_nanos: handing half an op to a worker costs
+// about 1 us (cache lines crossing cores), so an op pays from a few microseconds of work.
+inline constexpr int64_t kAutoMinParallelNanos = 3000;
 
 // Called after every op during Run with the op index and its outputs (used by calibration and
 // debugging). Views are valid only during the call; with chunking they hold one chunk.

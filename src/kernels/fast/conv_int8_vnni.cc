@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "graph/error.h"
 #include "hwy/targets.h"
@@ -66,6 +67,8 @@ VnniConvI8::VnniConvI8(const ConvGeometry& g, int32_t input_zero_point,
     const int step = by_pixel_ ? 64 : 4;
     for (int pos = 0; pos < seg_len_[s]; pos += step) step_off_.push_back(seg_off_[s] + pos);
   }
+  for (int ky = 0; ky < g.f_h; ++ky)
+    for (int kx = 0; kx < g.f_w; ++kx) win_off_.push_back(ky * g.dil_h * wp_ + kx * g.dil_w);
   ocp_ = RoundUp(g.out_c, 16);
   mult_.assign(static_cast<size_t>(ocp_), 0);
   shift_.assign(static_cast<size_t>(ocp_), 1);
@@ -168,6 +171,83 @@ void ToUnsigned(const int8_t* src, uint8_t* dst, int64_t n) {
 }
 #endif
 
+// sums[x] = the sum of pixel x's c bytes, for n pixels of c channels (exact integers, any order).
+#if CAE_VNNI_X86
+#define CAE_VBMI_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi")))
+
+bool VbmiAvailable() {
+  static const bool available = __builtin_cpu_supports("avx512vbmi");
+  return available;
+}
+
+// c == 3: 16 pixels (48 bytes) at a time, the three channels gathered by one byte permute.
+CAE_VBMI_FN void PixelSums3(const uint8_t* px, int64_t n, int32_t* sums) {
+  alignas(64) uint8_t idx[64] = {};
+  for (int j = 0; j < 16; ++j)
+    for (int ch = 0; ch < 3; ++ch) idx[ch * 16 + j] = static_cast<uint8_t>(3 * j + ch);
+  const __m512i perm = _mm512_load_si512(idx);
+  for (int64_t x = 0; x < n; x += 16) {
+    const int64_t m = std::min<int64_t>(16, n - x);
+    const __mmask64 load_mask = (~uint64_t{0}) >> (64 - 3 * m);
+    const __m512i v = _mm512_permutexvar_epi8(perm, _mm512_maskz_loadu_epi8(load_mask, px + 3 * x));
+    const __m512i s0 = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(v));
+    const __m512i s1 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 1));
+    const __m512i s2 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 2));
+    _mm512_mask_storeu_epi32(sums + x, static_cast<__mmask16>((1u << m) - 1u),
+                             _mm512_add_epi32(_mm512_add_epi32(s0, s1), s2));
+  }
+}
+
+// c a multiple of 8: vpsadbw sums each 8 bytes into a 64-bit lane; k = c / 8 lanes per pixel.
+CAE_VNNI_FN void PixelSums8(const uint8_t* px, int c, int64_t n, int32_t* sums) {
+  const int k = c / 8;
+  const __m512i zero = _mm512_setzero_si512();
+  if (k > 8 || (k & (k - 1)) != 0) {  // a pixel per step: its 64-byte pieces, then its lanes
+    for (int64_t x = 0; x < n; ++x, px += c) {
+      __m512i acc = zero;
+      for (int off = 0; off < c; off += 64) {
+        const int len = std::min(64, c - off);
+        const __mmask64 mk = (~uint64_t{0}) >> (64 - len);
+        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(mk, px + off), zero));
+      }
+      sums[x] = static_cast<int32_t>(_mm512_reduce_add_epi64(acc));
+    }
+    return;
+  }
+  // k = 1, 2, 4 or 8: 64 bytes hold 8 / k pixels; add each pixel's k lanes into its first and
+  // keep those lanes.
+  const __m512i next1 = _mm512_set_epi64(7, 7, 6, 5, 4, 3, 2, 1);
+  const __m512i next2 = _mm512_set_epi64(7, 7, 7, 6, 5, 4, 3, 2);
+  const __m512i next4 = _mm512_set_epi64(7, 7, 7, 7, 7, 6, 5, 4);
+  const __mmask8 firsts = k == 1 ? 0xff : k == 2 ? 0x55 : k == 4 ? 0x11 : 0x01;
+  const int per_chunk = 8 / k;
+  const int64_t total = n * c;
+  for (int64_t x = 0, off = 0; x < n; x += per_chunk, off += 64) {
+    const int64_t len = std::min<int64_t>(64, total - off);
+    const __mmask64 mk = (~uint64_t{0}) >> (64 - len);
+    __m512i v = _mm512_sad_epu8(_mm512_maskz_loadu_epi8(mk, px + off), zero);
+    if (k >= 2) v = _mm512_add_epi64(v, _mm512_permutexvar_epi64(next1, v));
+    if (k >= 4) v = _mm512_add_epi64(v, _mm512_permutexvar_epi64(next2, v));
+    if (k >= 8) v = _mm512_add_epi64(v, _mm512_permutexvar_epi64(next4, v));
+    const __m256i packed = _mm512_cvtepi64_epi32(_mm512_maskz_compress_epi64(firsts, v));
+    const int64_t m = std::min<int64_t>(per_chunk, n - x);
+    _mm256_mask_storeu_epi32(sums + x, static_cast<__mmask8>((1u << m) - 1u), packed);
+  }
+}
+#endif
+
+void PixelSums(const uint8_t* px, int c, int64_t n, int32_t* sums) {
+#if CAE_VNNI_X86
+  if (c % 8 == 0) return PixelSums8(px, c, n, sums);
+  if (c == 3 && VbmiAvailable()) return PixelSums3(px, n, sums);
+#endif
+  for (int64_t x = 0; x < n; ++x, px += c) {
+    int32_t sum = 0;
+    for (int ch = 0; ch < c; ++ch) sum += px[ch];
+    sums[x] = sum;
+  }
+}
+
 }  // namespace
 
 void VnniConvI8::PadRows(const int8_t* input, int64_t b_first, int64_t r0, int64_t r1,
@@ -193,14 +273,7 @@ void VnniConvI8::PadRows(const int8_t* input, int64_t b_first, int64_t r0, int64
       }
       std::memset(dst + left + inner, pad, static_cast<size_t>(row_bytes - left - inner));
     }
-    if (!uint8_) continue;
-    int32_t* sums = psum_image + (r - first) * wp_;
-    const uint8_t* px = dst;
-    for (int x = 0; x < wp_; ++x, px += C) {
-      int32_t sum = 0;
-      for (int c = 0; c < C; ++c) sum += px[c];
-      sums[x] = sum;
-    }
+    if (uint8_ && filter_zp_ != 128) PixelSums(dst, C, wp_, psum_image + (r - first) * wp_);
   }
 }
 
@@ -373,26 +446,27 @@ CAE_VNNI_FN Requant MakeRequant(int32_t zp, int32_t lo, int32_t hi) {
 }  // namespace
 
 void VnniConvI8::RunRows(const uint8_t* padded, const int32_t* psum, int64_t row0, int64_t row1,
-                         int8_t* output) const {
+                         int8_t* output, int ob_begin, int ob_end) const {
   const int C = g_.in_c;
   const int64_t p_end = row1 * g_.out_w;
-  // Walks output pixels in order, keeping the padded-input address of the current one.
+  // Walks output pixels in order, keeping the padded-input pixel index of the current one.
   struct Cursor {
     int64_t b;
     int oy, ox;
-    const uint8_t* ptr;
+    int64_t pix;
   };
-  const int64_t step_x = int64_t{g_.stride_w} * C, step_y = int64_t{g_.stride_h} * wp_ * C;
-  auto row_start = [&](int64_t b, int oy) {
-    return padded + b * img_bytes_ + oy * step_y;
-  };
-  Cursor cur{row0 / g_.out_h, static_cast<int>(row0 % g_.out_h), 0, nullptr};
-  cur.ptr = row_start(cur.b, cur.oy);
-  auto next = [&](const uint8_t** out, int n) {
+  const int64_t img_pixels = int64_t{hp_} * wp_, pix_y = int64_t{g_.stride_h} * wp_;
+  auto row_start = [&](int64_t b, int oy) { return b * img_pixels + oy * pix_y; };
+  Cursor cur{row0 / g_.out_h, static_cast<int>(row0 % g_.out_h), 0, 0};
+  cur.pix = row_start(cur.b, cur.oy);
+  int64_t pix[16];
+  const uint8_t* base[16];
+  auto next = [&](int n) {
     for (int j = 0; j < n; ++j) {
-      out[j] = cur.ptr;
+      pix[j] = cur.pix;
+      base[j] = padded + cur.pix * C;
       if (++cur.ox < g_.out_w) {
-        cur.ptr += step_x;
+        cur.pix += g_.stride_w;
         continue;
       }
       cur.ox = 0;
@@ -400,32 +474,34 @@ void VnniConvI8::RunRows(const uint8_t* padded, const int32_t* psum, int64_t row
         cur.oy = 0;
         ++cur.b;
       }
-      cur.ptr = row_start(cur.b, cur.oy);
+      cur.pix = row_start(cur.b, cur.oy);
     }
   };
   const Requant q = MakeRequant(out_zp_, act_min_, act_max_);
   const DoubleRound dr = MakeDoubleRound(dr_mult_, dr_left_, dr_right_);
   const int steps = static_cast<int>(step_off_.size());
-  const uint8_t* base[16];
   alignas(64) int32_t sterm[16] = {};
   // uint8: (128 - zw) * (sum of the window's input bytes) for pixels 0..n-1.
   const uint32_t ks = static_cast<uint32_t>(128 - filter_zp_);
+  const int32_t* win = win_off_.data();
+  const int taps = static_cast<int>(win_off_.size());
   auto window_sums = [&](int n) {
     if (!uint8_ || ks == 0) return;
     for (int j = 0; j < n; ++j) {
-      const int32_t* ps = psum + (base[j] - padded) / C;
+      const int32_t* ps = psum + pix[j];
       uint32_t sum = 0;
-      for (int ky = 0; ky < g_.f_h; ++ky)
-        for (int kx = 0; kx < g_.f_w; ++kx)
-          sum += static_cast<uint32_t>(ps[int64_t{ky} * g_.dil_h * wp_ + int64_t{kx} * g_.dil_w]);
+      for (int t = 0; t < taps; ++t) sum += static_cast<uint32_t>(ps[win[t]]);
       sterm[j] = static_cast<int32_t>(ks * sum);
     }
   };
   if (by_pixel_) {
     for (int64_t p = row0 * g_.out_w; p < p_end; p += 16) {
       const int np = static_cast<int>(std::min<int64_t>(16, p_end - p));
-      next(base, np);
-      for (int j = np; j < 16; ++j) base[j] = base[np - 1];
+      next(np);
+      for (int j = np; j < 16; ++j) {
+        base[j] = base[np - 1];
+        pix[j] = pix[np - 1];
+      }
       window_sums(16);
       PixelBlock(base, np, step_off_.data(), steps, packed_.data(), corr_.data(), mult_.data(),
                  shift_.data(), round_.data(), q, g_.out_c, uint8_, sterm, dr,
@@ -433,16 +509,19 @@ void VnniConvI8::RunRows(const uint8_t* padded, const int32_t* psum, int64_t row
     }
     return;
   }
-  const int nblocks = ocp_ / 16;
+  const int nblocks = ob_end - ob_begin;
   const int pmax = nblocks >= 3 ? 6 : 8;
   for (int64_t p = row0 * g_.out_w; p < p_end; p += pmax) {
     const int np = static_cast<int>(std::min<int64_t>(pmax, p_end - p));
-    next(base, np);
-    for (int j = np; j < 8; ++j) base[j] = base[np - 1];
+    next(np);
+    for (int j = np; j < 8; ++j) {
+      base[j] = base[np - 1];
+      pix[j] = pix[np - 1];
+    }
     window_sums(8);
     int8_t* out = output + p * g_.out_c;
-    for (int ob0 = 0; ob0 < nblocks; ob0 += 4) {
-      const int nv = std::min(4, nblocks - ob0);
+    for (int ob0 = ob_begin; ob0 < ob_end; ob0 += 4) {
+      const int nv = std::min(4, ob_end - ob0);
 #define CAE_OC_BLOCK(NV, P, U8)                                                               \
   OcBlock<NV, P, U8>(base, np, step_off_.data(), steps, packed_.data(), ocp_, ob0, corr_.data(), \
                      mult_.data(), shift_even_.data(), shift_odd_.data(), round_even_.data(),   \
@@ -467,42 +546,81 @@ void VnniConvI8::RunRows(const uint8_t* padded, const int32_t* psum, int64_t row
   }
 }
 
+namespace {
+
+// Per-thread scratch that only grows and is never zero-filled (a resize of a std::vector would
+// clear the grown part on every call when ops of different sizes alternate).
+template <typename T>
+T* Scratch(std::unique_ptr<T[]>& buf, size_t& cap, size_t n) {
+  if (n > cap) {
+    buf.reset(new T[n]);
+    cap = n;
+  }
+  return buf.get();
+}
+
+}  // namespace
+
 void VnniConvI8::Run(const void* input_data, void* output_data, ThreadPool* pool) {
   const auto* input = static_cast<const int8_t*>(input_data);
   auto* output = static_cast<int8_t*>(output_data);
   const int64_t batches = g_.batches, out_img = int64_t{g_.out_h} * g_.out_w * g_.out_c;
   const auto pad = static_cast<uint8_t>(uint8_ ? in_zp_ : in_zp_ + 128);
+  const int64_t out_h = g_.out_h;
+  // Each chunk of output rows (b, oy) pads just the input rows it reads into its thread's own
+  // image-sized buffer (rows at their padded positions) and computes them: one job per conv,
+  // whatever the batch. Many images: chunks of whole images; few: chunks of rows.
   const int threads = pool ? pool->size() : 1;
-  if (batches >= 2 * threads) {
-    // Many images: each worker pads one image at a time into its own cache-sized buffer.
-    ParallelFor(pool, batches, 1, [&](int64_t b0, int64_t b1) {
-      thread_local std::vector<uint8_t> image;
-      thread_local std::vector<int32_t> sums;
-      image.resize(static_cast<size_t>(img_bytes_ + 64));
-      std::memset(image.data() + img_bytes_, pad, 64);
-      if (uint8_) sums.resize(static_cast<size_t>(hp_) * wp_);
-      for (int64_t b = b0; b < b1; ++b) {
-        PadRows(input, b, b * hp_, (b + 1) * hp_, image.data(), sums.data());
-        RunRows(image.data(), sums.data(), 0, g_.out_h, output + b * out_img);
+  const int nblocks = ocp_ / 16;
+  const int64_t rows = batches * out_h;
+  thread_local std::unique_ptr<uint8_t[]> image_buf;
+  thread_local size_t image_cap = 0;
+  thread_local std::unique_ptr<int32_t[]> sums_buf;
+  thread_local size_t sums_cap = 0;
+  auto scratch = [&](uint8_t** image, int32_t** sums) {
+    *image = Scratch(image_buf, image_cap, static_cast<size_t>(img_bytes_ + 64));
+    std::memset(*image + img_bytes_, pad, 64);
+    *sums = uint8_ ? Scratch(sums_buf, sums_cap, static_cast<size_t>(hp_) * wp_) : nullptr;
+  };
+  if (pool && !by_pixel_ && rows < 2 * threads && rows % threads != 0 && nblocks >= 2 * 4) {
+    // Too few rows to share evenly (e.g. a 1x1 output with 1001 channels): each chunk takes
+    // groups of 4 channel blocks for every row.
+    ParallelFor(pool, (nblocks + 3) / 4, 1, [&](int64_t g0, int64_t g1) {
+      uint8_t* image;
+      int32_t* sums;
+      scratch(&image, &sums);
+      const int ob0 = static_cast<int>(g0) * 4, ob1 = std::min(nblocks, static_cast<int>(g1) * 4);
+      for (int64_t b = 0; b < batches; ++b) {
+        PadRows(input, b, b * hp_, (b + 1) * hp_, image, sums);
+        RunRows(image, sums, 0, out_h, output + b * out_img, ob0, ob1);
       }
     });
     return;
   }
-  // Few images: pad the batch, then spread output rows over the workers.
-  padded_.resize(static_cast<size_t>(batches * img_bytes_ + 64));
-  std::memset(padded_.data() + batches * img_bytes_, pad, 64);
-  if (uint8_) psum_.resize(static_cast<size_t>(batches) * hp_ * wp_);
-  ParallelFor(pool, batches * hp_, 16, [&](int64_t r0, int64_t r1) {
-    PadRows(input, 0, r0, r1, padded_.data(), psum_.data());
-  });
-  ParallelFor(pool, batches * g_.out_h, 1, [&](int64_t begin, int64_t end) {
-    RunRows(padded_.data(), psum_.data(), begin, end, output);
+  const int64_t min_rows = batches >= 2 * threads ? out_h : 1;
+  ParallelFor(pool, rows, min_rows, [&](int64_t begin, int64_t end) {
+    uint8_t* image;
+    int32_t* sums;
+    scratch(&image, &sums);
+    for (int64_t row = begin; row < end;) {
+      const int64_t b = row / out_h;
+      const int oy0 = static_cast<int>(row % out_h);
+      const int oy1 = static_cast<int>(std::min<int64_t>(end - b * out_h, out_h));
+      // Padded rows read by output rows [oy0, oy1).
+      const int64_t py0 = int64_t{oy0} * g_.stride_h;
+      const int64_t py1 = std::min<int64_t>(
+          hp_, int64_t{oy1 - 1} * g_.stride_h + int64_t{g_.f_h - 1} * g_.dil_h + 1);
+      PadRows(input, b, b * hp_ + py0, b * hp_ + py1, image, sums);
+      RunRows(image, sums, oy0, oy1, output + b * out_img, 0, nblocks);
+      row = b * out_h + oy1;
+    }
   });
 }
 
 #else  // !CAE_VNNI_X86
 
-void VnniConvI8::RunRows(const uint8_t*, const int32_t*, int64_t, int64_t, int8_t*) const {}
+void VnniConvI8::RunRows(const uint8_t*, const int32_t*, int64_t, int64_t, int8_t*, int,
+                         int) const {}
 void VnniConvI8::Run(const void*, void*, ThreadPool*) {
   Fail("VnniConvI8: AVX-512 VNNI is not available on this architecture");
 }

@@ -47,6 +47,9 @@ class VnniConvI8 {
   // A new batch size (nothing else changes).
   void set_batches(int batches) { g_.batches = batches; }
   // input: [batches, in_h, in_w, in_c]; output: [batches, out_h, out_w, out_c]; int8 (uint8).
+  // One ParallelFor over output rows (or, when there are too few rows to share evenly, over
+  // groups of output channels); each chunk pads the input rows it reads into its thread's
+  // scratch image (so a batch-1 conv is one job, not a padding job and a compute job).
   void Run(const void* input, void* output, ThreadPool* pool);
 
  private:
@@ -54,9 +57,11 @@ class VnniConvI8 {
   // image is b_first; uint8 also writes each padded pixel's channel sum to psum_image.
   void PadRows(const int8_t* input, int64_t b_first, int64_t r0, int64_t r1, uint8_t* dst_image,
                int32_t* psum_image) const;
-  // Output rows [row0, row1) counted from padded's first image; output at that image's output.
+  // Output rows [row0, row1) counted from padded's first image; output at that image's output;
+  // output channel blocks (of 16) [ob_begin, ob_end) (channels-in-lanes layout; by_pixel_ takes
+  // all channels whatever the range).
   void RunRows(const uint8_t* padded, const int32_t* psum, int64_t row0, int64_t row1,
-               int8_t* output) const;
+               int8_t* output, int ob_begin, int ob_end) const;
 
   ConvGeometry g_;
   int32_t in_zp_ = 0;
@@ -67,16 +72,15 @@ class VnniConvI8 {
   int ocp_ = 0;                        // out_c rounded up to 16
   std::vector<int32_t> seg_off_, seg_len_;  // contiguous filter runs: byte offset and length
   std::vector<int32_t> step_off_;      // per quad (or 64-byte chunk): byte offset from the pixel
+  std::vector<int32_t> win_off_;       // per filter tap: padded-pixel offset in the window
   std::vector<int8_t> packed_;         // weights in the layout's order
   std::vector<int32_t> corr_;          // [ocp_] bias - (in_zp + 128) * sum w
   std::vector<int32_t> mult_;          // [ocp_] multiplier
   std::vector<int64_t> shift_, round_;  // [ocp_] total right shift, rounding term
   std::vector<int64_t> shift_even_, shift_odd_, round_even_, round_odd_;  // [ocp_ / 2]
-  std::vector<uint8_t> padded_;        // few images: the padded uint8 batch (+64 bytes slack)
   bool uint8_ = false;
   int32_t filter_zp_ = 0;
   int32_t dr_mult_ = 0, dr_left_ = 0, dr_right_ = 0;  // uint8: the per-tensor multiplier
-  std::vector<int32_t> psum_;          // uint8: per padded pixel, the sum of its channels
 };
 
 }  // namespace cae::fast
