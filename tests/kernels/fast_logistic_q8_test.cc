@@ -46,7 +46,8 @@ std::vector<LutCase> LutCases() {
 
 Model LutModel(const LutCase& c, int64_t n) {
   std::vector<int32_t> shape = {static_cast<int32_t>(n)};
-  Model m = OneOpModel(c.op, OpOptions{}, {I(c.type, shape, std::vector<double>(n, 0.0))}, {c.type});
+  const std::vector<double> zeros(static_cast<size_t>(n), 0.0);  // values come with the input
+  Model m = OneOpModel(c.op, OpOptions{}, {I(c.type, shape, zeros)}, {c.type});
   Graph& g = m.main();
   g.tensors[static_cast<size_t>(g.ops[0].inputs[0])].quant.scale = {c.in_scale};
   g.tensors[static_cast<size_t>(g.ops[0].inputs[0])].quant.zero_point = {c.in_zp};

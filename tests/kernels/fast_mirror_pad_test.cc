@@ -26,28 +26,19 @@ Model MirrorPadModel(DType t, const std::vector<int32_t>& shape, const std::vect
   return m;
 }
 
-std::vector<double> RandomValues(DType t, int64_t n, std::mt19937& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  std::vector<double> x(static_cast<size_t>(n));
-  for (double& v : x) {
-    if (t == DType::kFloat32) v = pick(-1000, 1000) / 7.0;
-    else if (t == DType::kUInt8) v = pick(0, 255);
-    else if (t == DType::kInt8) v = pick(-128, 127);
-    else v = pick(-30000, 30000);
-  }
-  return x;
-}
-
 void ExpectMirrorPadSameAsReference(DType t, const std::vector<int32_t>& shape,
                                     const std::vector<double>& pads, int mode, std::mt19937& rng) {
-  SCOPED_TRACE(StrCat(DTypeName(t), " ", ShapeToString(shape), mode == 0 ? " REFLECT" : " SYMMETRIC"));
+  SCOPED_TRACE(
+      StrCat(DTypeName(t), " ", ShapeToString(shape), mode == 0 ? " REFLECT" : " SYMMETRIC"));
   int64_t n = 1;
   for (int32_t s : shape) n *= s;
-  const std::vector<double> x = RandomValues(t, n, rng);
-  const Model m = MirrorPadModel(t, shape, x, pads, mode);
+  const std::vector<double> zeros(static_cast<size_t>(n), 0.0);  // values come with the input
+  const Model m = MirrorPadModel(t, shape, zeros, pads, mode);
   EXPECT_EQ(ChosenKernel(m, {}), "fast/mirror_pad");
+  // Random bytes: the op only moves elements, whatever they hold.
   TensorData input(t, shape);
-  input.bytes = Encode(t, x);
+  input.bytes.resize(static_cast<size_t>(n) * DTypeSize(t));
+  for (uint8_t& b : input.bytes) b = static_cast<uint8_t>(rng());
   ExpectSameBytesAsReference(m, {input});
 }
 

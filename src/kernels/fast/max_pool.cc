@@ -1,8 +1,8 @@
 // Fast MAX_POOL_2D, float32 and int8, NHWC: for each output pixel the window (clipped to the
 // input, as in the reference kernels) is reduced with SIMD max across channels, then clamped to
 // the fused activation's range (float: None/Relu/Relu6/ReluN1To1; int8: the quantized range).
-// Fewer channels than a full vector run on narrower vectors (float: 8 or 4 lanes, int8: 32, 16
-// or 8), the channels left over by the vectors one by one.
+// Fewer channels than a full vector run on narrower vectors (32, 16 or 8 bytes: float 8, 4 or 2
+// lanes, int8 32, 16 or 8), the channels left over by the vectors one by one.
 // Same results as kernels/ref (max is exact). Rows are spread over the ThreadPool.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/max_pool.cc"
@@ -55,33 +55,32 @@ HWY_INLINE void MaxPoolRowT(const PoolGeometry& g, const T* img, T lowest, T lo,
   }
 }
 
+// Fewer channels than a full vector: the widest of 32-, 16- and 8-byte vectors that fits, so
+// they do not fall to the one-by-one tail.
+template <typename T>
+HWY_INLINE void MaxPoolRowAnyWidth(const PoolGeometry& g, const T* img, T lo, T hi, int oy,
+                                   T* out_row) {
+  constexpr T kLowest = std::numeric_limits<T>::lowest();
+  constexpr int k32 = 32 / sizeof(T), k16 = 16 / sizeof(T), k8 = 8 / sizeof(T);
+  const int full = static_cast<int>(hn::Lanes(hn::ScalableTag<T>()));
+  if (g.ch >= full || g.ch < k8) {
+    MaxPoolRowT<T>(g, img, kLowest, lo, hi, oy, out_row);
+  } else if (g.ch >= k32) {
+    MaxPoolRowT<T, hn::CappedTag<T, k32>>(g, img, kLowest, lo, hi, oy, out_row);
+  } else if (g.ch >= k16) {
+    MaxPoolRowT<T, hn::CappedTag<T, k16>>(g, img, kLowest, lo, hi, oy, out_row);
+  } else {
+    MaxPoolRowT<T, hn::CappedTag<T, k8>>(g, img, kLowest, lo, hi, oy, out_row);
+  }
+}
+
 void MaxPoolRowF32(const PoolGeometry& g, const float* img, float lo, float hi, int oy,
                    float* out_row) {
-  constexpr float kLowest = std::numeric_limits<float>::lowest();
-  // Fewer channels than a full vector: narrower vectors, so they do not fall to the scalar tail.
-  const int full = static_cast<int>(hn::Lanes(hn::ScalableTag<float>()));
-  if (g.ch >= full || g.ch < 4) {
-    MaxPoolRowT<float>(g, img, kLowest, lo, hi, oy, out_row);
-  } else if (g.ch >= 8) {
-    MaxPoolRowT<float, hn::CappedTag<float, 8>>(g, img, kLowest, lo, hi, oy, out_row);
-  } else {
-    MaxPoolRowT<float, hn::CappedTag<float, 4>>(g, img, kLowest, lo, hi, oy, out_row);
-  }
+  MaxPoolRowAnyWidth<float>(g, img, lo, hi, oy, out_row);
 }
 void MaxPoolRowI8(const PoolGeometry& g, const int8_t* img, int8_t lo, int8_t hi, int oy,
                   int8_t* out_row) {
-  constexpr int8_t kLowest = std::numeric_limits<int8_t>::lowest();
-  // Fewer channels than a full vector: narrower vectors, so they do not fall to the scalar tail.
-  const int full = static_cast<int>(hn::Lanes(hn::ScalableTag<int8_t>()));
-  if (g.ch >= full || g.ch < 8) {
-    MaxPoolRowT<int8_t>(g, img, kLowest, lo, hi, oy, out_row);
-  } else if (g.ch >= 32) {
-    MaxPoolRowT<int8_t, hn::CappedTag<int8_t, 32>>(g, img, kLowest, lo, hi, oy, out_row);
-  } else if (g.ch >= 16) {
-    MaxPoolRowT<int8_t, hn::CappedTag<int8_t, 16>>(g, img, kLowest, lo, hi, oy, out_row);
-  } else {
-    MaxPoolRowT<int8_t, hn::CappedTag<int8_t, 8>>(g, img, kLowest, lo, hi, oy, out_row);
-  }
+  MaxPoolRowAnyWidth<int8_t>(g, img, lo, hi, oy, out_row);
 }
 
 }  // namespace HWY_NAMESPACE
