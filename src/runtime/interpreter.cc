@@ -58,9 +58,16 @@ int64_t OpMacs(const Graph& g, const Op& op) {
   }
 }
 
-// Rough single-thread time of an op in nanoseconds, from its MACs, weights and output elements,
-// at speeds the fast kernels reach on one AVX-512 core (quantized conv ~130 GMAC/s, float ~40,
-// quantized depthwise ~16, data movement a few bytes per ns). Only decides which ops go to the
+// Output pixels (elements / channels) of a 4-D output, else 0.
+int64_t OutputPixels(const Graph& g, const Op& op) {
+  if (op.outputs.empty() || op.outputs[0] < 0) return 0;
+  const std::vector<int32_t>& s = g.tensors[op.outputs[0]].shape;
+  return s.size() == 4 && s[3] > 0 ? NumElements(s) / s[3] : 0;
+}
+
+// Rough single-thread time of an op in nanoseconds, from its MACs, weights and outputs, at
+// speeds the fast kernels reach on one AVX-512 core (quantized conv ~130 GMAC/s plus ~10 ns per
+// output pixel, float ~40 GMAC/s, quantized depthwise ~16). Only decides which ops go to the
 // pool.
 int64_t EstimatedNanos(const Graph& g, const Op& op) {
   int64_t out_elems = 0;
@@ -77,12 +84,25 @@ int64_t EstimatedNanos(const Graph& g, const Op& op) {
     case OpType::CONV_2D:
     case OpType::FULLY_CONNECTED:
     case OpType::TRANSPOSE_CONV:
-      return (quantized ? macs / 128 + out_elems / 4 : macs / 40 + out_elems / 8) + weights / 32;
+      return (quantized ? macs / 128 + out_elems / 4 + OutputPixels(g, op) * 10
+                        : macs / 40 + out_elems / 8) +
+             weights / 32;
     case OpType::DEPTHWISE_CONV_2D:
       return quantized ? macs / 16 + out_elems / 4 : macs / 4;
-    default:
-      return out_elems / 8;
+    default:  // data movement: pays on two cores only when big (~1M elements)
+      return out_elems / 256;
   }
+}
+
+// Bytes of an op's non-constant inputs and its outputs.
+int64_t ActivationBytes(const Graph& g, const Op& op) {
+  int64_t bytes = 0;
+  for (int t : op.inputs)
+    if (t >= 0 && !g.tensors[t].is_constant())
+      bytes += NumBytes(g.tensors[t].shape, DTypeSize(g.tensors[t].type));
+  for (int t : op.outputs)
+    if (t >= 0) bytes += NumBytes(g.tensors[t].shape, DTypeSize(g.tensors[t].type));
+  return bytes;
 }
 
 }  // namespace
@@ -267,12 +287,20 @@ void Interpreter::Impl::Configure(int32_t n) {
   }
   for (size_t t = 0; t < views.size(); ++t)
     if (alias_of[t] >= 0) views[t].data = views[alias_of[t]].data;
-  // Ops too small to gain from threads run on the calling thread (kAutoMinParallelNanos).
+  // Ops too small to gain from threads run on the calling thread (kAutoMinParallelNanos). With
+  // fewer images than 2 per thread the kernels split rows of one image, and the activations
+  // cross between the cores' caches (the worker's half of the inputs the caller wrote, its half
+  // of the outputs back to the caller; found: a 100 KB input made a 6 us float conv cost 20 us
+  // more on 2 threads): automatic mode also asks for their bytes / 5 ns of work.
   // Kernels compute the same values either way.
-  const int64_t min_nanos =
-      options.min_parallel_nanos >= 0 ? options.min_parallel_nanos : kAutoMinParallelNanos;
-  for (size_t i = 0; i < contexts.size(); ++i)
-    contexts[i].pool = EstimatedNanos(graph, graph.ops[i]) >= min_nanos ? pool.get() : nullptr;
+  const bool automatic = options.min_parallel_nanos < 0;
+  const int64_t min_nanos = automatic ? kAutoMinParallelNanos : options.min_parallel_nanos;
+  const bool rows_split = pool && n < 2 * pool->size();
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    const Op& op = graph.ops[i];
+    const int64_t need = min_nanos + (automatic && rows_split ? ActivationBytes(graph, op) / 5 : 0);
+    contexts[i].pool = EstimatedNanos(graph, op) >= need ? pool.get() : nullptr;
+  }
   batch = -1;  // until every kernel accepted the new shapes
   for (size_t i = 0; i < kernels.size(); ++i) {
     try {

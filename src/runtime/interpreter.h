@@ -16,7 +16,9 @@
 //    (when it is a multiple of its chunk size; a smaller last chunk re-prepares the kernels).
 //    RESHAPE/SQUEEZE/EXPAND_DIMS outputs share their input's bytes (no copy).
 //  - Threads: ops with little work (estimated under ~3 us single-threaded from their MACs and
-//    output elements; options.min_parallel_nanos) run on the calling thread.
+//    outputs; options.min_parallel_nanos) run on the calling thread; at batches under 2 images
+//    per thread also ops whose activations would cost more to move between cores than the
+//    second core saves.
 //    A graph whose outputs do not scale with the batch runs as one chunk under the automatic
 //    setting (an explicit batch_chunk then fails with a message).
 //  - Results are deterministic and independent of the thread count and of the chunk size (items
