@@ -24,7 +24,9 @@ inline constexpr Activation kQuantActivations[] = {Activation::kNone, Activation
                                                    Activation::kRelu6, Activation::kReluN1To1};
 
 // Runs check() once per Highway target that this CPU supports and this build generated (the fast
-// kernels dispatch to it), then restores the normal choice, also when check() fails.
+// kernels dispatch to it), then restores the normal choice, also when check() fails. A file that
+// defines HWY_WANT_AVX3_DL (AVX3_DL among its targets) passes a lambda, so that its instance of
+// this template is its own.
 template <typename Check>
 void ForEveryHwyTarget(Check&& check) {
   struct Restore {
