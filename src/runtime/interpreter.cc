@@ -94,15 +94,8 @@ int64_t EstimatedNanos(const Graph& g, const Op& op) {
   }
 }
 
-// Bytes of an op's non-constant inputs and its outputs.
-int64_t ActivationBytes(const Graph& g, const Op& op) {
-  int64_t bytes = 0;
-  for (int t : op.inputs)
-    if (t >= 0 && !g.tensors[t].is_constant())
-      bytes += NumBytes(g.tensors[t].shape, DTypeSize(g.tensors[t].type));
-  for (int t : op.outputs)
-    if (t >= 0) bytes += NumBytes(g.tensors[t].shape, DTypeSize(g.tensors[t].type));
-  return bytes;
+int64_t TensorBytes(const Graph& g, int t) {
+  return NumBytes(g.tensors[t].shape, DTypeSize(g.tensors[t].type));
 }
 
 }  // namespace
@@ -288,18 +281,29 @@ void Interpreter::Impl::Configure(int32_t n) {
   for (size_t t = 0; t < views.size(); ++t)
     if (alias_of[t] >= 0) views[t].data = views[alias_of[t]].data;
   // Ops too small to gain from threads run on the calling thread (kAutoMinParallelNanos). With
-  // fewer images than 2 per thread the kernels split rows of one image, and the activations
-  // cross between the cores' caches (the worker's half of the inputs the caller wrote, its half
-  // of the outputs back to the caller; found: a 100 KB input made a 6 us float conv cost 20 us
-  // more on 2 threads): automatic mode also asks for their bytes / 5 ns of work.
+  // fewer images than 2 per thread the kernels split rows of one image, and activations cross
+  // between the cores' caches: the worker's half of an input the caller wrote (an input made by
+  // an op on the pool is already split the same way) and its half of the output, which the
+  // caller reads next (found: a 100 KB input made a 6 us float conv cost 20 us more on 2
+  // threads). Automatic mode also asks for those bytes / 5 ns of work.
   // Kernels compute the same values either way.
   const bool automatic = options.min_parallel_nanos < 0;
   const int64_t min_nanos = automatic ? kAutoMinParallelNanos : options.min_parallel_nanos;
-  const bool rows_split = pool && n < 2 * pool->size();
+  const bool rows_split = automatic && pool && n < 2 * pool->size();
+  std::vector<bool> made_on_pool(graph.tensors.size(), false);
   for (size_t i = 0; i < contexts.size(); ++i) {
     const Op& op = graph.ops[i];
-    const int64_t need = min_nanos + (automatic && rows_split ? ActivationBytes(graph, op) / 5 : 0);
-    contexts[i].pool = EstimatedNanos(graph, op) >= need ? pool.get() : nullptr;
+    int64_t moved = 0;
+    if (rows_split) {
+      for (int t : op.inputs)
+        if (t >= 0 && !views[t].is_constant && !made_on_pool[t]) moved += TensorBytes(graph, t);
+      for (int t : op.outputs)
+        if (t >= 0) moved += TensorBytes(graph, t);
+    }
+    const bool on_pool = pool && EstimatedNanos(graph, op) >= min_nanos + moved / 5;
+    contexts[i].pool = on_pool ? pool.get() : nullptr;
+    for (int t : op.outputs)
+      if (t >= 0) made_on_pool[t] = on_pool;
   }
   batch = -1;  // until every kernel accepted the new shapes
   for (size_t i = 0; i < kernels.size(); ++i) {
