@@ -21,6 +21,8 @@ void RegisterFastTransposeConvF32(KernelRegistry& r);  // TRANSPOSE_CONV float32
 void RegisterFastFullyConnectedF32(KernelRegistry& r);  // FULLY_CONNECTED float32
 void RegisterFastPad(KernelRegistry& r);  // PAD, PADV2, any fixed-size type
 void RegisterFastMirrorPad(KernelRegistry& r);  // MIRROR_PAD, any fixed-size type
+void RegisterFastResizeBilinear(KernelRegistry& r);  // RESIZE_BILINEAR float32, uint8, int8
+void RegisterFastArgMax(KernelRegistry& r);  // ARG_MAX float32, uint8, int8 -> int32/int64
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights

@@ -13,6 +13,7 @@ void RegisterFastFloatKernels(KernelRegistry& r) {
   RegisterFastFullyConnectedF32(r);
   RegisterFastPad(r);
   RegisterFastMirrorPad(r);
+  RegisterFastResizeBilinear(r);
 }
 
 }  // namespace cae::fast
