@@ -66,15 +66,16 @@ int64_t OutputPixels(const Graph& g, const Op& op) {
 }
 
 // Rough single-thread time of an op in nanoseconds, from its MACs, weights and outputs, at
-// speeds the fast kernels reach on one AVX-512 core (quantized conv ~130 GMAC/s plus ~10 ns per
-// output pixel, float ~40 GMAC/s, quantized depthwise ~16). Only decides which ops go to the
-// pool.
+// speeds the fast kernels reach on one AVX-512 core (quantized conv ~130 GMAC/s, uint8 plus ~10
+// ns per output pixel for its window sums, float ~40 GMAC/s, quantized depthwise ~16). Only
+// decides which ops go to the pool.
 int64_t EstimatedNanos(const Graph& g, const Op& op) {
   int64_t out_elems = 0;
   for (int t : op.outputs) out_elems += t >= 0 ? NumElements(g.tensors[t].shape) : 0;
-  const bool quantized = !op.inputs.empty() && op.inputs[0] >= 0 &&
-                         (g.tensors[op.inputs[0]].type == DType::kInt8 ||
-                          g.tensors[op.inputs[0]].type == DType::kUInt8);
+  const DType in_type = !op.inputs.empty() && op.inputs[0] >= 0 ? g.tensors[op.inputs[0]].type
+                                                                 : DType::kFloat32;
+  const bool uint8 = in_type == DType::kUInt8;
+  const bool quantized = uint8 || in_type == DType::kInt8;
   const int64_t macs = OpMacs(g, op);
   // Weights are streamed once per invoke (~32 per ns): what a 1x1-output layer with many
   // channels costs, whatever its MACs.
@@ -84,7 +85,7 @@ int64_t EstimatedNanos(const Graph& g, const Op& op) {
     case OpType::CONV_2D:
     case OpType::FULLY_CONNECTED:
     case OpType::TRANSPOSE_CONV:
-      return (quantized ? macs / 128 + out_elems / 4 + OutputPixels(g, op) * 10
+      return (quantized ? macs / 128 + out_elems / 4 + (uint8 ? OutputPixels(g, op) * 10 : 0)
                         : macs / 40 + out_elems / 8) +
              weights / 32;
     case OpType::DEPTHWISE_CONV_2D:
