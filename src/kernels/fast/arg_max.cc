@@ -4,7 +4,7 @@
 // NaNs never win unless they come first (then index 0 stays), and -0.0 equals +0.0.
 // Last axis (segmentation heads: per-pixel class scores): per pixel, Highway vectors of the
 // channels give the maximum, then the first lane equal to it (8-bit values widened to int32; a
-// pixel holding a NaN takes the scalar loop). Other axes: the scalar strict-greater loop over
+// pixel holding a NaN, or fewer than 4 channels, takes the scalar loop). Other axes: the scalar strict-greater loop over
 // blocks of the contiguous inner elements. Pixels (or outer slices) are split over the pool.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/arg_max.cc"
@@ -65,23 +65,24 @@ void PixelsArgMaxT(D d, const T* x, int32_t n, int64_t pixels, int32_t* out32, i
   for (int64_t p = 0; p < pixels; ++p) {
     const T* px = x + p * n;
     auto m = LoadAsLanes(d, px);
-    auto nan = hn::Ne(m, m);
+    auto nan = hn::Not(hn::Eq(m, m));  // Ne(m, m) is false for NaN on AVX-512 (ordered compare)
     for (int32_t c = lanes; c < n; c += lanes) {
       const auto v = LoadAsLanes(d, px + std::min(c, last));
       m = hn::Max(m, v);
-      if constexpr (std::is_same_v<T, float>) nan = hn::Or(nan, hn::Ne(v, v));
+      if constexpr (std::is_same_v<T, float>) nan = hn::Or(nan, hn::Not(hn::Eq(v, v)));
     }
     int32_t best = -1;
     if (!hn::AllFalse(d, nan)) {
       best = ScalarArgMax(px, n, 1);
     } else {
       const auto mx = hn::MaxOfLanes(d, m);
-      for (int32_t c = 0; best < 0; c += lanes) {
+      for (int32_t c = 0; best < 0 && c < n; c += lanes) {
         const int32_t start = std::min(c, last);
         const intptr_t i = hn::FindFirstTrue(d, hn::Eq(LoadAsLanes(d, px + start), mx));
         if (i >= 0) best = start + static_cast<int32_t>(i);
       }
     }
+    if (best < 0) best = ScalarArgMax(px, n, 1);  // not reached: the maximum is one of the lanes
     if (out32 != nullptr) {
       out32[p] = best;
     } else {
@@ -96,7 +97,15 @@ void PixelsArgMax(const T* x, int32_t n, int64_t pixels, int32_t* out32, int64_t
   if (n >= static_cast<int32_t>(hn::Lanes(full))) return PixelsArgMaxT(full, x, n, pixels, out32, out64);
   if (n >= 8) return PixelsArgMaxT(hn::CappedTag<LaneT, 8>(), x, n, pixels, out32, out64);
   if (n >= 4) return PixelsArgMaxT(hn::CappedTag<LaneT, 4>(), x, n, pixels, out32, out64);
-  return PixelsArgMaxT(hn::CappedTag<LaneT, 1>(), x, n, pixels, out32, out64);
+  // Fewer than 4 values: the scalar loop (partial vectors would carry stray lanes into reductions).
+  for (int64_t p = 0; p < pixels; ++p) {
+    const int32_t best = ScalarArgMax(x + p * n, n, 1);
+    if (out32 != nullptr) {
+      out32[p] = best;
+    } else {
+      out64[p] = best;
+    }
+  }
 }
 
 void PixelsArgMaxF32(const float* x, int32_t n, int64_t pixels, int32_t* o32, int64_t* o64) {
