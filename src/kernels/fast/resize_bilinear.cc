@@ -8,8 +8,9 @@
 // Source rows/columns and weights are computed once per shape in Prepare (TFLite's index rules
 // for align_corners and half_pixel_centers). Each output pixel is computed one Highway vector of
 // channels at a time (the last vector overlaps the previous one when the depth is not a multiple
-// of the lanes; depths under the vector width use narrower vectors, down to one lane). Output rows
-// are split over the pool. Compiled without FMA contraction so the roundings match.
+// of the lanes, half as wide when the rest fits; depths under the vector width use narrower
+// vectors, down to one lane). Output rows are split over the pool. Compiled without FMA
+// contraction so the roundings match.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/resize_bilinear.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -50,34 +51,40 @@ namespace cae::fast {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Calls pixel(c) for channel starts covering [0, depth) with vectors of n lanes (n <= depth).
-template <typename F>
-HWY_INLINE void ForChannelVectors(int depth, int n, const F& pixel) {
+// Calls pixel(tag, c) for channel starts covering [0, depth) with vectors of d (Lanes(d) <=
+// depth); the last, overlapping vector is half as wide when the remaining channels fit in it.
+template <class D, typename F>
+HWY_INLINE void ForChannelVectors(D d, int depth, const F& pixel) {
+  const int n = static_cast<int>(hn::Lanes(d));
   int c = 0;
-  for (; c + n <= depth; c += n) pixel(c);
-  if (c < depth) pixel(depth - n);
+  for (; c + n <= depth; c += n) pixel(d, c);
+  if (c == depth) return;
+  if constexpr (hn::MaxLanes(D()) >= 8) {
+    if (depth - c <= n / 2) return pixel(hn::Half<D>(), depth - n / 2);
+  }
+  pixel(d, depth - n);
 }
 
 template <class D>
 void RowF32T(D d, const BilinearColumns& t, const float* r0, const float* r1, float dy,
              float* out) {
-  const int depth = t.depth, n = static_cast<int>(hn::Lanes(d));
+  const int depth = t.depth;
   const float wy0 = 1 - dy, wy1 = dy;
   for (int ox = 0; ox < t.out_w; ++ox) {
-    const float dx = t.dx[static_cast<size_t>(ox)];
-    const auto vy0 = hn::Set(d, wy0), vy1 = hn::Set(d, wy1);
-    const auto vx0 = hn::Set(d, 1 - dx), vx1 = hn::Set(d, dx);
+    const float dx = t.dx[static_cast<size_t>(ox)], dx0 = 1 - dx;
     const float* p00 = r0 + t.off0[static_cast<size_t>(ox)];
     const float* p01 = r0 + t.off1[static_cast<size_t>(ox)];
     const float* p10 = r1 + t.off0[static_cast<size_t>(ox)];
     const float* p11 = r1 + t.off1[static_cast<size_t>(ox)];
     float* o = out + static_cast<size_t>(ox) * static_cast<size_t>(depth);
-    ForChannelVectors(depth, n, [&](int c) {
-      auto s = hn::Mul(hn::Mul(hn::LoadU(d, p00 + c), vy0), vx0);
-      s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(d, p10 + c), vy1), vx0));
-      s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(d, p01 + c), vy0), vx1));
-      s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(d, p11 + c), vy1), vx1));
-      hn::StoreU(s, d, o + c);
+    ForChannelVectors(d, depth, [&](auto dv, int c) {
+      const auto vy0 = hn::Set(dv, wy0), vy1 = hn::Set(dv, wy1);
+      const auto vx0 = hn::Set(dv, dx0), vx1 = hn::Set(dv, dx);
+      auto s = hn::Mul(hn::Mul(hn::LoadU(dv, p00 + c), vy0), vx0);
+      s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(dv, p10 + c), vy1), vx0));
+      s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(dv, p01 + c), vy0), vx1));
+      s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(dv, p11 + c), vy1), vx1));
+      hn::StoreU(s, dv, o + c);
     });
   }
 }
@@ -85,26 +92,27 @@ void RowF32T(D d, const BilinearColumns& t, const float* r0, const float* r1, fl
 template <class D>
 void RowU8T(D d, const BilinearColumns& t, const uint8_t* r0, const uint8_t* r1, float dy,
             uint8_t* out) {
-  const hn::Rebind<int32_t, D> di;
-  const hn::Rebind<uint8_t, D> d8;
-  const int depth = t.depth, n = static_cast<int>(hn::Lanes(d));
-  const auto half = hn::Set(d, 0.5f);
-  auto load = [&](const uint8_t* p) { return hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, p))); };
+  const int depth = t.depth;
   for (int ox = 0; ox < t.out_w; ++ox) {
     const float dx = t.dx[static_cast<size_t>(ox)];
-    const auto w0 = hn::Set(d, (1 - dy) * (1 - dx)), w1 = hn::Set(d, (1 - dy) * dx);
-    const auto w2 = hn::Set(d, dy * (1 - dx)), w3 = hn::Set(d, dy * dx);
+    const float w0 = (1 - dy) * (1 - dx), w1 = (1 - dy) * dx, w2 = dy * (1 - dx), w3 = dy * dx;
     const uint8_t* p00 = r0 + t.off0[static_cast<size_t>(ox)];
     const uint8_t* p01 = r0 + t.off1[static_cast<size_t>(ox)];
     const uint8_t* p10 = r1 + t.off0[static_cast<size_t>(ox)];
     const uint8_t* p11 = r1 + t.off1[static_cast<size_t>(ox)];
     uint8_t* o = out + static_cast<size_t>(ox) * static_cast<size_t>(depth);
-    ForChannelVectors(depth, n, [&](int c) {
-      auto s = hn::Mul(load(p00 + c), w0);
-      s = hn::Add(s, hn::Mul(load(p01 + c), w1));
-      s = hn::Add(s, hn::Mul(load(p10 + c), w2));
-      s = hn::Add(s, hn::Mul(load(p11 + c), w3));
-      s = hn::Add(s, half);
+    ForChannelVectors(d, depth, [&](auto dv, int c) {
+      using DV = decltype(dv);
+      const hn::Rebind<int32_t, DV> di;
+      const hn::Rebind<uint8_t, DV> d8;
+      auto load = [&](const uint8_t* p) {
+        return hn::ConvertTo(dv, hn::PromoteTo(di, hn::LoadU(d8, p)));
+      };
+      auto s = hn::Mul(load(p00 + c), hn::Set(dv, w0));
+      s = hn::Add(s, hn::Mul(load(p01 + c), hn::Set(dv, w1)));
+      s = hn::Add(s, hn::Mul(load(p10 + c), hn::Set(dv, w2)));
+      s = hn::Add(s, hn::Mul(load(p11 + c), hn::Set(dv, w3)));
+      s = hn::Add(s, hn::Set(dv, 0.5f));
       hn::StoreU(hn::DemoteTo(d8, hn::ConvertTo(di, s)), d8, o + c);
     });
   }
@@ -113,28 +121,28 @@ void RowU8T(D d, const BilinearColumns& t, const uint8_t* r0, const uint8_t* r1,
 template <class D>
 void RowI8T(D d, const BilinearColumns& t, const int8_t* r0, const int8_t* r1, int32_t wy0,
             int32_t wy1, int8_t* out) {
-  const hn::Rebind<int8_t, D> d8;
-  const int depth = t.depth, n = static_cast<int>(hn::Lanes(d));
-  const auto pos_round = hn::Set(d, 1 << 19), neg_round = hn::Set(d, -(1 << 19));
-  const auto trunc_bias = hn::Set(d, (1 << 20) - 1), zero = hn::Zero(d);
-  auto load = [&](const int8_t* p) { return hn::PromoteTo(d, hn::LoadU(d8, p)); };
+  const int depth = t.depth;
   for (int ox = 0; ox < t.out_w; ++ox) {
     const int32_t wx0 = t.wx0[static_cast<size_t>(ox)], wx1 = t.wx1[static_cast<size_t>(ox)];
-    const auto w00 = hn::Set(d, wy0 * wx0), w10 = hn::Set(d, wy1 * wx0);
-    const auto w01 = hn::Set(d, wy0 * wx1), w11 = hn::Set(d, wy1 * wx1);
+    const int32_t w00 = wy0 * wx0, w10 = wy1 * wx0, w01 = wy0 * wx1, w11 = wy1 * wx1;
     const int8_t* p00 = r0 + t.off0[static_cast<size_t>(ox)];
     const int8_t* p01 = r0 + t.off1[static_cast<size_t>(ox)];
     const int8_t* p10 = r1 + t.off0[static_cast<size_t>(ox)];
     const int8_t* p11 = r1 + t.off1[static_cast<size_t>(ox)];
     int8_t* o = out + static_cast<size_t>(ox) * static_cast<size_t>(depth);
-    ForChannelVectors(depth, n, [&](int c) {
-      auto s = hn::Mul(load(p00 + c), w00);
-      s = hn::Add(s, hn::Mul(load(p10 + c), w10));
-      s = hn::Add(s, hn::Mul(load(p01 + c), w01));
-      s = hn::Add(s, hn::Mul(load(p11 + c), w11));
-      const auto r = hn::Add(s, hn::IfThenElse(hn::Gt(s, zero), pos_round, neg_round));
+    ForChannelVectors(d, depth, [&](auto dv, int c) {
+      const hn::Rebind<int8_t, decltype(dv)> d8;
+      auto load = [&](const int8_t* p) { return hn::PromoteTo(dv, hn::LoadU(d8, p)); };
+      const auto zero = hn::Zero(dv);
+      auto s = hn::Mul(load(p00 + c), hn::Set(dv, w00));
+      s = hn::Add(s, hn::Mul(load(p10 + c), hn::Set(dv, w10)));
+      s = hn::Add(s, hn::Mul(load(p01 + c), hn::Set(dv, w01)));
+      s = hn::Add(s, hn::Mul(load(p11 + c), hn::Set(dv, w11)));
+      const auto r = hn::Add(
+          s, hn::IfThenElse(hn::Gt(s, zero), hn::Set(dv, 1 << 19), hn::Set(dv, -(1 << 19))));
       // Division by 2^20 truncating toward zero: negative values get 2^20 - 1 added first.
-      const auto q = hn::ShiftRight<20>(hn::Add(r, hn::IfThenElseZero(hn::Lt(r, zero), trunc_bias)));
+      const auto q = hn::ShiftRight<20>(
+          hn::Add(r, hn::IfThenElseZero(hn::Lt(r, zero), hn::Set(dv, (1 << 20) - 1))));
       hn::StoreU(hn::DemoteTo(d8, q), d8, o + c);
     });
   }
