@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "fast_options.h"
 #include "fast_conv_support.h"
 #include "hwy/targets.h"
 
@@ -76,7 +77,7 @@ void CheckFloatCases() {
     EXPECT_EQ(ChosenKernel(m, {}), "fast/float/conv_2d");
     for (int threads : {1, 2}) {
       const auto fast = Decode(RunOp(OpType::CONV_2D, ConvOptions(c), args, {DType::kFloat32},
-                                     {threads, 0, false})[0]);
+                                     FastOptions(threads))[0]);
       const auto ref = Decode(RunOp(OpType::CONV_2D, ConvOptions(c), args, {DType::kFloat32},
                                     {1, 0, true})[0]);
       ASSERT_EQ(fast.size(), ref.size());

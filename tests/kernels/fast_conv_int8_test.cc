@@ -3,6 +3,7 @@
 // threads.
 #include <random>
 
+#include "fast_options.h"
 #include "fast_conv_support.h"
 #include "hwy/targets.h"
 #include "kernels/fast/conv_int8_vnni.h"
@@ -83,7 +84,7 @@ void CheckInt8Cases(bool vnni_shapes = false) {
     Interpreter ref(m, {1, 0, true});
     const std::vector<TensorData> expected = ref.Run({input});
     for (int threads : {1, 2}) {
-      Interpreter fast(m, {threads, 0, false});
+      Interpreter fast(m, FastOptions(threads));
       const std::vector<TensorData> got = fast.Run({input});
       ASSERT_EQ(got[0].shape, expected[0].shape);
       ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";

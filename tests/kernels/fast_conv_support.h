@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fast_options.h"
 #include "float_op_runner.h"
 #include "hwy/targets.h"
 #include "kernels/kernel.h"
@@ -48,7 +49,7 @@ void CompareFastWithReference(const Model& m, const std::vector<TensorData>& inp
   const std::vector<TensorData> expected = Interpreter(m, {1, 0, true}).Run(inputs);
   for (int threads : {1, 2}) {
     SCOPED_TRACE(StrCat(threads, " thread(s)"));
-    const std::vector<TensorData> got = Interpreter(m, {threads, 0, false}).Run(inputs);
+    const std::vector<TensorData> got = Interpreter(m, FastOptions(threads)).Run(inputs);
     ASSERT_EQ(got.size(), expected.size());
     for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].shape, expected[i].shape);
     check(got, expected);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "fast_options.h"
 #include "fast_conv_support.h"
 #include "hwy/targets.h"
 
@@ -38,7 +39,7 @@ void CheckUnary() {
       const auto ref = Decode(RunOp(op, o, {F(shape, x)}, {DType::kFloat32}, {1, 0, true})[0]);
       for (int threads : {1, 2}) {
         const auto fast =
-            Decode(RunOp(op, o, {F(shape, x)}, {DType::kFloat32}, {threads, 0, false})[0]);
+            Decode(RunOp(op, o, {F(shape, x)}, {DType::kFloat32}, FastOptions(threads))[0]);
         ASSERT_EQ(fast.size(), ref.size());
         const bool exact = op != OpType::LOGISTIC && op != OpType::TANH;
         for (size_t i = 0; i < ref.size(); ++i) {
@@ -90,7 +91,7 @@ void CheckBinary() {
       EXPECT_EQ(ChosenKernel(m, {}) == "fast/float/binary", c.fast);
       const auto ref = Decode(RunOp(op, o, args, {DType::kFloat32}, {1, 0, true})[0]);
       for (int threads : {1, 2}) {
-        const auto fast = Decode(RunOp(op, o, args, {DType::kFloat32}, {threads, 0, false})[0]);
+        const auto fast = Decode(RunOp(op, o, args, {DType::kFloat32}, FastOptions(threads))[0]);
         ASSERT_EQ(fast, ref) << threads << " thread(s)";
       }
     }
@@ -100,7 +101,7 @@ void CheckBinary() {
   OpOptions o;
   o.activation = Activation::kRelu;
   const auto ref = Decode(RunOp(OpType::MUL, o, args, {DType::kFloat32}, {1, 0, true})[0]);
-  EXPECT_EQ(Decode(RunOp(OpType::MUL, o, args, {DType::kFloat32}, {2, 0, false})[0]), ref);
+  EXPECT_EQ(Decode(RunOp(OpType::MUL, o, args, {DType::kFloat32}, FastOptions(2))[0]), ref);
 }
 
 TEST(FastFloatElementwise, UnaryMatchesReferenceOnEveryTarget) {

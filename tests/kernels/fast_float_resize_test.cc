@@ -3,6 +3,7 @@
 // half_pixel_centers, batch > 1 and pixel sizes from 1 byte to over 128 bytes, 1 and 2 threads.
 #include <random>
 
+#include "fast_options.h"
 #include "fast_conv_support.h"
 #include "runtime/interpreter.h"
 
@@ -48,7 +49,7 @@ TEST(FastResizeNearest, SameBytesAsReference) {
     input.bytes = Encode(t, x);
     const auto expected = Interpreter(m, {1, 0, true}).Run({input});
     for (int threads : {1, 2}) {
-      const auto got = Interpreter(m, {threads, 0, false}).Run({input});
+      const auto got = Interpreter(m, FastOptions(threads)).Run({input});
       ASSERT_EQ(got[0].shape, expected[0].shape);
       ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "fast_options.h"
 #include "fast_conv_support.h"
 #include "hwy/targets.h"
 
@@ -48,7 +49,7 @@ void CheckTransposeConvCases() {
         Decode(RunOp(OpType::TRANSPOSE_CONV, o, args, {DType::kFloat32}, {1, 0, true})[0]);
     for (int threads : {1, 2}) {
       const auto fast = Decode(
-          RunOp(OpType::TRANSPOSE_CONV, o, args, {DType::kFloat32}, {threads, 0, false})[0]);
+          RunOp(OpType::TRANSPOSE_CONV, o, args, {DType::kFloat32}, FastOptions(threads))[0]);
       ASSERT_EQ(fast.size(), ref.size());
       for (size_t k = 0; k < ref.size(); ++k)
         ASSERT_NEAR(fast[k], ref[k], 1e-5 * std::max(std::abs(ref[k]), 1.0)) << "element " << k;

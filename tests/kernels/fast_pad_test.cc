@@ -4,6 +4,7 @@
 // whose output zero point differs from the input's; 1 and 2 threads.
 #include <random>
 
+#include "fast_options.h"
 #include "fast_conv_support.h"
 #include "runtime/interpreter.h"
 
@@ -58,7 +59,7 @@ TEST(FastPad, SameAsReferenceOnManyShapesAndTypes) {
     input.bytes = Encode(t, x);
     const auto expected = Interpreter(m, {1, 0, true}).Run({input});
     for (int threads : {1, 2}) {
-      const auto got = Interpreter(m, {threads, 0, false}).Run({input});
+      const auto got = Interpreter(m, FastOptions(threads)).Run({input});
       ASSERT_EQ(got[0].shape, expected[0].shape);
       ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";
     }
@@ -76,7 +77,7 @@ TEST(FastPad, LargeNhwcBorderSameAsReference) {
   TensorData input(DType::kFloat32, shape);
   input.bytes = Encode(DType::kFloat32, x);
   const auto expected = Interpreter(m, {1, 0, true}).Run({input});
-  const auto got = Interpreter(m, {2, 0, false}).Run({input});
+  const auto got = Interpreter(m, FastOptions(2)).Run({input});
   ASSERT_EQ(got[0].shape, expected[0].shape);
   ASSERT_EQ(got[0].bytes, expected[0].bytes);
 }

@@ -4,6 +4,7 @@
 // threads. Broadcasting stays on the reference kernel.
 #include <random>
 
+#include "fast_options.h"
 #include "hwy/targets.h"
 
 #include "fast_conv_support.h"
@@ -50,7 +51,7 @@ TEST(FastQuantAdd, AddAndSubSameAsReference) {
         for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
           hwy::SetSupportedTargetsForTest(target);
           for (int threads : {1, 2}) {
-            Interpreter f(m, {threads, 0, false});
+            Interpreter f(m, FastOptions(threads));
             ASSERT_EQ(f.Run({ta, tb})[0].bytes, expected[0].bytes)
                 << hwy::TargetName(target) << ", " << threads << " thread(s)";
           }

@@ -4,6 +4,7 @@
 // every fused activation, 1 and 2 threads.
 #include <random>
 
+#include "fast_options.h"
 #include "fast_conv_support.h"
 #include "kernels/fast/conv_int8_vnni.h"
 #include "runtime/interpreter.h"
@@ -54,7 +55,7 @@ TEST(FastQuantConvUint8, BitExactWithReference) {
     Interpreter ref(m, {1, 0, true});
     const std::vector<TensorData> expected = ref.Run({input});
     for (int threads : {1, 2}) {
-      Interpreter fast(m, {threads, 0, false});
+      Interpreter fast(m, FastOptions(threads));
       const std::vector<TensorData> got = fast.Run({input});
       ASSERT_EQ(got[0].shape, expected[0].shape);
       ASSERT_EQ(got[0].bytes, expected[0].bytes) << threads << " thread(s)";

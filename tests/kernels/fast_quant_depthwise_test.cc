@@ -6,6 +6,7 @@
 // multiplier > 1 stays on the reference kernel.
 #include <random>
 
+#include "fast_options.h"
 #include "hwy/targets.h"
 
 #include "fast_conv_support.h"
@@ -110,7 +111,7 @@ void CheckDepthwise(DType t) {
     for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
       hwy::SetSupportedTargetsForTest(target);
       for (int threads : {1, 2}) {
-        Interpreter fast(m, {threads, 0, false});
+        Interpreter fast(m, FastOptions(threads));
         const std::vector<TensorData> got = fast.Run({input});
         ASSERT_EQ(got[0].shape, expected[0].shape);
         ASSERT_EQ(got[0].bytes, expected[0].bytes)
