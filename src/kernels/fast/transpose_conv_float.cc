@@ -120,15 +120,18 @@ class FastTransposeConvF32 : public OpKernel {
     const int64_t pixels = int64_t{g_.out_h} * g_.out_w;
     const int64_t in_image = int64_t{g_.in_h} * g_.in_w * g_.in_c;
     ParallelFor(ctx.pool, out.dim(0), 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> acc(static_cast<size_t>(pixels * g_.ocp));
+      // Per-thread accumulator that grows only on first use: no allocation per invoke.
+      thread_local std::vector<float> acc_buf;
+      const size_t acc_size = static_cast<size_t>(pixels * g_.ocp);
+      if (acc_buf.size() < acc_size) acc_buf.resize(acc_size);
+      float* acc = acc_buf.data();
       for (int64_t b = begin; b < end; ++b) {
-        std::fill(acc.begin(), acc.end(), 0.0f);
-        HWY_DYNAMIC_DISPATCH(ScatterImageF32)(g_, input + b * in_image, packed_.data(),
-                                              acc.data());
+        std::fill(acc, acc + acc_size, 0.0f);
+        HWY_DYNAMIC_DISPATCH(ScatterImageF32)(g_, input + b * in_image, packed_.data(), acc);
         float* dst = output + b * pixels * out_c_;
         for (int64_t p = 0; p < pixels; ++p)
           for (int oc = 0; oc < out_c_; ++oc) {
-            const float v = acc[static_cast<size_t>(p * g_.ocp + oc)];
+            const float v = acc[p * g_.ocp + oc];
             dst[p * out_c_ + oc] = ref::Activate(bias ? v + bias[oc] : v, act);
           }
       }
