@@ -66,6 +66,21 @@ TEST(LayerVariants, Conv2DTransposeOutputPaddingMatchesInterpreter) {
       4, 3, 2);
 }
 
+// Conv2D with 1-3 filters (output heads), same/valid, strides and dilation, per activation.
+TEST(LayerVariants, Conv2DVariantsMatchInterpreter) {
+  for (int filters : {1, 2, 3}) {
+    ExpectTrainerMatchesInterpreter(
+        OneLayer({6, 7, 3}, "Conv2D", Conv2DConfig(filters, 3, "sigmoid")), 2, 6, 7, 3);
+    ExpectTrainerMatchesInterpreter(
+        OneLayer({7, 6, 2}, "Conv2D", Conv2DConfig(filters, 3, "relu", "valid", 2)), 2, 7, 6, 2);
+    ExpectTrainerMatchesInterpreter(
+        OneLayer({5, 8, 2}, "Conv2D", Conv2DConfig(filters, 2, "linear", "same", 3)), 1, 5, 8, 2);
+    json dilated = Conv2DConfig(filters, 3, "tanh");
+    dilated["dilation_rate"] = {2, 1};
+    ExpectTrainerMatchesInterpreter(OneLayer({6, 5, 2}, "Conv2D", dilated), 2, 6, 5, 2);
+  }
+}
+
 TEST(LayerVariants, BilinearUpSamplingMatchesInterpreter) {
   for (std::pair<int, int> size : {std::pair{2, 2}, std::pair{3, 2}}) {
     json up = UpSamplingConfig(2);
