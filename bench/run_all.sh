@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run_all.sh BUILD_DIR: benchmarks cae2tpu against its anchors on this machine and prints a
 # table (called by `./run bench`). Prints only; never asserts. Needs BUILD_DIR/cae2tpu,
-# BUILD_DIR/bench/{bench_conv,model_macs} (built with -DCAE_BUILD_BENCH=ON), node, ONNX Runtime
+# BUILD_DIR/bench/{bench_conv,model_macs,machine_peak} (built with -DCAE_BUILD_BENCH=ON), node, ONNX Runtime
 # (tests/tools/onnx_setup.sh) and the TFLite oracle (shared/tools/tflite-oracle).
 #   1. cae12785_fmnist on the Fashion-MNIST test images: cae2tpu float32 (.h5) and int8 (converted
 #      here, calibrated on the first 100 train images) vs ONNX Runtime (float and MinMax QInt8),
@@ -9,6 +9,8 @@
 #   2. mobilenet_v1_0.25_128_quant, tf2_mobilenet_v2_1.0_224_ptq: cae2tpu vs TFLite (XNNPACK) per
 #      invoke, 1 and 2 threads.
 #   3. bench_conv: CONV_2D reference vs fast kernels (Google Benchmark).
+# GMAC/s columns are also given as a share of the machine's peak, measured first by machine_peak
+# (float32 FMA and int8 VNNI/AVX2 multiply-accumulate loops on every core).
 # Environment: CAE_BENCH_IMAGES (N, default 10000), CAE_BENCH_BATCH1 (batch-1 calls, default N),
 # CAE_BENCH_REPEAT (mobilenet invokes, default 50), CAE_SHARED_DIR (default ../shared).
 set -euo pipefail
@@ -24,7 +26,7 @@ fm=/usr/share/datasets/fashion-mnist
 anchors=$shared/fixtures/anchors
 coral=$shared/fixtures/coral
 oracle=$shared/tools/tflite-oracle/oracle
-for f in "$cli" "$build/bench/model_macs" "$build/bench/bench_conv" "$fm/t10k-images-idx3-ubyte.gz" \
+for f in "$cli" "$build/bench/model_macs" "$build/bench/bench_conv" "$build/bench/machine_peak" "$fm/t10k-images-idx3-ubyte.gz" \
          "$anchors/cae12785_fmnist.h5" "$coral/bird.bmp" "$oracle"; do
   [ -e "$f" ] || { echo "run_all: missing $f" >&2; exit 1; }
 done
@@ -48,18 +50,27 @@ cae_run() {  # MODEL BATCH LIMIT THREADS
 }
 
 echo "== cae2tpu benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r peak_f32 peak_int8 peak_threads isa_f32 isa_int8 < <("$build/bench/machine_peak")
+echo "machine peak, measured on $peak_threads threads: float32 $peak_f32 GMAC/s ($isa_f32)," \
+     "int8 $peak_int8 GMAC/s ($isa_int8)"
+# pct GMACS PEAK: GMACS as a percentage of PEAK.
+pct() { awk -v g="$1" -v p="$2" 'BEGIN { if (p > 0) printf "%.0f%%", 100 * g / p; else print "-" }'; }
+# peak_on PEAK THREADS: the part of an all-core PEAK that THREADS threads have (at most all).
+peak_on() { awk -v p="$1" -v t="$2" -v n="$peak_threads" 'BEGIN { print p * (t < n ? t : n) / n }'; }
 "$cli" convert "$anchors/cae12785_fmnist.h5" -o "$tmp/cae_int8.tflite" --quant int8 --io float32 \
   --calib "$fm/train-images-idx3-ubyte.gz" --calib-samples 100 > /dev/null
 macs=$("$build/bench/model_macs" "$anchors/cae12785_fmnist.h5" | awk '{ print $2 }')
 echo
 echo "cae12785_fmnist: $n Fashion-MNIST test images, 2 threads; $macs MACs per image"
-printf '%-8s %-9s %12s %12s %10s %12s %10s %9s\n' model batch cae2tpu_s onnxrt_s onnx/cae cae_img/s GMAC/s RSS_MB
+printf '%-8s %-9s %12s %12s %10s %12s %10s %6s %9s\n' model batch cae2tpu_s onnxrt_s onnx/cae cae_img/s GMAC/s peak RSS_MB
 for kind in float32 int8; do
   if [ "$kind" = float32 ]; then
     model=$anchors/cae12785_fmnist.h5 onnx=$anchors/cae12785_fmnist.onnx
   else
     model=$tmp/cae_int8.tflite onnx=$anchors/cae12785_fmnist_MinMax_QInt8.onnx
   fi
+  peak=$peak_f32
+  [ "$kind" = int8 ] && peak=$peak_int8
   node "$here/onnx_time.mjs" "$onnx" "$fm/t10k-images-idx3-ubyte.gz" "$n" --threads 2 --batch1 "$n1" > "$tmp/onnx.json"
   ob=$(json "$tmp/onnx.json" 'j.batch_n_seconds')
   o1=$(json "$tmp/onnx.json" 'j.batch1_seconds')
@@ -67,16 +78,17 @@ for kind in float32 int8; do
   read -r c1 rss1 < <(cae_run "$model" 1 "$n1" 2)
   for row in "$n:$cb:$ob:$rssb:$n" "1:$c1:$o1:$rss1:$n1"; do
     IFS=: read -r b c o r imgs <<< "$row"
-    printf '%-8s %-9s %12.3f %12.3f %10s %12.0f %10.2f %9s\n' "$kind" "$b" "$c" "$o" \
+    gmacs=$(awk -v m="$macs" -v i="$imgs" -v s="$c" 'BEGIN { print m * i / s / 1e9 }')
+    printf '%-8s %-9s %12.3f %12.3f %10s %12.0f %10.2f %6s %9s\n' "$kind" "$b" "$c" "$o" \
       "$(ratio "$o" "$c")" "$(awk -v i="$imgs" -v s="$c" 'BEGIN { print i / s }')" \
-      "$(awk -v m="$macs" -v i="$imgs" -v s="$c" 'BEGIN { print m * i / s / 1e9 }')" "$r"
+      "$gmacs" "$(pct "$gmacs" "$(peak_on "$peak" 2)")" "$r"
   done
 done
 echo "(batch 1 rows: $n1 calls; onnx/cae > 1 means cae2tpu is faster)"
 
 echo
 echo "Coral models, per invoke (ms): cae2tpu (bird.bmp, batch 1, $repeat invokes) vs TFLite + XNNPACK (median of $repeat)"
-printf '%-32s %-8s %10s %10s %12s %10s\n' model threads cae2tpu tflite tflite/cae GMAC/s
+printf '%-32s %-8s %10s %10s %12s %10s %6s\n' model threads cae2tpu tflite tflite/cae GMAC/s peak
 mkdir -p "$tmp/birds"
 for i in $(seq 1 "$repeat"); do ln -sf "$coral/bird.bmp" "$tmp/birds/bird_$i.bmp"; done
 for name in mobilenet_v1_0.25_128_quant tf2_mobilenet_v2_1.0_224_ptq; do
@@ -88,8 +100,9 @@ for name in mobilenet_v1_0.25_128_quant tf2_mobilenet_v2_1.0_224_ptq; do
     tf=$(json "$tmp/oracle.json" 'j.invoke.median_ms')
     "$cli" run "$model" -i "$tmp/birds" --resize "$size" -o "$tmp/mn.npy" --batch 1 --threads "$t" --json > "$tmp/mn.json"
     ms=$(json "$tmp/mn.json" 'j.seconds * 1000 / j.images')
-    printf '%-32s %-8s %10.2f %10.2f %12s %10.2f\n' "$name" "$t" "$ms" "$tf" "$(ratio "$tf" "$ms")" \
-      "$(awk -v m="$mmacs" -v s="$ms" 'BEGIN { print m / s / 1e6 }')"
+    gmacs=$(awk -v m="$mmacs" -v s="$ms" 'BEGIN { print m / s / 1e6 }')
+    printf '%-32s %-8s %10.2f %10.2f %12s %10.2f %6s\n' "$name" "$t" "$ms" "$tf" "$(ratio "$tf" "$ms")" \
+      "$gmacs" "$(pct "$gmacs" "$(peak_on "$peak_int8" "$t")")"
   done
 done
 
