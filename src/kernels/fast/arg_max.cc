@@ -161,18 +161,7 @@ void InnerArgMax(const T* x, int32_t n, int64_t inner, int64_t o, Index* y) {
 
 class FastArgMax : public OpKernel {
  public:
-  void Prepare(const KernelContext& ctx) override {
-    const TensorView& in = In(ctx, 0);
-    const std::vector<int64_t> a = qref::ReadIndexTensor(ctx, In(ctx, 1));
-    Check(a.size() == 1, ctx.Describe(), ": axis must hold one value");
-    const int rank = in.rank();
-    Check(a[0] >= -rank && a[0] < rank, ctx.Describe(), ": axis ", a[0],
-          " is out of range for rank ", rank);
-    axis_ = static_cast<int>(a[0] < 0 ? a[0] + rank : a[0]);
-    Check(in.dim(axis_) > 0 && Out(ctx, 0).num_elements() * in.dim(axis_) == in.num_elements(),
-          ctx.Describe(), ": output shape ", ShapeToString(Out(ctx, 0).shape),
-          " does not fit reducing ", ShapeToString(in.shape), " along axis ", axis_);
-  }
+  void Prepare(const KernelContext& ctx) override { axis_ = qref::PrepareArgMaxAxis(ctx); }
 
   void Eval(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);

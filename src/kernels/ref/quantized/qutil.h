@@ -67,6 +67,10 @@ void StoreQ(TensorView& t, int64_t i, int32_t v);
 
 // Constant int32 values of a small index tensor (axis, multiples, paddings, size).
 std::vector<int64_t> ReadIndexTensor(const KernelContext& ctx, const TensorView& t);
+// ARG_MAX's Prepare checks (one constant axis in range, the output shape that reducing it gives);
+// returns the axis, made non-negative. Shared by the reference and the fast kernel
+// (defined in ref/quantized/arg_max.cc).
+int PrepareArgMaxAxis(const KernelContext& ctx);
 
 // Row-major strides for broadcasting `shape` (right-aligned) to `out` (rank >= shape's rank):
 // stride 0 along broadcast dimensions. Throws when not broadcastable.
