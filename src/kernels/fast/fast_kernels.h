@@ -32,4 +32,5 @@ void RegisterFastAddQ8(KernelRegistry& r);        // ADD/SUB int8/uint8, same sh
 void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/uint8
 void RegisterFastLutQ8(KernelRegistry& r);  // LOGISTIC, TANH int8/uint8 (table lookup)
 
+void RegisterFastTransposeConvQ8(KernelRegistry& r);  // TRANSPOSE_CONV int8/uint8
 }  // namespace cae::fast

@@ -10,6 +10,7 @@ void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastAddQ8(r);
   RegisterFastFullyConnectedQ8(r);
   RegisterFastLutQ8(r);
+  RegisterFastTransposeConvQ8(r);
   RegisterFastArgMax(r);
 }
 
