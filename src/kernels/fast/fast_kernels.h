@@ -23,6 +23,7 @@ void RegisterFastPad(KernelRegistry& r);  // PAD, PADV2, any fixed-size type
 void RegisterFastMirrorPad(KernelRegistry& r);  // MIRROR_PAD, any fixed-size type
 void RegisterFastResizeBilinear(KernelRegistry& r);  // RESIZE_BILINEAR float32, uint8, int8
 void RegisterFastArgMax(KernelRegistry& r);  // ARG_MAX float32, uint8, int8 -> int32/int64
+void RegisterFastDepthwiseF32(KernelRegistry& r);  // DEPTHWISE_CONV_2D float32
 
 // Quantized compute ops.
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights

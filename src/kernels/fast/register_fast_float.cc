@@ -14,6 +14,7 @@ void RegisterFastFloatKernels(KernelRegistry& r) {
   RegisterFastPad(r);
   RegisterFastMirrorPad(r);
   RegisterFastResizeBilinear(r);
+  RegisterFastDepthwiseF32(r);
 }
 
 }  // namespace cae::fast
