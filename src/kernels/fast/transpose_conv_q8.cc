@@ -5,7 +5,8 @@
 // matter), then bias, the same MultiplyByQuantizedMultiplier, output zero point and activation
 // clamp. Weights are packed once as int32 [ky][kx][ic][oc padded] with the weight zero point
 // folded in, so every tap is a few SIMD vectors of output channels (Highway, dynamic dispatch)
-// accumulated in a per-thread, per-image buffer that grows only on first use. One task per image.
+// accumulated in a per-thread, per-image buffer that grows only on first use; the output stage is
+// vectorized with requantize_hwy-inl.h (lane by lane equal to the scalar one). One task per image.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/transpose_conv_q8.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -17,6 +18,7 @@
 
 #include "kernels/fast/conv_geometry.h"
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/requantize_hwy-inl.h"
 #include "kernels/parallel.h"
 #include "kernels/quant_math.h"
 #include "kernels/ref/quantized/qutil.h"
@@ -71,6 +73,29 @@ void ScatterImageQ8(const TransposeConvQ8Geometry& g, const int32_t* x_img,
   }
 }
 
+// In place over pixels x ocp int32 sums: + bias, MultiplyByQuantizedMultiplier per channel
+// (stage arrays of ocp lanes: bias, 2^left, multiplier, right shift, its mask and threshold),
+// + zp, clamp to [lo, hi]. Lane by lane equal to the scalar reference stage.
+void RequantizeInPlaceQ8(int32_t* acc, int64_t pixels, int ocp, const int32_t* stage, int32_t zp,
+                         int32_t lo, int32_t hi) {
+  const hn::ScalableTag<int32_t> d;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int32_t *bias = stage, *left = stage + ocp, *m = stage + 2 * ocp;
+  const int32_t *right = stage + 3 * ocp, *mask = stage + 4 * ocp, *thr = stage + 5 * ocp;
+  const auto vzp = hn::Set(d, zp), vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
+  for (int64_t p = 0; p < pixels; ++p) {
+    int32_t* a = acc + p * ocp;
+    for (int c = 0; c < ocp; c += N) {
+      const auto x = hn::Add(hn::LoadU(d, a + c), hn::LoadU(d, bias + c));
+      const auto scaled = hn::Mul(x, hn::LoadU(d, left + c));
+      const auto h = rq::RoundingHighMul(d, scaled, hn::LoadU(d, m + c));
+      const auto r = rq::RoundingShiftRight(d, h, hn::LoadU(d, right + c), hn::LoadU(d, mask + c),
+                                            hn::LoadU(d, thr + c));
+      hn::StoreU(hn::Min(hn::Max(hn::Add(r, vzp), vlo), vhi), d, a + c);
+    }
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace cae::fast
 HWY_AFTER_NAMESPACE();
@@ -78,6 +103,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace cae::fast {
 HWY_EXPORT(ScatterImageQ8);
+HWY_EXPORT(RequantizeInPlaceQ8);
 
 namespace {
 
@@ -136,6 +162,17 @@ class FastTransposeConvQ8 : public OpKernel {
     }
     CalculateActivationRangeQuantized(o.activation, out.type, so, output_offset_, &act_min_,
                                       &act_max_);
+    // Output stage lanes (bias filled per Eval): 6 arrays of ocp, pad lanes multiply by 0.
+    stage_.assign(static_cast<size_t>(6 * g_.ocp), 0);
+    for (int c = 0; c < out_c_; ++c) {
+      const rq_consts k = MakeConsts(mult_[c]);
+      stage_[g_.ocp + c] = k.left_mult;
+      stage_[2 * g_.ocp + c] = k.m;
+      stage_[3 * g_.ocp + c] = k.right;
+      stage_[4 * g_.ocp + c] = k.mask;
+      stage_[5 * g_.ocp + c] = k.thr;
+    }
+    for (int c = out_c_; c < g_.ocp; ++c) stage_[g_.ocp + c] = 1;
     Pack(filter);
   }
 
@@ -145,6 +182,7 @@ class FastTransposeConvQ8 : public OpKernel {
     const TensorView& in = qref::In(ctx, 2);
     const TensorView* bias = qref::OptIn(ctx, 3);
     const int32_t* bias_data = bias ? bias->as<int32_t>() : nullptr;
+    for (int c = 0; c < out_c_; ++c) stage_[c] = bias_data ? bias_data[c] : 0;
     TensorView& out = qref::Out(ctx, 0);
     const int64_t pixels = int64_t{g_.out_h} * g_.out_w;
     const int64_t in_image = int64_t{g_.in_h} * g_.in_w * g_.in_c;
@@ -166,14 +204,14 @@ class FastTransposeConvQ8 : public OpKernel {
         }
         std::fill(acc, acc + acc_size, 0);
         HWY_DYNAMIC_DISPATCH(ScatterImageQ8)(g_, x, packed_.data(), acc);
+        HWY_DYNAMIC_DISPATCH(RequantizeInPlaceQ8)(acc, pixels, g_.ocp, stage_.data(),
+                                                  output_offset_, act_min_, act_max_);
         const int64_t dst0 = b * pixels * out_c_;
         for (int64_t p = 0; p < pixels; ++p) {
           const int32_t* a = acc + p * g_.ocp;
           const int64_t dst = dst0 + p * out_c_;
           for (int oc = 0; oc < out_c_; ++oc) {
-            int32_t v = a[oc] + (bias_data ? bias_data[oc] : 0);
-            v = MultiplyByQuantizedMultiplier(v, mult_[oc]) + output_offset_;
-            v = std::clamp(v, act_min_, act_max_);
+            const int32_t v = a[oc];
             if (is_unsigned_)
               static_cast<uint8_t*>(out.data)[dst + oc] = static_cast<uint8_t>(v);
             else
@@ -202,7 +240,18 @@ class FastTransposeConvQ8 : public OpKernel {
   int out_c_ = 0;
   bool is_unsigned_ = false;
   int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0, act_min_ = 0, act_max_ = 0;
+  struct rq_consts {
+    int32_t left_mult, m, right, mask, thr;
+  };
+  // The constants of one MultiplyByQuantizedMultiplier (double rounding) for the vector stage.
+  static rq_consts MakeConsts(QuantizedMultiplier q) {
+    const int left = q.shift > 0 ? q.shift : 0, right = q.shift > 0 ? 0 : -q.shift;
+    const int32_t mask = static_cast<int32_t>((int64_t{1} << right) - 1);
+    return {static_cast<int32_t>(uint32_t{1} << left), q.multiplier, right, mask, mask >> 1};
+  }
+
   std::vector<QuantizedMultiplier> mult_;
+  std::vector<int32_t> stage_;  // bias, 2^left, multiplier, right, mask, thr; ocp lanes each
   std::vector<int32_t> packed_;
   const void* packed_for_ = nullptr;
 };
