@@ -83,7 +83,8 @@ void CheckTransposeConvQ8(DType t, int cases) {
     }
     Tensor& out = g.tensors[static_cast<size_t>(op.outputs[0])];
     // Roughly sum-sized output scale so the outputs vary; every 7th case a multiplier > 1.
-    float out_scale = in_scale * wq.scale[0] * 200.0f * std::sqrt(static_cast<float>(in_c * f_h * f_w));
+    const float taps = static_cast<float>(in_c * f_h * f_w);
+    float out_scale = in_scale * wq.scale[0] * 200.0f * std::sqrt(taps);
     if (i % 7 == 3) out_scale = in_scale * wq.scale[0] * 0.4f;
     out.quant.scale = {out_scale};
     out.quant.zero_point = {u8 ? pick(100, 150) : pick(-10, 10)};
