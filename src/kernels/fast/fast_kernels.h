@@ -32,6 +32,6 @@ void RegisterFastQuantizeQ8(KernelRegistry& r);   // QUANTIZE/DEQUANTIZE float <
 void RegisterFastAddQ8(KernelRegistry& r);        // ADD/SUB int8/uint8, same shapes
 void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/uint8
 void RegisterFastLutQ8(KernelRegistry& r);  // LOGISTIC, TANH int8/uint8 (table lookup)
-
 void RegisterFastTransposeConvQ8(KernelRegistry& r);  // TRANSPOSE_CONV int8/uint8
+
 }  // namespace cae::fast
