@@ -29,7 +29,7 @@ void RegisterFastDepthwiseF32(KernelRegistry& r);  // DEPTHWISE_CONV_2D float32
 void RegisterFastConvInt8(KernelRegistry& r);  // CONV_2D int8, per-channel weights
 void RegisterFastDepthwiseQ8(KernelRegistry& r);  // DEPTHWISE_CONV_2D int8/uint8
 void RegisterFastQuantizeQ8(KernelRegistry& r);   // QUANTIZE/DEQUANTIZE float <-> int8/uint8
-void RegisterFastAddQ8(KernelRegistry& r);        // ADD/SUB int8/uint8, same shapes
+void RegisterFastAddQ8(KernelRegistry& r);  // ADD/SUB/MUL int8/uint8 (b may repeat along last axis)
 void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/uint8
 void RegisterFastLutQ8(KernelRegistry& r);  // LOGISTIC, TANH int8/uint8 (table lookup)
 void RegisterFastTransposeConvQ8(KernelRegistry& r);  // TRANSPOSE_CONV int8/uint8
