@@ -260,13 +260,9 @@ constexpr int kMaxFilterH = 64;
 class FastDepthwiseF32 : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
+    ref::CheckDepthwiseConv(ctx);
     const TensorView& in = Input(ctx, 0);
     const TensorView& w = Input(ctx, 1);
-    KCheck(ctx, in.rank() == 4 && w.rank() == 4 && w.dim(0) == 1, "input and filter must be 4-D ",
-           "(filter 1HWC), got ", ShapeToString(in.shape), " and ", ShapeToString(w.shape));
-    KCheck(ctx, in.dim(3) > 0 && w.dim(3) % in.dim(3) == 0, "filter channels ", w.dim(3),
-           " are not a multiple of input channels ", in.dim(3));
-    ref::CheckConvOutput(ctx, in, w.dim(1), w.dim(2), w.dim(3));
     const OpOptions& o = ctx.op->options;
     const TensorView& out = Output(ctx, 0);
     DwF32Plan& p = plan_;

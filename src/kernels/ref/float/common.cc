@@ -83,6 +83,16 @@ std::vector<int64_t> Strides(const std::vector<int32_t>& shape) {
   return s;
 }
 
+void CheckDepthwiseConv(const KernelContext& ctx) {
+  const TensorView& in = Input(ctx, 0);
+  const TensorView& w = Input(ctx, 1);
+  KCheck(ctx, in.rank() == 4 && w.rank() == 4 && w.dim(0) == 1, "input and filter must be 4-D ",
+         "(filter 1HWC), got ", ShapeToString(in.shape), " and ", ShapeToString(w.shape));
+  KCheck(ctx, in.dim(3) > 0 && w.dim(3) % in.dim(3) == 0, "filter channels ", w.dim(3),
+         " are not a multiple of input channels ", in.dim(3));
+  CheckConvOutput(ctx, in, w.dim(1), w.dim(2), w.dim(3));
+}
+
 void CheckConvOutput(const KernelContext& ctx, const TensorView& in, int32_t f_h, int32_t f_w, int32_t out_c) {
   const OpOptions& o = ctx.op->options;
   KCheck(ctx, o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,

@@ -64,6 +64,10 @@ void CheckActivation(const KernelContext& ctx, Activation a);
 // shape [N, oh, ow, out_c] for the options' padding, strides and dilations.
 void CheckConvOutput(const KernelContext& ctx, const TensorView& in, int32_t f_h, int32_t f_w, int32_t out_c);
 
+// DEPTHWISE_CONV_2D's Prepare checks: 4-D input and 1HWC filter (inputs 0 and 1) whose channels
+// are a multiple of the input's, then CheckConvOutput. Shared by the reference and fast kernels.
+void CheckDepthwiseConv(const KernelContext& ctx);
+
 // TRANSPOSE_CONV (inputs: output_shape, filter OHWI, input NHWC, optional bias): 4-D tensors, the
 // filter fitting input and output channels, positive strides, an output whose CONV_2D (same
 // padding, stride, dilation 1) gives the input's size, a bias of O elements, a supported

@@ -10,15 +10,7 @@ namespace {
 
 class DepthwiseConv2D : public OpKernel {
  public:
-  void Prepare(const KernelContext& ctx) override {
-    const TensorView& in = Input(ctx, 0);
-    const TensorView& w = Input(ctx, 1);
-    KCheck(ctx, in.rank() == 4 && w.rank() == 4 && w.dim(0) == 1, "input and filter must be 4-D ",
-           "(filter 1HWC), got ", ShapeToString(in.shape), " and ", ShapeToString(w.shape));
-    KCheck(ctx, in.dim(3) > 0 && w.dim(3) % in.dim(3) == 0, "filter channels ", w.dim(3),
-           " are not a multiple of input channels ", in.dim(3));
-    CheckConvOutput(ctx, in, w.dim(1), w.dim(2), w.dim(3));
-  }
+  void Prepare(const KernelContext& ctx) override { CheckDepthwiseConv(ctx); }
 
   void Eval(const KernelContext& ctx) override {
     const OpOptions& o = ctx.op->options;
