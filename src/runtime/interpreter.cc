@@ -282,26 +282,38 @@ void Interpreter::Impl::Configure(int32_t n) {
   for (size_t t = 0; t < views.size(); ++t)
     if (alias_of[t] >= 0) views[t].data = views[alias_of[t]].data;
   // Ops too small to gain from threads run on the calling thread (kAutoMinParallelNanos). With
-  // fewer images than 2 per thread the kernels split rows of one image, and activations cross
-  // between the cores' caches: the worker's half of an input the caller wrote (an input made by
-  // an op on the pool is already split the same way) and its half of the output, which the
-  // caller reads next (found: a 100 KB input made a 6 us float conv cost 20 us more on 2
-  // threads). Automatic mode also asks for those bytes / 5 ns of work.
+  // fewer images than 2 per thread the kernels split rows of one image (chunk 0, the first rows,
+  // always on the calling thread), so where each half of an activation lives depends on where
+  // the op that made it ran. Automatic mode weighs, per op in graph order:
+  //   on the calling thread: E + (bytes of inputs made on the pool) / 2 / kCrossCoreBytesPerNano
+  //   on the pool:           E / 2 + kAutoMinParallelNanos / 2
+  //                          + (bytes of inputs made on the calling thread, graph inputs and
+  //                             graph outputs) / 2 / kCrossCoreBytesPerNano
+  // (E: estimated single-thread nanoseconds; half of such an activation crosses between the
+  // cores' caches). Found: charging every output as if its reader ran on the calling thread kept
+  // the CAE's big first and last convs off the pool and cost 15-20% at batch 1 on 2 threads.
   // Kernels compute the same values either way.
   const bool automatic = options.min_parallel_nanos < 0;
   const int64_t min_nanos = automatic ? kAutoMinParallelNanos : options.min_parallel_nanos;
   const bool rows_split = automatic && pool && n < 2 * pool->size();
+  constexpr double kCrossCoreBytesPerNano = 5;
   std::vector<bool> made_on_pool(graph.tensors.size(), false);
   for (size_t i = 0; i < contexts.size(); ++i) {
     const Op& op = graph.ops[i];
-    int64_t moved = 0;
-    if (rows_split) {
+    const int64_t estimate = EstimatedNanos(graph, op);
+    bool on_pool = pool && estimate >= min_nanos;
+    if (pool && rows_split) {
+      double to_pool = 0, to_caller = 0;  // bytes that would cross
       for (int t : op.inputs)
-        if (t >= 0 && !views[t].is_constant && !made_on_pool[t]) moved += TensorBytes(graph, t);
+        if (t >= 0 && !views[t].is_constant)
+          (made_on_pool[t] ? to_caller : to_pool) += static_cast<double>(TensorBytes(graph, t)) / 2;
       for (int t : op.outputs)
-        if (t >= 0) moved += TensorBytes(graph, t);
+        if (t >= 0 && std::find(graph.outputs.begin(), graph.outputs.end(), t) != graph.outputs.end())
+          to_pool += static_cast<double>(TensorBytes(graph, t)) / 2;
+      const double e = static_cast<double>(estimate);
+      on_pool = e / 2 + min_nanos / 2.0 + to_pool / kCrossCoreBytesPerNano <
+                e + to_caller / kCrossCoreBytesPerNano;
     }
-    const bool on_pool = pool && EstimatedNanos(graph, op) >= min_nanos + moved / 5;
     contexts[i].pool = on_pool ? pool.get() : nullptr;
     for (int t : op.outputs)
       if (t >= 0) made_on_pool[t] = on_pool;

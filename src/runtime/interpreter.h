@@ -17,8 +17,8 @@
 //    RESHAPE/SQUEEZE/EXPAND_DIMS outputs share their input's bytes (no copy).
 //  - Threads: ops with little work (estimated under ~3 us single-threaded from their MACs and
 //    outputs; options.min_parallel_nanos) run on the calling thread; at batches under 2 images
-//    per thread also ops whose activations would cost more to move between cores than the
-//    second core saves.
+//    per thread an op goes to the pool when half its time plus the handoff and the activations
+//    that would cross between the cores' caches beat running it whole on the calling thread.
 //    A graph whose outputs do not scale with the batch runs as one chunk under the automatic
 //    setting (an explicit batch_chunk then fails with a message).
 //  - Results are deterministic and independent of the thread count and of the chunk size (items
