@@ -19,7 +19,7 @@ std::vector<double> RandomValues(std::mt19937& rng, size_t n, double scale) {
 
 // Shapes that reach every block size of the float kernel: rows wide enough for 8-pixel blocks
 // and their 4/2/1 tails, first layers (in_c 1-3), last layers (out_c 1-4, narrow path when the
-// filter rows are long), out_c <= 8 (8-lane vectors), 1x1, strides and dilation on wide rows.
+// filter rows are long, with input reuse on 3- and 5-wide rows), out_c <= 8 (8-lane vectors), 1x1, strides and dilation on wide rows.
 std::vector<ConvCase> WideRowCases(const std::vector<Activation>& acts) {
   std::mt19937 rng(99);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -32,6 +32,13 @@ std::vector<ConvCase> WideRowCases(const std::vector<Activation>& acts) {
       {1, 9, 33, 2, 4, 5, 5, 1, 1, 1, 1, Padding::kSame, Activation::kNone, true},
       {1, 5, 30, 40, 3, 1, 1, 1, 1, 1, 1, Padding::kValid, Activation::kRelu, true},
       {1, 6, 31, 7, 2, 3, 3, 1, 1, 1, 3, Padding::kSame, Activation::kTanh, true},
+      // Narrow path with input reuse (stride_w 1, 3- or 5-wide rows): in_c a multiple of the
+      // full vector, of 8 and of 4 lanes, none of them (no reuse), strided / dilated rows.
+      {1, 5, 26, 16, 1, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kNone, true},
+      {1, 3, 40, 64, 1, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kTanh, true},
+      {2, 9, 21, 8, 3, 3, 3, 2, 1, 2, 1, Padding::kValid, Activation::kRelu, true},
+      {1, 4, 30, 12, 2, 5, 5, 1, 1, 1, 1, Padding::kSame, Activation::kRelu6, false},
+      {1, 3, 19, 17, 4, 3, 3, 1, 1, 1, 1, Padding::kSame, Activation::kReluN1To1, true},
   };
   const int in_cs[] = {1, 2, 3, 5, 8, 16, 17, 32, 64};
   const int out_cs[] = {1, 2, 3, 4, 5, 8, 9, 16, 24, 32, 33, 64, 65};

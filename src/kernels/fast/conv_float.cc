@@ -9,7 +9,9 @@
 //    (in_c 1-3) are this path with runs of 3-9 values.
 //  - narrow (out_c <= 4 with long runs, e.g. a decoder's last 1-channel layer): OHWI filter rows
 //    are dot products with contiguous input runs; P pixels share each weight vector load and one
-//    horizontal sum per output value ends them.
+//    horizontal sum per output value ends them. With stride_w 1 and 3- or 5-wide filters, blocks
+//    of 8 interior pixels keep a filter row's tap vectors in registers and load each input
+//    column once for all the taps that read it (input reuse).
 // Rows (batch x output row) are spread over the ThreadPool. Results differ from the reference
 // kernel only by float summation order.
 #undef HWY_TARGET_INCLUDE
@@ -223,6 +225,71 @@ HWY_INLINE void NarrowBlock(const ConvGeometry& g, const float* img, const float
   }
 }
 
+// Narrow path with input reuse (stride_w 1, dil_w 1, f_w == F, every tap of the row valid for
+// the P pixels from ox, in_c a multiple of d's lanes): instead of one dot product per pixel, a
+// filter row's F tap vectors stay in registers while the P + F - 1 input columns stream past, each
+// loaded once for the F pixels that read it.
+template <int P, int F, class D>
+HWY_INLINE void NarrowReuseBlock(D d, const ConvGeometry& g, const float* img, const float* filter,
+                                 const float* bias, float lo, float hi, int oy, int ky0, int ky1,
+                                 int ox, float* out_row) {
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int64_t in_c = g.in_c;
+  const float* x_row0 = img + int64_t{ox - g.pad_w} * in_c;
+  for (int oc = 0; oc < g.out_c; ++oc) {
+    hn::Vec<D> acc[P];
+    CAE_UNROLL
+    for (int p = 0; p < P; ++p) acc[p] = hn::Zero(d);
+    for (int ky = ky0; ky < ky1; ++ky) {
+      const int iy = oy * g.stride_h - g.pad_h + ky * g.dil_h;
+      const float* x = x_row0 + int64_t{iy} * g.in_w * in_c;
+      const float* w = filter + (int64_t{oc} * g.f_h + ky) * F * in_c;
+      for (int c0 = 0; c0 < g.in_c; c0 += N) {
+        hn::Vec<D> wv[F];
+        CAE_UNROLL
+        for (int kx = 0; kx < F; ++kx) wv[kx] = hn::LoadU(d, w + kx * in_c + c0);
+        CAE_UNROLL
+        for (int col = 0; col < P + F - 1; ++col) {
+          const auto xv = hn::LoadU(d, x + col * in_c + c0);
+          CAE_UNROLL
+          for (int kx = 0; kx < F; ++kx) {
+            const int p = col - kx;
+            if (p >= 0 && p < P) acc[p] = hn::MulAdd(xv, wv[kx], acc[p]);
+          }
+        }
+      }
+    }
+    CAE_UNROLL
+    for (int p = 0; p < P; ++p) {
+      const float v = hn::GetLane(hn::SumOfLanes(d, acc[p])) + bias[oc];
+      out_row[int64_t{ox + p} * g.out_c + oc] = std::min(std::max(v, lo), hi);
+    }
+  }
+}
+
+// Pixels [ox, end) whose taps are all valid, in blocks of 8 through NarrowReuseBlock with the
+// widest vector whose lanes divide in_c; returns the first pixel left (all of them when no
+// vector of at least 4 lanes divides in_c).
+template <int F>
+HWY_INLINE int NarrowReuseSpan(const ConvGeometry& g, const float* img, const float* filter,
+                               const float* bias, float lo, float hi, int oy, int ky0, int ky1,
+                               int ox, int end, float* out_row) {
+  const hn::ScalableTag<float> d;
+  const hn::CappedTag<float, 8> d8;
+  const hn::CappedTag<float, 4> d4;
+  for (; ox + 8 <= end; ox += 8) {
+    if (g.in_c % hn::Lanes(d) == 0)
+      NarrowReuseBlock<8, F>(d, g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, out_row);
+    else if (g.in_c % hn::Lanes(d8) == 0)
+      NarrowReuseBlock<8, F>(d8, g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, out_row);
+    else if (g.in_c % hn::Lanes(d4) == 0)
+      NarrowReuseBlock<8, F>(d4, g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, out_row);
+    else
+      break;
+  }
+  return ox;
+}
+
 // One output row through the narrow path (requires dil_w == 1). filter: OHWI as stored.
 void ConvRowNarrowF32(const ConvGeometry& g, const float* input, const float* filter,
                       const float* bias, float lo, float hi, int b, int oy, float* out_row) {
@@ -237,6 +304,14 @@ void ConvRowNarrowF32(const ConvGeometry& g, const float* input, const float* fi
       int a, c;
       ConvGeometry::ValidTaps(end, g.stride_w, g.pad_w, 1, g.f_w, g.in_w, &a, &c);
       if (a != kx0 || c != kx1) break;
+    }
+    // Input reuse needs whole filter rows over neighbouring columns and enough channels to fill
+    // a vector's worth of work per load.
+    if (g.stride_w == 1 && kx0 == 0 && kx1 == g.f_w && g.in_c >= 8) {
+      if (g.f_w == 3)
+        ox = NarrowReuseSpan<3>(g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, end, out_row);
+      else if (g.f_w == 5)
+        ox = NarrowReuseSpan<5>(g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, end, out_row);
     }
     for (; ox + 4 <= end; ox += 4)
       NarrowBlock<4>(g, img, filter, bias, lo, hi, oy, ky0, ky1, ox, kx0, kx1, out_row);
