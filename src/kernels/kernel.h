@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct KernelContext {
   // "op 12 (CONV_2D, layer 'conv2d_3')" for error messages.
   std::string Describe() const;
 };
+
+// Streams ctx.Describe(), so that Check(cond, ctx, ": ...") formats the op's name only when the
+// check fails (kernels call such checks on every Eval; Check evaluates its arguments eagerly).
+std::ostream& operator<<(std::ostream& out, const KernelContext& ctx);
 
 class OpKernel {
  public:

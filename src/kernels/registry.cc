@@ -15,6 +15,8 @@ std::string KernelContext::Describe() const {
   return DescribeOp(*graph, op_index);
 }
 
+std::ostream& operator<<(std::ostream& out, const KernelContext& ctx) { return out << ctx.Describe(); }
+
 void KernelRegistry::Register(OpType type, std::string name, int priority, KernelFactory factory) {
   Check(factory != nullptr, "kernel '", name, "': null factory");
   Entry e{type, std::move(name), priority, factory};
@@ -42,7 +44,7 @@ std::string NoKernelMessage(const KernelContext& ctx) {
 }  // namespace
 
 std::unique_ptr<OpKernel> KernelRegistry::Create(const KernelContext& ctx, int max_priority) const {
-  Check(ctx.op != nullptr, ctx.Describe(), ": kernel context without an op");
+  Check(ctx.op != nullptr, ctx, ": kernel context without an op");
   for (const Entry& e : entries_) {
     if (e.type != ctx.op->type || e.priority > max_priority) continue;
     if (std::unique_ptr<OpKernel> k = e.factory(ctx)) return k;

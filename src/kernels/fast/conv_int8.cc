@@ -242,7 +242,7 @@ class FastConvI8 : public OpKernel {
     }
     vnni_.reset();
     packed_for_ = nullptr;
-    Check(!uint8 || (g_.pad_h >= 0 && g_.pad_w >= 0), ctx.Describe(), ": negative padding");
+    Check(!uint8 || (g_.pad_h >= 0 && g_.pad_w >= 0), ctx, ": negative padding");
     if (uint8 || (VnniAvailable() && g_.pad_h >= 0 && g_.pad_w >= 0)) {
       vnni_geometry_ = g_;
       vnni_bias_for_ = bias_data;

@@ -192,7 +192,7 @@ class FastAddQ8 : public OpKernel {
     qref::CheckSameShape(ctx, In(ctx, 0), Out(ctx, 0));
     broadcast_ = In(ctx, 1).shape != Out(ctx, 0).shape;
     if (broadcast_) {
-      Check(InnerBroadcast(In(ctx, 1).shape, Out(ctx, 0).shape), ctx.Describe(),
+      Check(InnerBroadcast(In(ctx, 1).shape, Out(ctx, 0).shape), ctx,
             ": second input does not repeat along the last axis");
       const int64_t c = Out(ctx, 0).shape.back();
       tiled_.resize(static_cast<size_t>((kTile + c - 1) / c * c));

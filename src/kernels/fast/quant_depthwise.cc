@@ -468,7 +468,7 @@ class FastDepthwiseQ8 : public OpKernel {
     const qref::ConvPadding2D pad =
         qref::CheckConvGeometry(ctx, /*depthwise=*/true, o.dilation_h, o.dilation_w);
     const int32_t ch = in.dim(3);
-    Check(filter.dim(3) == ch, ctx.Describe(), ": filter ", ShapeToString(filter.shape),
+    Check(filter.dim(3) == ch, ctx, ": filter ", ShapeToString(filter.shape),
           " is not [1, h, w, ", ch, "]");
     qref::CheckBias(ctx, bias, DType::kInt32, ch);
     DwGeometry& g = plan_.g;

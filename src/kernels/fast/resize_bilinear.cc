@@ -226,9 +226,9 @@ class FastResizeBilinear : public OpKernel {
     Check(out.dim(0) == in.dim(0) && out.dim(3) == in.dim(3) && in.dim(1) > 0 && in.dim(2) > 0 &&
               out.dim(1) > 0 && out.dim(2) > 0 && out.dim(1) <= (1 << 20) &&
               out.dim(2) <= (1 << 20) && in.dim(1) <= (1 << 20) && in.dim(2) <= (1 << 20),
-          ctx.Describe(), ": output shape ", ShapeToString(out.shape), " does not fit input ",
+          ctx, ": output shape ", ShapeToString(out.shape), " does not fit input ",
           ShapeToString(in.shape));
-    Check(!(o.align_corners && o.half_pixel_centers), ctx.Describe(),
+    Check(!(o.align_corners && o.half_pixel_centers), ctx,
           ": align_corners and half_pixel_centers cannot both be set");
     const int32_t ih = in.dim(1), iw = in.dim(2), oh = out.dim(1), ow = out.dim(2);
     const int32_t depth = in.dim(3);

@@ -119,13 +119,13 @@ class FastTransposeConvQ8 : public OpKernel {
     CheckRank(ctx, filter, 4);
     CheckRank(ctx, out, 4);
     const OpOptions& o = ctx.op->options;
-    Check(o.stride_h > 0 && o.stride_w > 0, ctx.Describe(), ": strides must be positive");
+    Check(o.stride_h > 0 && o.stride_w > 0, ctx, ": strides must be positive");
     out_c_ = filter.dim(0);
     Check(filter.dim(3) == in.dim(3) && out.dim(3) == out_c_ && out.dim(0) == in.dim(0),
-          ctx.Describe(), ": filter ", ShapeToString(filter.shape), " does not connect input ",
+          ctx, ": filter ", ShapeToString(filter.shape), " does not connect input ",
           ShapeToString(in.shape), " to output ", ShapeToString(out.shape));
     if (bias) {
-      Check(bias->type == DType::kInt32 && bias->num_elements() == out_c_, ctx.Describe(),
+      Check(bias->type == DType::kInt32 && bias->num_elements() == out_c_, ctx,
             ": bias must be int32 with ", out_c_, " elements");
     }
     g_.in_h = in.dim(1);

@@ -57,7 +57,7 @@ class QuantizedLeakyRelu : public OpKernel {
     in_zp_ = ZeroPoint(ctx, in);
     out_zp_ = ZeroPoint(ctx, out);
     const float alpha = ctx.op->options.alpha;
-    Check(std::isfinite(alpha) && alpha >= 0, ctx.Describe(), ": alpha ", alpha,
+    Check(std::isfinite(alpha) && alpha >= 0, ctx, ": alpha ", alpha,
           " must be finite and non-negative on quantized tensors");
     m_alpha_ = QuantizeMultiplier(static_cast<double>(si * alpha / so));
     m_identity_ = QuantizeMultiplier(static_cast<double>(si / so));
@@ -187,7 +187,7 @@ class QuantizedHardSwish : public OpKernel {
     out_zp_ = ZeroPoint(ctx, out);
     const float hires = (1.0f / 128.0f) * Scale(ctx, in);
     const QuantizedMultiplier om = QuantizeMultiplier(static_cast<double>(hires / Scale(ctx, out)));
-    Check(om.shift <= 0, ctx.Describe(), ": HARD_SWISH output scale is too small for its input");
+    Check(om.shift <= 0, ctx, ": HARD_SWISH output scale is too small for its input");
     out_mult_ = hs::DownScale(om.multiplier);
     out_exp_ = om.shift;
     const QuantizedMultiplier rm = QuantizeMultiplier(static_cast<double>(hires / (3.0f / 32768.0f)));

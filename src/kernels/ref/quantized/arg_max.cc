@@ -8,13 +8,13 @@ namespace cae::qref {
 int PrepareArgMaxAxis(const KernelContext& ctx) {
   const TensorView& in = In(ctx, 0);
   const std::vector<int64_t> a = ReadIndexTensor(ctx, In(ctx, 1));
-  Check(a.size() == 1, ctx.Describe(), ": axis must hold one value");
+  Check(a.size() == 1, ctx, ": axis must hold one value");
   const int rank = in.rank();
-  Check(a[0] >= -rank && a[0] < rank, ctx.Describe(), ": axis ", a[0],
+  Check(a[0] >= -rank && a[0] < rank, ctx, ": axis ", a[0],
         " is out of range for rank ", rank);
   const int axis = static_cast<int>(a[0] < 0 ? a[0] + rank : a[0]);
   Check(in.dim(axis) > 0 && Out(ctx, 0).num_elements() * in.dim(axis) == in.num_elements(),
-        ctx.Describe(), ": output shape ", ShapeToString(Out(ctx, 0).shape),
+        ctx, ": output shape ", ShapeToString(Out(ctx, 0).shape),
         " does not fit reducing ", ShapeToString(in.shape), " along axis ", axis);
   return axis;
 }

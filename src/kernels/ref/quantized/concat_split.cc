@@ -12,7 +12,7 @@ namespace cae::qref {
 namespace {
 
 int ResolveAxis(const KernelContext& ctx, int64_t axis, int rank) {
-  Check(axis >= -rank && axis < rank, ctx.Describe(), ": axis ", axis,
+  Check(axis >= -rank && axis < rank, ctx, ": axis ", axis,
         " is out of range for rank ", rank);
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
@@ -25,16 +25,16 @@ class QuantizedConcat : public OpKernel {
     int64_t total = 0;
     for (size_t i = 0; i < ctx.inputs.size(); ++i) {
       const TensorView& in = In(ctx, i);
-      Check(in.type == out.type && in.rank() == out.rank(), ctx.Describe(), ": input ", i,
+      Check(in.type == out.type && in.rank() == out.rank(), ctx, ": input ", i,
             " has type ", DTypeName(in.type), " shape ", ShapeToString(in.shape),
             ", expected ", DTypeName(out.type), " of rank ", out.rank());
       for (int d = 0; d < out.rank(); ++d) {
-        Check(d == axis_ || in.dim(d) == out.dim(d), ctx.Describe(), ": input ", i, " shape ",
+        Check(d == axis_ || in.dim(d) == out.dim(d), ctx, ": input ", i, " shape ",
               ShapeToString(in.shape), " does not match output ", ShapeToString(out.shape));
       }
       total += in.dim(axis_);
     }
-    Check(total == out.dim(axis_), ctx.Describe(), ": inputs add up to ", total,
+    Check(total == out.dim(axis_), ctx, ": inputs add up to ", total,
           " along axis ", axis_, ", output has ", out.dim(axis_));
     out_scale_ = Scale(ctx, out);
     out_zp_ = ZeroPoint(ctx, out);
@@ -92,14 +92,14 @@ class Split : public OpKernel {
     const TensorView& axis_t = In(ctx, 0);
     const TensorView& in = In(ctx, 1);
     const std::vector<int64_t> a = ReadIndexTensor(ctx, axis_t);
-    Check(a.size() == 1, ctx.Describe(), ": axis must hold one value");
+    Check(a.size() == 1, ctx, ": axis must hold one value");
     axis_ = ResolveAxis(ctx, a[0], in.rank());
     const int64_t n = static_cast<int64_t>(ctx.outputs.size());
-    Check(n > 0 && in.dim(axis_) % n == 0, ctx.Describe(), ": dimension ", in.dim(axis_),
+    Check(n > 0 && in.dim(axis_) % n == 0, ctx, ": dimension ", in.dim(axis_),
           " is not divisible into ", n, " splits");
     for (size_t i = 0; i < ctx.outputs.size(); ++i) {
       TensorView& out = Out(ctx, i);
-      Check(out.type == in.type && out.num_elements() * n == in.num_elements(), ctx.Describe(),
+      Check(out.type == in.type && out.num_elements() * n == in.num_elements(), ctx,
             ": output ", i, " shape ", ShapeToString(out.shape), " does not fit the split");
     }
   }

@@ -10,20 +10,20 @@ ConvPadding2D CheckConvGeometry(const KernelContext& ctx, bool depthwise, int32_
   CheckRank(ctx, filter, 4);
   CheckRank(ctx, out, 4);
   const OpOptions& o = ctx.op->options;
-  Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0, ctx.Describe(),
+  Check(o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0, ctx,
         ": strides and dilations must be positive");
   const int32_t cout = ConvOutChannels(filter, depthwise);
   if (depthwise) {
-    Check(filter.dim(0) == 1 && in.dim(3) > 0 && cout % in.dim(3) == 0, ctx.Describe(), ": filter ",
+    Check(filter.dim(0) == 1 && in.dim(3) > 0 && cout % in.dim(3) == 0, ctx, ": filter ",
           ShapeToString(filter.shape), " does not fit input depth ", in.dim(3));
   } else {
-    Check(filter.dim(3) == in.dim(3), ctx.Describe(), ": filter ", ShapeToString(filter.shape),
+    Check(filter.dim(3) == in.dim(3), ctx, ": filter ", ShapeToString(filter.shape),
           " does not match input depth ", in.dim(3));
   }
   const int32_t oh = ConvOutSize(o.padding, in.dim(1), filter.dim(1), o.stride_h, dil_h);
   const int32_t ow = ConvOutSize(o.padding, in.dim(2), filter.dim(2), o.stride_w, dil_w);
   Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == cout,
-        ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0), ",", oh,
+        ctx, ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0), ",", oh,
         ",", ow, ",", cout, "]");
   return {ConvPadding(o.padding, in.dim(1), filter.dim(1), o.stride_h, dil_h, oh),
           ConvPadding(o.padding, in.dim(2), filter.dim(2), o.stride_w, dil_w, ow)};
@@ -31,7 +31,7 @@ ConvPadding2D CheckConvGeometry(const KernelContext& ctx, bool depthwise, int32_
 
 void CheckBias(const KernelContext& ctx, const TensorView* bias, DType type, int32_t n) {
   if (bias == nullptr) return;
-  Check(bias->type == type && bias->num_elements() == n, ctx.Describe(), ": bias must be ",
+  Check(bias->type == type && bias->num_elements() == n, ctx, ": bias must be ",
         DTypeName(type), " with ", n, " elements");
 }
 
@@ -60,15 +60,15 @@ FullyConnectedShape CheckFullyConnectedShape(const KernelContext& ctx) {
   const TensorView& filter = In(ctx, 1);
   const TensorView& out = Out(ctx, 0);
   CheckRank(ctx, filter, 2);
-  Check(ctx.op->options.weights_format == 0, ctx.Describe(),
+  Check(ctx.op->options.weights_format == 0, ctx,
         ": shuffled FULLY_CONNECTED weights are not supported");
   FullyConnectedShape s;
   s.units = filter.dim(0);
   s.depth = filter.dim(1);
-  Check(s.depth > 0 && in.num_elements() % s.depth == 0, ctx.Describe(), ": input shape ",
+  Check(s.depth > 0 && in.num_elements() % s.depth == 0, ctx, ": input shape ",
         ShapeToString(in.shape), " is not a multiple of the weight depth ", s.depth);
   s.batches = in.num_elements() / s.depth;
-  Check(out.num_elements() == s.batches * s.units, ctx.Describe(), ": output shape ", ShapeToString(out.shape),
+  Check(out.num_elements() == s.batches * s.units, ctx, ": output shape ", ShapeToString(out.shape),
         " does not hold ", s.batches, "x", s.units, " values");
   return s;
 }

@@ -16,13 +16,13 @@ class QuantizedPool : public OpKernel {
     CheckRank(ctx, in, 4);
     CheckRank(ctx, out, 4);
     const OpOptions& o = ctx.op->options;
-    Check(o.stride_h > 0 && o.stride_w > 0 && o.filter_h > 0 && o.filter_w > 0, ctx.Describe(),
+    Check(o.stride_h > 0 && o.stride_w > 0 && o.filter_h > 0 && o.filter_w > 0, ctx,
           ": pool strides and filter sizes must be positive");
     const int32_t oh = ConvOutSize(o.padding, in.dim(1), o.filter_h, o.stride_h, 1);
     const int32_t ow = ConvOutSize(o.padding, in.dim(2), o.filter_w, o.stride_w, 1);
     Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow &&
               out.dim(3) == in.dim(3),
-          ctx.Describe(), ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
+          ctx, ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0),
           ",", oh, ",", ow, ",", in.dim(3), "]");
     pad_h_ = ConvPadding(o.padding, in.dim(1), o.filter_h, o.stride_h, 1, oh);
     pad_w_ = ConvPadding(o.padding, in.dim(2), o.filter_w, o.stride_w, 1, ow);
@@ -57,7 +57,7 @@ class QuantizedPool : public OpKernel {
               }
             }
             if (!kMax) {
-              Check(count > 0, ctx.Describe(), ": average pool window without valid inputs");
+              Check(count > 0, ctx, ": average pool window without valid inputs");
               acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
             }
             Store8(out, (row * ow + x) * depth + c, std::clamp(acc, act_min_, act_max_));

@@ -21,7 +21,7 @@ class QuantizeFromFloat : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
     CheckSameShape(ctx, In(ctx, 0), Out(ctx, 0));
-    Check(Out(ctx, 0).quant && Out(ctx, 0).quant->scale.size() == 1, ctx.Describe(),
+    Check(Out(ctx, 0).quant && Out(ctx, 0).quant->scale.size() == 1, ctx,
           ": QUANTIZE supports per-tensor output quantization only");
     scale_ = Scale(ctx, Out(ctx, 0));
     zp_ = ZeroPoint(ctx, Out(ctx, 0));
@@ -77,7 +77,7 @@ class DequantizeInt : public OpKernel {
   void Prepare(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);
     CheckSameShape(ctx, in, Out(ctx, 0));
-    Check(in.quant != nullptr && !in.quant->scale.empty(), ctx.Describe(),
+    Check(in.quant != nullptr && !in.quant->scale.empty(), ctx,
           ": DEQUANTIZE input has no quantization");
     const QuantParams& q = *in.quant;
     per_channel_ = q.scale.size() > 1;
@@ -85,7 +85,7 @@ class DequantizeInt : public OpKernel {
       const int axis = q.quantized_dimension;
       Check(axis >= 0 && axis < in.rank() && in.dim(axis) == static_cast<int32_t>(q.scale.size()) &&
                 (q.zero_point.empty() || q.zero_point.size() == q.scale.size()),
-            ctx.Describe(), ": per-channel quantization of tensor ", in.tensor_index,
+            ctx, ": per-channel quantization of tensor ", in.tensor_index,
             " does not match its shape ", ShapeToString(in.shape));
       inner_ = 1;
       for (int d = axis + 1; d < in.rank(); ++d) inner_ *= in.dim(d);

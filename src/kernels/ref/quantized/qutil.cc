@@ -5,13 +5,13 @@
 namespace cae::qref {
 
 const TensorView& In(const KernelContext& ctx, size_t i) {
-  Check(i < ctx.inputs.size() && ctx.inputs[i] != nullptr, ctx.Describe(), ": input ", i,
+  Check(i < ctx.inputs.size() && ctx.inputs[i] != nullptr, ctx, ": input ", i,
         " is missing");
   return *ctx.inputs[i];
 }
 
 TensorView& Out(const KernelContext& ctx, size_t i) {
-  Check(i < ctx.outputs.size() && ctx.outputs[i] != nullptr, ctx.Describe(), ": output ", i,
+  Check(i < ctx.outputs.size() && ctx.outputs[i] != nullptr, ctx, ": output ", i,
         " is missing");
   return *ctx.outputs[i];
 }
@@ -30,47 +30,47 @@ DType OutType(const KernelContext& ctx, size_t i) {
 }
 
 float Scale(const KernelContext& ctx, const TensorView& t) {
-  Check(t.quant != nullptr && !t.quant->scale.empty(), ctx.Describe(), ": tensor ",
+  Check(t.quant != nullptr && !t.quant->scale.empty(), ctx, ": tensor ",
         t.tensor_index, " has no quantization scale");
   const float s = t.quant->scale[0];
-  Check(s > 0 && std::isfinite(s), ctx.Describe(), ": tensor ", t.tensor_index, " has scale ", s,
+  Check(s > 0 && std::isfinite(s), ctx, ": tensor ", t.tensor_index, " has scale ", s,
         ", expected a finite positive number");
   return s;
 }
 
 int32_t ZeroPoint(const KernelContext& ctx, const TensorView& t) {
-  Check(t.quant != nullptr, ctx.Describe(), ": tensor ", t.tensor_index, " has no quantization");
+  Check(t.quant != nullptr, ctx, ": tensor ", t.tensor_index, " has no quantization");
   if (t.quant->zero_point.empty()) return 0;
   const int64_t zp = t.quant->zero_point[0];
   const bool is_int32 = t.type == DType::kInt32;
-  Check(is_int32 || (zp >= QuantMin(t.type) && zp <= QuantMax(t.type)), ctx.Describe(),
+  Check(is_int32 || (zp >= QuantMin(t.type) && zp <= QuantMax(t.type)), ctx,
         ": tensor ", t.tensor_index, " zero point ", zp, " is outside the range of ",
         DTypeName(t.type));
   return static_cast<int32_t>(zp);
 }
 
 std::vector<float> ChannelScales(const KernelContext& ctx, const TensorView& t, int n) {
-  Check(t.quant != nullptr && !t.quant->scale.empty(), ctx.Describe(), ": tensor ",
+  Check(t.quant != nullptr && !t.quant->scale.empty(), ctx, ": tensor ",
         t.tensor_index, " has no quantization scale");
   const auto& s = t.quant->scale;
-  Check(s.size() == 1 || s.size() == static_cast<size_t>(n), ctx.Describe(), ": tensor ",
+  Check(s.size() == 1 || s.size() == static_cast<size_t>(n), ctx, ": tensor ",
         t.tensor_index, " has ", s.size(), " scales, expected 1 or ", n);
   std::vector<float> out(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     out[i] = s.size() == 1 ? s[0] : s[i];
-    Check(out[i] > 0 && std::isfinite(out[i]), ctx.Describe(), ": tensor ", t.tensor_index,
+    Check(out[i] > 0 && std::isfinite(out[i]), ctx, ": tensor ", t.tensor_index,
           " scale ", i, " is ", out[i], ", expected a finite positive number");
   }
   return out;
 }
 
 void CheckRank(const KernelContext& ctx, const TensorView& t, int r) {
-  Check(t.rank() == r, ctx.Describe(), ": tensor ", t.tensor_index, " has shape ",
+  Check(t.rank() == r, ctx, ": tensor ", t.tensor_index, " has shape ",
         ShapeToString(t.shape), ", expected rank ", r);
 }
 
 void CheckSameShape(const KernelContext& ctx, const TensorView& a, const TensorView& b) {
-  Check(a.shape == b.shape, ctx.Describe(), ": tensor ", b.tensor_index, " has shape ",
+  Check(a.shape == b.shape, ctx, ": tensor ", b.tensor_index, " has shape ",
         ShapeToString(b.shape), ", expected ", ShapeToString(a.shape));
 }
 
@@ -107,9 +107,9 @@ void StoreQ(TensorView& t, int64_t i, int32_t v) {
 }
 
 std::vector<int64_t> ReadIndexTensor(const KernelContext& ctx, const TensorView& t) {
-  Check(t.type == DType::kInt32 || t.type == DType::kInt64, ctx.Describe(), ": tensor ",
+  Check(t.type == DType::kInt32 || t.type == DType::kInt64, ctx, ": tensor ",
         t.tensor_index, " is ", DTypeName(t.type), ", expected int32 or int64");
-  Check(t.data != nullptr || t.num_elements() == 0, ctx.Describe(), ": tensor ", t.tensor_index,
+  Check(t.data != nullptr || t.num_elements() == 0, ctx, ": tensor ", t.tensor_index,
         " has no data");
   const int64_t n = t.num_elements();
   std::vector<int64_t> v(static_cast<size_t>(n));
@@ -122,14 +122,14 @@ std::vector<int64_t> ReadIndexTensor(const KernelContext& ctx, const TensorView&
 std::vector<int64_t> BroadcastStrides(const KernelContext& ctx, const std::vector<int32_t>& shape,
                                       const std::vector<int32_t>& out) {
   const size_t r = out.size();
-  Check(shape.size() <= r, ctx.Describe(), ": cannot broadcast ", ShapeToString(shape), " to ",
+  Check(shape.size() <= r, ctx, ": cannot broadcast ", ShapeToString(shape), " to ",
         ShapeToString(out));
   std::vector<int64_t> strides(r, 0);
   int64_t stride = 1;
   for (size_t k = 0; k < shape.size(); ++k) {
     const size_t si = shape.size() - 1 - k;
     const size_t oi = r - 1 - k;
-    Check(shape[si] == out[oi] || shape[si] == 1, ctx.Describe(), ": cannot broadcast ",
+    Check(shape[si] == out[oi] || shape[si] == 1, ctx, ": cannot broadcast ",
           ShapeToString(shape), " to ", ShapeToString(out));
     strides[oi] = shape[si] == 1 ? 0 : stride;
     stride *= shape[si];

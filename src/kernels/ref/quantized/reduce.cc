@@ -25,11 +25,11 @@ class QuantizedReduce : public OpKernel {
     const TensorView& in = In(ctx, 0);
     const TensorView& axis = In(ctx, 1);
     TensorView& out = Out(ctx, 0);
-    Check(axis.data != nullptr, ctx.Describe(), ": the axis input must be constant");
+    Check(axis.data != nullptr, ctx, ": the axis input must be constant");
     const int rank = in.rank();
     reduced_.assign(static_cast<size_t>(rank), false);
     for (int64_t a : ReadIndexTensor(ctx, axis)) {
-      Check(a >= -rank && a < rank, ctx.Describe(), ": axis ", a, " is out of range for rank ",
+      Check(a >= -rank && a < rank, ctx, ": axis ", a, " is out of range for rank ",
             rank);
       reduced_[static_cast<size_t>(a < 0 ? a + rank : a)] = true;
     }
@@ -42,7 +42,7 @@ class QuantizedReduce : public OpKernel {
         outputs *= in.dim(d);
       }
     }
-    Check(out.num_elements() == outputs, ctx.Describe(), ": output shape ",
+    Check(out.num_elements() == outputs, ctx, ": output shape ",
           ShapeToString(out.shape), " does not hold ", outputs, " elements");
     in_scale_ = Scale(ctx, in);
     out_scale_ = Scale(ctx, out);

@@ -20,10 +20,10 @@ void CheckResizeShapes(const KernelContext& ctx) {
   Check(out.dim(0) == in.dim(0) && out.dim(3) == in.dim(3) && in.dim(1) > 0 && in.dim(2) > 0 &&
             out.dim(1) > 0 && out.dim(2) > 0 && out.dim(1) <= (1 << 20) && out.dim(2) <= (1 << 20) &&
             in.dim(1) <= (1 << 20) && in.dim(2) <= (1 << 20),
-        ctx.Describe(), ": output shape ", ShapeToString(out.shape), " does not fit input ",
+        ctx, ": output shape ", ShapeToString(out.shape), " does not fit input ",
         ShapeToString(in.shape));
   const OpOptions& o = ctx.op->options;
-  Check(!(o.align_corners && o.half_pixel_centers), ctx.Describe(),
+  Check(!(o.align_corners && o.half_pixel_centers), ctx,
         ": align_corners and half_pixel_centers cannot both be set");
 }
 

@@ -17,7 +17,7 @@ class CopyKernel : public OpKernel {
   void Prepare(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);
     const TensorView& out = Out(ctx, 0);
-    Check(in.num_elements() == out.num_elements() && in.type == out.type, ctx.Describe(),
+    Check(in.num_elements() == out.num_elements() && in.type == out.type, ctx,
           ": cannot reshape ", ShapeToString(in.shape), " to ", ShapeToString(out.shape));
   }
   void Eval(const KernelContext& ctx) override {
@@ -38,19 +38,19 @@ class PadKernel : public OpKernel {
     TensorView& out = Out(ctx, 0);
     const std::vector<int64_t> p = ReadIndexTensor(ctx, pads);
     const int rank = in.rank();
-    Check(p.size() == static_cast<size_t>(2 * rank) && out.rank() == rank, ctx.Describe(),
+    Check(p.size() == static_cast<size_t>(2 * rank) && out.rank() == rank, ctx,
           ": paddings must be [", rank, ", 2]");
     before_.assign(static_cast<size_t>(rank), 0);
     for (int d = 0; d < rank; ++d) {
       Check(p[2 * d] >= 0 && p[2 * d + 1] >= 0 &&
                 in.dim(d) + p[2 * d] + p[2 * d + 1] == out.dim(d),
-            ctx.Describe(), ": paddings of dimension ", d, " do not give output ",
+            ctx, ": paddings of dimension ", d, " do not give output ",
             ShapeToString(out.shape));
       before_[d] = p[2 * d];
     }
     value_ = ZeroPoint(ctx, out);
     if (const TensorView* v = OptIn(ctx, 2)) {
-      Check(v->type == out.type && v->num_elements() == 1 && v->data != nullptr, ctx.Describe(),
+      Check(v->type == out.type && v->num_elements() == 1 && v->data != nullptr, ctx,
             ": the pad value must be one ", DTypeName(out.type));
       value_ = LoadQ(*v, 0);
     }
@@ -85,10 +85,10 @@ class TileKernel : public OpKernel {
     const TensorView& in = In(ctx, 0);
     const TensorView& out = Out(ctx, 0);
     const std::vector<int64_t> m = ReadIndexTensor(ctx, In(ctx, 1));
-    Check(m.size() == static_cast<size_t>(in.rank()) && out.rank() == in.rank(), ctx.Describe(),
+    Check(m.size() == static_cast<size_t>(in.rank()) && out.rank() == in.rank(), ctx,
           ": multiples must have one entry per input dimension");
     for (int d = 0; d < in.rank(); ++d) {
-      Check(m[d] >= 0 && in.dim(d) * m[d] == out.dim(d), ctx.Describe(), ": multiples ",
+      Check(m[d] >= 0 && in.dim(d) * m[d] == out.dim(d), ctx, ": multiples ",
             "do not give output ", ShapeToString(out.shape));
     }
   }

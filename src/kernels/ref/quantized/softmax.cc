@@ -16,7 +16,7 @@ class QuantizedSoftmax : public OpKernel {
     const TensorView& in = In(ctx, 0);
     TensorView& out = Out(ctx, 0);
     CheckSameShape(ctx, in, out);
-    Check(in.rank() >= 1, ctx.Describe(), ": softmax needs rank >= 1");
+    Check(in.rank() >= 1, ctx, ": softmax needs rank >= 1");
     const float scale = -Scale(ctx, in) * ctx.op->options.beta;
     for (int32_t v = 0; v <= 255; ++v) table_[255 - v] = std::exp(scale * static_cast<float>(v));
     out_scale_ = Scale(ctx, out);

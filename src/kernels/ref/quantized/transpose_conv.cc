@@ -22,10 +22,10 @@ class QuantizedTransposeConv : public OpKernel {
     CheckRank(ctx, filter, 4);
     CheckRank(ctx, out, 4);
     const OpOptions& o = ctx.op->options;
-    Check(o.stride_h > 0 && o.stride_w > 0, ctx.Describe(), ": strides must be positive");
+    Check(o.stride_h > 0 && o.stride_w > 0, ctx, ": strides must be positive");
     const int32_t cout = filter.dim(0);
     Check(filter.dim(3) == in.dim(3) && out.dim(3) == cout && out.dim(0) == in.dim(0),
-          ctx.Describe(), ": filter ", ShapeToString(filter.shape), " does not connect input ",
+          ctx, ": filter ", ShapeToString(filter.shape), " does not connect input ",
           ShapeToString(in.shape), " to output ", ShapeToString(out.shape));
     const int32_t kh = filter.dim(1), kw = filter.dim(2);
     pad_h_ = ConvPadding(o.padding, out.dim(1), kh, o.stride_h, 1,
@@ -33,7 +33,7 @@ class QuantizedTransposeConv : public OpKernel {
     pad_w_ = ConvPadding(o.padding, out.dim(2), kw, o.stride_w, 1,
                          ConvOutSize(o.padding, out.dim(2), kw, o.stride_w, 1));
     if (bias) {
-      Check(bias->type == DType::kInt32 && bias->num_elements() == cout, ctx.Describe(),
+      Check(bias->type == DType::kInt32 && bias->num_elements() == cout, ctx,
             ": bias must be int32 with ", cout, " elements");
     }
     input_offset_ = -ZeroPoint(ctx, in);
