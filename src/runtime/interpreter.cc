@@ -507,7 +507,7 @@ std::vector<TensorData> Interpreter::Run(const std::vector<TensorData>& inputs) 
 
 void Interpreter::RunInto(int32_t n, const void* const* inputs, void* const* outputs,
                           const OpObserver* observer) {
-  Check(n >= 1, impl_->Where(), ": batch ", n, " must be >= 1");
+  if (n < 1) Fail(impl_->Where(), ": batch ", n, " must be >= 1");  // no formatting per call
   impl_->RunChunks(n, inputs, outputs, observer);
 }
 
