@@ -283,14 +283,14 @@ void Interpreter::Impl::Configure(int32_t n) {
     if (alias_of[t] >= 0) views[t].data = views[alias_of[t]].data;
   // Ops too small to gain from threads run on the calling thread (kAutoMinParallelNanos). With
   // fewer images than 2 per thread the kernels split rows of one image (chunk 0, the first rows,
-  // always on the calling thread), so where each half of an activation lives depends on where
-  // the op that made it ran. Automatic mode weighs, per op in graph order:
-  //   on the calling thread: E + (bytes of inputs made on the pool) / 2 / kCrossCoreBytesPerNano
-  //   on the pool:           E / 2 + kAutoMinParallelNanos / 2
-  //                          + (bytes of inputs made on the calling thread, graph inputs and
-  //                             graph outputs) / 2 / kCrossCoreBytesPerNano
-  // (E: estimated single-thread nanoseconds; half of such an activation crosses between the
-  // cores' caches). Found: charging every output as if its reader ran on the calling thread kept
+  // always on the calling thread), so where each part of an activation lives depends on where
+  // the op that made it ran. Automatic mode weighs, per op in graph order, with T threads:
+  //   on the calling thread: E + f * (bytes of inputs made on the pool) / kCrossCoreBytesPerNano
+  //   on the pool:           E / T + kAutoMinParallelNanos / 2
+  //                          + f * (bytes of inputs made on the calling thread, graph inputs
+  //                                 and graph outputs) / kCrossCoreBytesPerNano
+  // (E: estimated single-thread nanoseconds; f = (T - 1) / T, the part of such an activation
+  // that crosses between the cores' caches). Found: charging every output as if its reader ran on the calling thread kept
   // the CAE's big first and last convs off the pool and cost 15-20% at batch 1 on 2 threads.
   // Kernels compute the same values either way.
   const bool automatic = options.min_parallel_nanos < 0;
@@ -303,15 +303,16 @@ void Interpreter::Impl::Configure(int32_t n) {
     const int64_t estimate = EstimatedNanos(graph, op);
     bool on_pool = pool && estimate >= min_nanos;
     if (pool && rows_split) {
+      const double threads = pool->size(), f = (threads - 1) / threads;
       double to_pool = 0, to_caller = 0;  // bytes that would cross
       for (int t : op.inputs)
         if (t >= 0 && !views[t].is_constant)
-          (made_on_pool[t] ? to_caller : to_pool) += static_cast<double>(TensorBytes(graph, t)) / 2;
+          (made_on_pool[t] ? to_caller : to_pool) += f * static_cast<double>(TensorBytes(graph, t));
       for (int t : op.outputs)
         if (t >= 0 && std::find(graph.outputs.begin(), graph.outputs.end(), t) != graph.outputs.end())
-          to_pool += static_cast<double>(TensorBytes(graph, t)) / 2;
+          to_pool += f * static_cast<double>(TensorBytes(graph, t));
       const double e = static_cast<double>(estimate);
-      on_pool = e / 2 + min_nanos / 2.0 + to_pool / kCrossCoreBytesPerNano <
+      on_pool = e / threads + min_nanos / 2.0 + to_pool / kCrossCoreBytesPerNano <
                 e + to_caller / kCrossCoreBytesPerNano;
     }
     contexts[i].pool = on_pool ? pool.get() : nullptr;
