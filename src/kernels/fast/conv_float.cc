@@ -14,6 +14,12 @@
 //    column once for all the taps that read it (input reuse).
 // Rows (batch x output row) are spread over the ThreadPool. Results differ from the reference
 // kernel only by float summation order.
+// Arm SVE targets are not compiled here: the register blocks below are arrays of vectors, and
+// SVE vectors are sizeless types that cannot be array elements. SVE CPUs run the NEON code
+// (HWY_DYNAMIC_DISPATCH masks the chosen target with this file's targets).
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
+#endif
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/conv_float.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep

@@ -10,6 +10,12 @@
 // where each input row is expanded to out_c padded channels (channel c*M+m = input channel c).
 // Interior pixels are computed in blocks of P pixels x NV vectors for independent add chains.
 // Rows (batch x output row) are spread over the ThreadPool; buffers grow once per thread.
+// Arm SVE targets are not compiled here: the register blocks below are arrays of vectors, and
+// SVE vectors are sizeless types that cannot be array elements. SVE CPUs run the NEON code
+// (HWY_DYNAMIC_DISPATCH masks the chosen target with this file's targets).
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
+#endif
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/depthwise_float.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
