@@ -12,6 +12,12 @@
 // into int16 [ky][kx][channel pair][oc padded][2]. Up to 4 vectors of output channels accumulate
 // in registers; the output stage is vectorized with requantize_hwy-inl.h (lane by lane equal to
 // the scalar one). Rows (batch x output row) are spread over the ThreadPool.
+// Arm SVE targets are not compiled here: the accumulators below are arrays of vectors, and
+// SVE vectors are sizeless types that cannot be array elements. SVE CPUs run the NEON code
+// (HWY_DYNAMIC_DISPATCH masks the chosen target with this file's targets).
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
+#endif
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/transpose_conv_q8.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
