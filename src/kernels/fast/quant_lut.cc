@@ -7,7 +7,9 @@
 //  - other vector targets: the table as 16 blocks of 16 entries. For block b the index is the byte
 //    minus 16 b plus 0x70 with unsigned saturation: below 0x80 (a valid in-block index) exactly
 //    for the bytes of block b, 0x80 or more (TableLookupBytesOr0 gives 0) for all others; the 16
-//    lookups are ORed;
+//    lookups are ORed. Off x86 (e.g. Arm SVE) the in-block index is also masked to 0x00-0x0F:
+//    Highway defines the lookup only for indices below 16 (x86's pshufb reads the low 4 bits;
+//    SVE's and NEON's table instructions give 0 for 0x70-0x7F);
 //  - the scalar target and the last partial vector: the table itself.
 // The elements are split over the ThreadPool in contiguous chunks.
 #define HWY_WANT_AVX3_DL  // compile the AVX3_DL target in this file (Highway 1.0.3 leaves it out)
@@ -27,6 +29,18 @@ HWY_BEFORE_NAMESPACE();
 namespace cae::fast {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
+
+// The in-block lookup index from the byte minus 16 b plus 0x70 (saturated): x86's pshufb reads
+// only bits 7 and 3-0; elsewhere the in-block 0x70-0x7F become 0-15 (0x80 and more keep the top
+// bit, so TableLookupBytesOr0 still gives 0 for them).
+template <class V>
+HWY_INLINE V BlockIndex(V v) {
+#if HWY_ARCH_X86
+  return v;
+#else
+  return hn::And(v, hn::Set(hn::DFromV<V>(), 0x8F));
+#endif
+}
 
 // dst[i] = table[src[i]] for i in [0, n).
 void LookupBytes(const uint8_t* HWY_RESTRICT table, const uint8_t* HWY_RESTRICT src, int64_t n,
@@ -57,8 +71,8 @@ void LookupBytes(const uint8_t* HWY_RESTRICT table, const uint8_t* HWY_RESTRICT 
 #pragma GCC unroll 16
     for (int b = 0; b < 16; ++b) {
       const auto block = hn::LoadDup128(d, table + 16 * b);
-      y0 = hn::Or(y0, hn::TableLookupBytesOr0(block, hn::SaturatedAdd(index0, to_or0)));
-      y1 = hn::Or(y1, hn::TableLookupBytesOr0(block, hn::SaturatedAdd(index1, to_or0)));
+      y0 = hn::Or(y0, hn::TableLookupBytesOr0(block, BlockIndex(hn::SaturatedAdd(index0, to_or0))));
+      y1 = hn::Or(y1, hn::TableLookupBytesOr0(block, BlockIndex(hn::SaturatedAdd(index1, to_or0))));
       index0 = hn::Sub(index0, block_step);
       index1 = hn::Sub(index1, block_step);
     }
