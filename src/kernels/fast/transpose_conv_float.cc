@@ -38,7 +38,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 // acc (out_h*out_w*ocp, zeroed by the caller) += scatter of one image x through packed weights.
 void ScatterImageF32(const TransposeConvGeometry& g, const float* x_img, const float* packed,
                      float* acc) {
-  const hn::ScalableTag<float> d;
+  // At most kOcAlign lanes: ocp is a multiple of kOcAlign only, so a wider vector (e.g. SVE at
+  // 2048 bits, 64 lanes) would read and write past the padded channels.
+  const hn::CappedTag<float, kOcAlign> d;
   const int N = static_cast<int>(hn::Lanes(d));
   for (int iy = 0; iy < g.in_h; ++iy) {
     for (int ix = 0; ix < g.in_w; ++ix) {
