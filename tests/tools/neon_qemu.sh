@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Cross-builds the kernel tests for aarch64 and runs them under qemu-aarch64 (user mode) on x86:
-# the fast kernels' Arm NEON and SVE/SVE2 Highway targets against the reference kernels (every
-# tests/kernels/*_test.cc that needs no model reader/writer; tests/tools/neon_kernels/).
+# the fast kernels' Arm NEON and SVE/SVE2 Highway targets against the reference kernels, and the
+# Coral models and TFLite-oracle tests (every tests/kernels/*_test.cc but the Keras one;
+# tests/tools/neon_kernels/).
 #   tests/tools/neon_qemu.sh [gtest args...]    e.g. --gtest_filter='FastConv*'
 # Installs what it needs with apt-get (root or sudo): the cross compiler, qemu-user and the arm64
-# multiarch packages libhwy-dev:arm64 and libgtest-dev:arm64, co-installable with the amd64 ones.
+# multiarch packages libhwy-dev:arm64, libgtest-dev:arm64 and libflatbuffers-dev:arm64,
+# co-installable with the amd64 ones (flatc and nlohmann-json come from the host's packages).
 # Build dir: build-arm64 (CAE_ARM64_BUILD); jobs: CAE_JOBS (default 2).
 # Runs on emulated CPUs: qemu's `max` (SVE2, SVE and NEON at 512-bit SVE vectors) and `max`
-# with 128-, 256- and 2048-bit SVE vectors (SVE2_128, SVE_256 and 64-lane targets). For each it
+# with 128-, 256- and 2048-bit SVE vectors (SVE2_128, SVE_256 and 64-lane targets; there without
+# the *Heavy* model tests unless gtest args are given). For each it
 # prints the Highway targets the tests compare on and gtest's summary. Exits non-zero when a test
 # fails on any of them.
 set -euo pipefail
@@ -34,7 +37,8 @@ install_pkgs() {
     "${missing[@]}" >&2
 }
 
-install_pkgs cmake pkg-config g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64
+install_pkgs cmake pkg-config g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64 \
+  libflatbuffers-dev:arm64 flatbuffers-compiler nlohmann-json3-dev
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S tests/tools/neon_kernels -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -52,7 +56,10 @@ for cpu in max max,sve-default-vector-length=16 max,sve-default-vector-length=32
   qemu-aarch64 -cpu "$cpu" "$build/print_hwy_targets"
   start=$(date +%s)
   log="$build/last_${cpu//[,=]/_}.log"
-  if qemu-aarch64 -cpu "$cpu" "$build/test_kernels_neon" --gtest_brief=1 "$@" > "$log" 2>&1; then
+  filter=()
+  [ "$cpu" = max ] || filter=(--gtest_filter=-*Heavy*)
+  if qemu-aarch64 -cpu "$cpu" "$build/test_kernels_neon" --gtest_brief=1 "${filter[@]}" "$@" \
+      > "$log" 2>&1; then
     result=passed
   else
     result=FAILED
