@@ -62,6 +62,13 @@ struct PoolGeometry {
 // reference kernels' messages) and computes TFLite's leading paddings.
 PoolGeometry PreparePoolGeometry(const KernelContext& ctx);
 
+// One image of a TRANSPOSE_CONV (NHWC, leading paddings pad_*): in_h x in_w x in_c into out_h x
+// out_w x ocp (out_c padded). icp2 (in_c rounded up to even) is used by the quantized kernel's
+// int16 channel pairs only.
+struct TransposeConvGeometry {
+  int in_h, in_w, in_c, icp2, f_h, f_w, out_h, out_w, ocp, stride_h, stride_w, pad_h, pad_w;
+};
+
 // Rounds n up to a multiple of m.
 inline int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
 

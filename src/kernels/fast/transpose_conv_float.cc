@@ -20,15 +20,6 @@
 #include "kernels/parallel.h"
 #include "kernels/ref/float/common.h"
 
-#ifndef CAE_FAST_TRANSPOSE_CONV_GEOMETRY
-#define CAE_FAST_TRANSPOSE_CONV_GEOMETRY
-namespace cae::fast {
-// One image of a TRANSPOSE_CONV: input in_h x in_w x in_c scattered into out_h x out_w x ocp.
-struct TransposeConvGeometry {
-  int in_h, in_w, in_c, f_h, f_w, out_h, out_w, ocp, stride_h, stride_w, pad_h, pad_w;
-};
-}  // namespace cae::fast
-#endif
 
 HWY_BEFORE_NAMESPACE();
 namespace cae::fast {

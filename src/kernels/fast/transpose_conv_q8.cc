@@ -35,14 +35,9 @@
 #include "kernels/quant_math.h"
 #include "kernels/ref/quantized/qutil.h"
 
-#ifndef CAE_FAST_TRANSPOSE_CONV_Q8_GEOMETRY
-#define CAE_FAST_TRANSPOSE_CONV_Q8_GEOMETRY
+#ifndef CAE_FAST_TRANSPOSE_CONV_Q8_LIMITS
+#define CAE_FAST_TRANSPOSE_CONV_Q8_LIMITS
 namespace cae::fast {
-// One image of a quantized TRANSPOSE_CONV: in_h x in_w x icp2 int16 (in_c rounded up to even)
-// gathered into out_h x out_w x ocp int32 sums.
-struct TransposeConvQ8Geometry {
-  int in_h, in_w, in_c, icp2, f_h, f_w, out_h, out_w, ocp, stride_h, stride_w, pad_h, pad_w;
-};
 // Largest filter height / width the fast kernel takes (larger ones run on the reference).
 inline constexpr int kMaxFilter = 16;
 }  // namespace cae::fast
@@ -56,7 +51,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Output channels [oc0, oc0 + NV * lanes) of one output pixel: the sums over its taps (input
 // pixel offsets x_off[i] in int16 elements, packed weight offsets w_off[i]) into acc.
 template <int NV, class D32>
-HWY_INLINE void GatherPixelQ8(D32 d32, const TransposeConvQ8Geometry& g, const int16_t* x_img,
+HWY_INLINE void GatherPixelQ8(D32 d32, const TransposeConvGeometry& g, const int16_t* x_img,
                               const int16_t* packed, const int64_t* x_off, const int64_t* w_off,
                               int taps, int oc0, int32_t* acc) {
   const int N = static_cast<int>(hn::Lanes(d32));
@@ -98,7 +93,7 @@ HWY_INLINE void GatherPixelQ8(D32 d32, const TransposeConvQ8Geometry& g, const i
 
 // acc_row (out_w x ocp) = the int32 sums of output row oy of one image (x_img: in_h x in_w x
 // icp2 int16, already offset by the input zero point; packed: int16 weights).
-void GatherRowQ8(const TransposeConvQ8Geometry& g, const int16_t* x_img, const int16_t* packed,
+void GatherRowQ8(const TransposeConvGeometry& g, const int16_t* x_img, const int16_t* packed,
                  int oy, int32_t* acc_row) {
   const hn::CappedTag<int32_t, kOcAlign> d32;  // kOcAlign is a multiple of the lanes
   const int N = static_cast<int>(hn::Lanes(d32));
@@ -310,7 +305,7 @@ class FastTransposeConvQ8 : public OpKernel {
     packed_for_ = w.data;
   }
 
-  TransposeConvQ8Geometry g_{};
+  TransposeConvGeometry g_{};
   int out_c_ = 0;
   bool is_unsigned_ = false;
   int32_t input_offset_ = 0, filter_offset_ = 0, output_offset_ = 0, act_min_ = 0, act_max_ = 0;
