@@ -1,5 +1,7 @@
 // Conv2D: per sample, out[Cout, P] = W[Cout, K] x im2col(x)[K, P] + bias, then the activation.
-// Internal kernel layout W[co][(ci * kh + ky) * kw + kx]; Keras stores HWIO.
+// Stride-1 layers that narrow the channels (and 1x1 layers without padding) use the kn2row form
+// instead (see ShiftAddTaps): its buffers are cout/cin the size of im2col's, and a 1x1 layer
+// needs none. Internal kernel layout W[co][(ci * kh + ky) * kw + kx]; Keras stores HWIO.
 #include <cstring>
 
 #include <algorithm>
@@ -38,6 +40,9 @@ class Conv2D : public Layer {
     params.push_back({"kernel", std::vector<float>(filters_ * g_.K()), {}, true});
     if (use_bias_) params.push_back({"bias", std::vector<float>(filters_), {}, true});
     for (Param& p : params) p.grad.assign(p.value.size(), 0.0f);
+    const int64_t in_pixels = static_cast<int64_t>(g_.ih) * g_.iw;
+    kn2row_ = g_.sh == 1 && g_.sw == 1 &&
+              (static_cast<int64_t>(filters_) * in_pixels < g_.cin * g_.P() || Pointwise());
     return Dims{filters_, g_.oh, g_.ow};
   }
 
@@ -78,6 +83,7 @@ class Conv2D : public Layer {
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
+    if (kn2row_) return ForwardKn2Row(ctx, n, in[0], out);
     const int64_t K = g_.K(), P = g_.P();
     const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
     const float* W = params[0].value.data();
@@ -99,6 +105,7 @@ class Conv2D : public Layer {
 
   void Backward(const RunContext& ctx, int n, const std::vector<const float*>& in, const float* out,
                 float* dout, const std::vector<float*>& din) override {
+    if (kn2row_) return BackwardKn2Row(ctx, n, in[0], out, dout, din[0]);
     const int64_t K = g_.K(), P = g_.P();
     const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
     const float* W = params[0].value.data();
@@ -136,6 +143,105 @@ class Conv2D : public Layer {
   }
 
  private:
+  // A 1x1 stride-1 layer without padding: out = W x in directly.
+  bool Pointwise() const {
+    return g_.kh == 1 && g_.kw == 1 && g_.sh == 1 && g_.sw == 1 && g_.oh == g_.ih &&
+           g_.ow == g_.iw;
+  }
+  int Taps() const { return kh_ * kw_; }
+
+  // The kernel as Wr[t * filters + co][ci] (t = ky * kw + kx), the left operand of kn2row.
+  const float* TapMajorKernel() {
+    const int T = Taps();
+    wr_.resize(params[0].value.size());
+    const float* W = params[0].value.data();
+    for (int co = 0; co < filters_; ++co)
+      for (int ci = 0; ci < g_.cin; ++ci)
+        for (int t = 0; t < T; ++t)
+          wr_[(static_cast<int64_t>(t) * filters_ + co) * g_.cin + ci] = W[co * g_.K() + ci * T + t];
+    return wr_.data();
+  }
+
+  void ForwardKn2Row(const RunContext& ctx, int n, const float* in, float* out) {
+    const int T = Taps();
+    const int64_t P = g_.P(), in_pixels = static_cast<int64_t>(g_.ih) * g_.iw;
+    const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
+    const float* Wr = TapMajorKernel();
+    const bool pointwise = Pointwise();
+    ForSampleChunks(ctx, n, [&](int, int begin, int end) {
+      float* z = pointwise ? nullptr : ScratchFloats(0, static_cast<size_t>(T * filters_ * in_pixels));
+      for (int s = begin; s < end; ++s) {
+        float* y = out + s * out_size;
+        const float* x = in + s * in_size;
+        for (int co = 0; co < filters_; ++co) {
+          const float b = use_bias_ ? params[1].value[co] : 0.0f;
+          std::fill(y + co * P, y + (co + 1) * P, b);
+        }
+        if (pointwise) {
+          GemmAcc(filters_, static_cast<int>(P), g_.cin, Wr, g_.cin, x, static_cast<int>(P), y,
+                  static_cast<int>(P));
+        } else {
+          Gemm(Trans::kNo, Trans::kNo, T * filters_, static_cast<int>(in_pixels), g_.cin, Wr,
+               g_.cin, x, static_cast<int>(in_pixels), 0.0f, z, static_cast<int>(in_pixels));
+          ShiftAddTaps(g_, filters_, z, y);
+        }
+        ApplyActivation(act_, 0.0f, y, filters_, P);
+      }
+    });
+  }
+
+  void BackwardKn2Row(const RunContext& ctx, int n, const float* in, const float* out, float* dout,
+                      float* din) {
+    const int T = Taps();
+    const int64_t P = g_.P(), in_pixels = static_cast<int64_t>(g_.ih) * g_.iw;
+    const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
+    const float* Wr = TapMajorKernel();
+    const bool pointwise = Pointwise();
+    const int chunks = SampleChunks(n);
+    const int rows = T * filters_;
+    PartialGrads dwr(chunks, params[0].value.size());  // in Wr's layout
+    PartialGrads db(chunks, use_bias_ ? filters_ : 0);
+    ForSampleChunks(ctx, n, [&](int chunk, int begin, int end) {
+      float* spread = pointwise ? nullptr : ScratchFloats(0, static_cast<size_t>(rows * in_pixels));
+      float* gw = dwr.chunk(chunk);
+      float* gb = db.chunk(chunk);
+      for (int s = begin; s < end; ++s) {
+        float* dz = dout + s * out_size;
+        const float* x = in + s * in_size;
+        ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, P);
+        if (use_bias_) {
+          for (int co = 0; co < filters_; ++co) {
+            float acc = 0.0f;
+            for (int64_t p = 0; p < P; ++p) acc += dz[co * P + p];
+            gb[co] += acc;
+          }
+        }
+        // dz per tap over the input pixels: dWr[rows, cin] += dZ x x^T, din += Wr^T x dZ.
+        const float* dZ = dz;
+        if (!pointwise) {
+          SpreadTaps(g_, filters_, dz, spread);
+          dZ = spread;
+        }
+        Gemm(Trans::kNo, Trans::kYes, rows, g_.cin, static_cast<int>(in_pixels), dZ,
+             static_cast<int>(in_pixels), x, static_cast<int>(in_pixels), 1.0f, gw, g_.cin);
+        if (din != nullptr) {
+          Gemm(Trans::kYes, Trans::kNo, g_.cin, static_cast<int>(in_pixels), rows, Wr, g_.cin, dZ,
+               static_cast<int>(in_pixels), 1.0f, din + s * in_size, static_cast<int>(in_pixels));
+        }
+      }
+    });
+    std::vector<float> grad_r(params[0].value.size(), 0.0f);
+    dwr.AddTo(grad_r);
+    std::vector<float>& grad = params[0].grad;
+    for (int co = 0; co < filters_; ++co)
+      for (int ci = 0; ci < g_.cin; ++ci)
+        for (int t = 0; t < T; ++t)
+          grad[co * g_.K() + ci * T + t] += grad_r[(static_cast<int64_t>(t) * filters_ + co) * g_.cin + ci];
+    if (use_bias_) db.AddTo(params[1].grad);
+  }
+
+  bool kn2row_ = false;
+  std::vector<float> wr_;  // TapMajorKernel's buffer
   int filters_ = 0, kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1, dh_ = 1, dw_ = 1;
   bool same_ = false, use_bias_ = true;
   Act act_ = Act::kLinear;

@@ -110,4 +110,67 @@ void Col2ImAdd(const ConvGeom& g, const float* col, float* x) {
   }
 }
 
+namespace {
+
+// For tap (ky, kx) of a stride-1 convolution: the output rows [oy_lo, oy_hi) and columns
+// [ox_lo, ox_hi) whose input pixel (oy + dy, ox + dx) is inside the image.
+struct TapWindow {
+  int dy, dx, oy_lo, oy_hi, ox_lo, ox_hi;
+};
+TapWindow MakeTapWindow(const ConvGeom& g, int ky, int kx) {
+  TapWindow t;
+  t.dy = ky * g.dh - g.pad_top;
+  t.dx = kx * g.dw - g.pad_left;
+  t.oy_lo = std::clamp(-t.dy, 0, g.oh);
+  t.oy_hi = std::clamp(g.ih - t.dy, t.oy_lo, g.oh);
+  t.ox_lo = std::clamp(-t.dx, 0, g.ow);
+  t.ox_hi = std::clamp(g.iw - t.dx, t.ox_lo, g.ow);
+  return t;
+}
+
+}  // namespace
+
+void ShiftAddTaps(const ConvGeom& g, int cout, const float* z, float* y) {
+  Check(g.sh == 1 && g.sw == 1, "ShiftAddTaps: needs stride 1");
+  const int64_t in_pixels = static_cast<int64_t>(g.ih) * g.iw, out_pixels = g.P();
+  for (int ky = 0; ky < g.kh; ++ky) {
+    for (int kx = 0; kx < g.kw; ++kx) {
+      const TapWindow w = MakeTapWindow(g, ky, kx);
+      if (w.ox_lo == w.ox_hi) continue;  // the tap reads only padding
+      const int t = ky * g.kw + kx;
+      for (int co = 0; co < cout; ++co) {
+        const float* zt = z + (static_cast<int64_t>(t) * cout + co) * in_pixels;
+        float* yc = y + co * out_pixels;
+        for (int oy = w.oy_lo; oy < w.oy_hi; ++oy) {
+          const float* src = zt + static_cast<int64_t>(oy + w.dy) * g.iw + (w.ox_lo + w.dx);
+          float* dst = yc + static_cast<int64_t>(oy) * g.ow + w.ox_lo;
+          for (int i = 0; i < w.ox_hi - w.ox_lo; ++i) dst[i] += src[i];
+        }
+      }
+    }
+  }
+}
+
+void SpreadTaps(const ConvGeom& g, int cout, const float* dy, float* dz) {
+  Check(g.sh == 1 && g.sw == 1, "SpreadTaps: needs stride 1");
+  const int64_t in_pixels = static_cast<int64_t>(g.ih) * g.iw, out_pixels = g.P();
+  std::fill(dz, dz + static_cast<int64_t>(g.kh) * g.kw * cout * in_pixels, 0.0f);
+  for (int ky = 0; ky < g.kh; ++ky) {
+    for (int kx = 0; kx < g.kw; ++kx) {
+      const TapWindow w = MakeTapWindow(g, ky, kx);
+      if (w.ox_lo == w.ox_hi) continue;  // the tap reads only padding
+      const int t = ky * g.kw + kx;
+      for (int co = 0; co < cout; ++co) {
+        float* zt = dz + (static_cast<int64_t>(t) * cout + co) * in_pixels;
+        const float* yc = dy + co * out_pixels;
+        for (int oy = w.oy_lo; oy < w.oy_hi; ++oy) {
+          float* dst = zt + static_cast<int64_t>(oy + w.dy) * g.iw + (w.ox_lo + w.dx);
+          const float* src = yc + static_cast<int64_t>(oy) * g.ow + w.ox_lo;
+          std::copy(src, src + (w.ox_hi - w.ox_lo), dst);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace cae::train

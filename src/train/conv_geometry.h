@@ -28,4 +28,15 @@ void Im2Col(const ConvGeom& g, const float* x, float* col);
 // x[c, y, x] += every col entry that Im2Col would have read from there (the adjoint of Im2Col).
 void Col2ImAdd(const ConvGeom& g, const float* col, float* x);
 
+// The kn2row form of a stride-1 convolution with `cout` filters and T = kh * kw taps: the
+// per-tap products z[T * cout, ih * iw] (row t * cout + co, t = ky * kw + kx) are computed over
+// the input pixels, then shifted into place. Its buffers hold T * cout * ih * iw values where
+// im2col's hold T * cin * oh * ow, so it is the cheaper form when a layer narrows channels.
+// y[co, oy, ox] += sum over taps of z[t * cout + co] at input pixel (oy + ky * dh - pad_top,
+// ox + kx * dw - pad_left), taps that read padding contribute nothing. Requires sh == sw == 1.
+void ShiftAddTaps(const ConvGeom& g, int cout, const float* z, float* y);
+// The adjoint of ShiftAddTaps: dz[t * cout + co, iy, ix] = dy[co] at the output pixel that tap t
+// reads from (iy, ix), 0 where no output pixel reads it.
+void SpreadTaps(const ConvGeom& g, int cout, const float* dy, float* dz);
+
 }  // namespace cae::train

@@ -99,6 +99,23 @@ TEST(GradientCheck, Conv2DSameStridedTanhAndDilated) {
                  2, true);
 }
 
+// Stride-1 convs that narrow the channels run in kn2row form (per-tap products shifted into
+// place): same and valid padding, a 1-filter head, dilation, a kernel wider than the image.
+TEST(GradientCheck, Conv2DNarrowingKn2Row) {
+  json dilated = Conv2DConfig(1, 3, "sigmoid");
+  dilated["dilation_rate"] = {2, 1};
+  CheckGradients(Chain({6, 5, 4}, {{"Conv2D", Conv2DConfig(3, 3, "relu")},
+                                   {"Conv2D", Conv2DConfig(2, 3, "tanh", "valid")},
+                                   {"Conv2D", dilated}}),
+                 2, true);
+  json wide = Conv2DConfig(1, 3, "linear");
+  wide["dilation_rate"] = {3, 3};
+  CheckGradients(Chain({2, 3, 3}, {{"Conv2D", wide}}), 2, true);
+  json rect = Conv2DConfig(2, 1, "relu");
+  rect["kernel_size"] = {1, 3};
+  CheckGradients(Chain({4, 5, 3}, {{"Conv2D", rect}}), 2, true);
+}
+
 TEST(GradientCheck, Conv2DTransposeSameAndValid) {
   CheckGradients(Chain({3, 4, 2}, {{"Conv2DTranspose", Conv2DTransposeConfig(3, 3, 2, "linear", "same")},
                                    {"Conv2DTranspose", Conv2DTransposeConfig(2, 2, 2, "sigmoid", "valid")}}),
