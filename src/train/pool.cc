@@ -45,32 +45,41 @@ class Pool : public Layer {
             // The window's rows and columns clipped to the input once per row/column of outputs.
             const int iy0 = std::max(oy * sh_ - g_.pad_top, 0);
             const int iy1 = std::min(oy * sh_ - g_.pad_top + ph_, g_.ih);
-            for (int ox = 0; ox < g_.ow; ++ox) {
-              const int ix0 = std::max(ox * sw_ - g_.pad_left, 0);
-              const int ix1 = std::min(ox * sw_ - g_.pad_left + pw_, g_.iw);
-              const int64_t o = (static_cast<int64_t>(c) * g_.oh + oy) * g_.ow + ox;
-              const int32_t first = (c * g_.ih + iy0) * g_.iw + ix0;
-              if (max_) {
-                float best = x[first];
-                int32_t best_i = first;
-                for (int iy = iy0; iy < iy1; ++iy) {
-                  const int32_t r = (c * g_.ih + iy) * g_.iw;
-                  for (int ix = ix0; ix < ix1; ++ix) {
-                    if (x[r + ix] > best) {
-                      best = x[r + ix];
-                      best_i = r + ix;
-                    }
-                  }
+            const int64_t o0 = (static_cast<int64_t>(c) * g_.oh + oy) * g_.ow;
+            int ox = 0;
+            if (max_ && ph_ == 2 && pw_ == 2 && sh_ == 2 && sw_ == 2 && iy1 - iy0 == 2) {
+              // 2x2 windows inside the image, [first, last): their four values in row-major
+              // order; the clipped windows before and after go the general way.
+              const int first = std::min(g_.ow, (g_.pad_left + 1) / 2);
+              const int last = std::min(g_.ow, (g_.iw + g_.pad_left) / 2);
+              for (; ox < first; ++ox) MaxWindow(x, c, iy0, iy1, ox, y + o0 + ox, arg + o0 + ox);
+              const int32_t row = (c * g_.ih + iy0) * g_.iw;
+              for (; ox < last; ++ox) {
+                const int32_t i = row + 2 * ox - g_.pad_left;
+                const int32_t at[4] = {i, i + 1, i + g_.iw, i + g_.iw + 1};
+                float best = x[i];
+                int32_t best_i = i;
+                for (int j = 1; j < 4; ++j) {
+                  const bool more = x[at[j]] > best;
+                  best_i = more ? at[j] : best_i;
+                  best = more ? x[at[j]] : best;
                 }
-                y[o] = best;
-                arg[o] = best_i;
+                y[o0 + ox] = best;
+                arg[o0 + ox] = best_i;
+              }
+            }
+            for (; ox < g_.ow; ++ox) {
+              if (max_) {
+                MaxWindow(x, c, iy0, iy1, ox, y + o0 + ox, arg + o0 + ox);
               } else {
+                const int ix0 = std::max(ox * sw_ - g_.pad_left, 0);
+                const int ix1 = std::min(ox * sw_ - g_.pad_left + pw_, g_.iw);
                 float sum = 0.0f;
                 for (int iy = iy0; iy < iy1; ++iy) {
                   const int32_t r = (c * g_.ih + iy) * g_.iw;
                   for (int ix = ix0; ix < ix1; ++ix) sum += x[r + ix];
                 }
-                y[o] = sum / static_cast<float>((iy1 - iy0) * (ix1 - ix0));
+                y[o0 + ox] = sum / static_cast<float>((iy1 - iy0) * (ix1 - ix0));
               }
             }
           }
@@ -108,6 +117,24 @@ class Pool : public Layer {
   }
 
  private:
+  // The maximum of window (c, rows [iy0, iy1), output column ox) and its first position.
+  void MaxWindow(const float* x, int c, int iy0, int iy1, int ox, float* y, int32_t* arg) const {
+    const int ix0 = std::max(ox * sw_ - g_.pad_left, 0);
+    const int ix1 = std::min(ox * sw_ - g_.pad_left + pw_, g_.iw);
+    int32_t best_i = (c * g_.ih + iy0) * g_.iw + ix0;
+    float best = x[best_i];
+    for (int iy = iy0; iy < iy1; ++iy) {
+      const int32_t r = (c * g_.ih + iy) * g_.iw;
+      for (int ix = ix0; ix < ix1; ++ix) {
+        const bool more = x[r + ix] > best;
+        best_i = more ? r + ix : best_i;
+        best = more ? x[r + ix] : best;
+      }
+    }
+    *y = best;
+    *arg = best_i;
+  }
+
   bool max_ = true, same_ = false;
   int ph_ = 2, pw_ = 2, sh_ = 2, sw_ = 2;
   ConvGeom g_;
@@ -170,8 +197,13 @@ class UpSampling2D : public Layer {
         // Each input row widened once, then repeated fh times.
         for (int iy = 0; iy < d.h; ++iy) {
           float* row = y + static_cast<int64_t>(iy) * fh_ * out_dims.w;
-          for (int ix = 0; ix < d.w; ++ix)
-            std::fill(row + ix * fw_, row + (ix + 1) * fw_, x[iy * d.w + ix]);
+          const float* src = x + iy * d.w;
+          if (fw_ == 2) {
+            for (int ix = 0; ix < d.w; ++ix) row[2 * ix] = row[2 * ix + 1] = src[ix];
+          } else {
+            for (int ix = 0; ix < d.w; ++ix)
+              std::fill(row + ix * fw_, row + (ix + 1) * fw_, src[ix]);
+          }
           for (int r = 1; r < fh_; ++r) std::copy(row, row + out_dims.w, row + r * out_dims.w);
         }
       }
@@ -207,7 +239,15 @@ class UpSampling2D : public Layer {
         float* dx = din[0] + plane * d.pixels();
         const float* dy = dout + plane * out_dims.pixels();
         // Each input pixel gathers its fh x fw block, added in row-major order.
-        for (int iy = 0; iy < d.h; ++iy)
+        for (int iy = 0; iy < d.h; ++iy) {
+          if (fh_ == 2 && fw_ == 2) {  // the common case, unrolled (same order)
+            const float* g0 = dy + static_cast<int64_t>(iy) * 2 * out_dims.w;
+            const float* g1 = g0 + out_dims.w;
+            float* dxr = dx + iy * d.w;
+            for (int ix = 0; ix < d.w; ++ix)
+              dxr[ix] = dxr[ix] + g0[2 * ix] + g0[2 * ix + 1] + g1[2 * ix] + g1[2 * ix + 1];
+            continue;
+          }
           for (int ix = 0; ix < d.w; ++ix) {
             float acc = dx[iy * d.w + ix];
             for (int ky = 0; ky < fh_; ++ky) {
@@ -216,6 +256,7 @@ class UpSampling2D : public Layer {
             }
             dx[iy * d.w + ix] = acc;
           }
+        }
       }
     });
   }
