@@ -48,10 +48,14 @@ int64_t Trainer::CheckData(const TensorData& t, const Dims& dims, const char* wh
   std::vector<int32_t> expect{t.shape[0]};
   if (t.shape.size() == 2) expect.push_back(static_cast<int32_t>(dims.size()));
   else expect.insert(expect.end(), {dims.h, dims.w, dims.c});
-  // Also accept [N, H, W] for single-channel models.
+  // Also accept [N, H, W] for single-channel models, and images for a model with a flat input or
+  // output of the same size (Keras users feed x.reshape(-1, H * W * C): the same bytes).
   const bool hw_only = t.shape.size() == 3 && dims.c == 1 && t.shape[1] == dims.h &&
                        t.shape[2] == dims.w;
-  Check(t.shape == expect || hw_only, what, ": shape ", ShapeToString(t.shape),
+  int64_t per_sample = 1;
+  for (size_t i = 1; i < t.shape.size(); ++i) per_sample *= t.shape[i];
+  const bool flattened = dims.h == 1 && dims.w == 1 && t.shape.size() >= 3 && per_sample == dims.c;
+  Check(t.shape == expect || hw_only || flattened, what, ": shape ", ShapeToString(t.shape),
         " does not fit the model's ", DimsToString(dims), " per sample (", source_, ")");
   Check(static_cast<int64_t>(t.bytes.size()) == t.shape[0] * dims.size() * 4, what,
         ": data size does not match its shape");

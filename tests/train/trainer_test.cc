@@ -135,6 +135,36 @@ TEST(Trainer, RejectsBadInputClearly) {
   EXPECT_THROW(Trainer(km, bad, nullptr), Error);
 }
 
+// A model with a flat input and output (Dense on [None, 12]) trains on images of 2x2x3 (their
+// NHWC bytes are the flattened vectors, as Keras users reshape them), the same as on [N, 12]; other
+// sizes are still rejected.
+TEST(Trainer, FlatModelAcceptsImagesOfTheSameSize) {
+  KerasModelBuilder b("flat");
+  std::string x = b.Input({12});
+  x = b.Add("Dense", DenseConfig(5, "relu"), {x});
+  x = b.Add("Dense", DenseConfig(12, "sigmoid"), {x});
+  const KerasModel km = b.Finish(x);
+  TensorData images(DType::kFloat32, {6, 2, 2, 3}), flat(DType::kFloat32, {6, 12});
+  for (int i = 0; i < 72; ++i) images.as<float>()[i] = flat.as<float>()[i] = UnitFloat(Mix(3, i, 0));
+  TrainOptions o;
+  o.epochs = 2;
+  o.batch_size = 4;
+  Trainer a(km, o, nullptr), c(km, o, nullptr);
+  const std::vector<EpochStats> from_images = a.Fit(images, images, &images, &images);
+  const std::vector<EpochStats> from_flat = c.Fit(flat, flat, &flat, &flat);
+  ASSERT_EQ(from_images.size(), 2u);
+  EXPECT_EQ(from_images[1].train_loss, from_flat[1].train_loss);
+  EXPECT_EQ(from_images[1].val_loss, from_flat[1].val_loss);
+  TensorData other(DType::kFloat32, {6, 2, 2, 2});
+  try {
+    a.Fit(other, other, nullptr, nullptr);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("[6,2,2,2] does not fit the model's 12"),
+              std::string::npos) << e.what();
+  }
+}
+
 // A NaN in one target makes that batch's loss NaN whatever the weights and the summation order
 // (a huge learning rate is not a reliable way to get there: saturated sigmoids keep the MSE finite).
 TEST(Trainer, NanLossStopsNamingEpochAndBatch) {
