@@ -13,6 +13,7 @@
 #include "graph/error.h"
 #include "keras/keras_builders.h"
 #include "keras/keras_import.h"
+#include "keras/keras_inline.h"
 #include "keras/keras_writer.h"
 #include "kernels/parallel.h"
 #include "train/trainer.h"
@@ -117,8 +118,14 @@ void Execute(const TrainArgs& a) {
 
   // Model.
   KerasModel km;
+  std::string flattened;  // the nested models the trainer flattened, for the summary line
   if (!a.init.empty()) {
     km = LoadKerasModel(a.init);
+    if (HasNestedModels(km)) {
+      for (const KerasLayer& l : km.layers)
+        if (l.submodel) flattened += (flattened.empty() ? "" : ", ") + l.name;
+      km = InlineNestedModels(km);
+    }
   } else if (a.arch == "cae") {
     km = BuildCae(h, w, c, ParseInts(a.filters, "--filters"));
   } else if (a.arch == "dense-ae") {
@@ -178,6 +185,9 @@ void Execute(const TrainArgs& a) {
               << h << "x" << w << "x" << c << (val_x ? StrCat(", validation ", val_x->shape[0]) : "")
               << ", loss " << loss << ", " << a.optimizer << " lr " << a.lr << ", batch "
               << a.batch_size << ", " << pool.size() << " threads" << std::endl;
+    if (!flattened.empty())
+      std::cout << "train: nested models " << flattened
+                << " are trained (and saved) as their layers, in one flat model" << std::endl;
   }
   train::TrainCallbacks cb;
   if (progress) cb.on_batch = [](const train::BatchProgress& p) { std::cerr << ProgressLine(p) << std::flush; };

@@ -64,7 +64,7 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
     Check(l.class_name != "InputLayer", source_, ": layer '", l.name,
           "': more than one InputLayer is not supported by the trainer");
     Check(!l.submodel, source_, ": layer '", l.name,
-          "' is a nested model; the trainer needs a flat model");
+          "' is a nested model; the trainer needs a flat model (flatten it with InlineNestedModels)");
     Check(l.calls.size() == 1, source_, ": layer '", l.name, "' is called ", l.calls.size(),
           " times; the trainer needs every layer called exactly once");
     pending.push_back(&l);

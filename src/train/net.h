@@ -2,8 +2,8 @@
 // backward passes over a batch, and the weights written back into the KerasModel.
 //
 // Supported models: one InputLayer (rank 2 [None, D] or rank 4 [None, H, W, C]), one output, every
-// layer called once, no nested models, layers as listed in layers.h. Anything else throws
-// cae::Error naming the model and the layer.
+// layer called once, no nested models (InlineNestedModels in keras/keras_inline.h flattens them),
+// layers as listed in layers.h. Anything else throws cae::Error naming the model and the layer.
 #pragma once
 
 #include <memory>

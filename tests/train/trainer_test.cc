@@ -9,6 +9,7 @@
 #include "graph/error.h"
 #include "keras/keras_builders.h"
 #include "keras/keras_import.h"
+#include "keras/keras_inline.h"
 #include "keras/keras_writer.h"
 #include "kernels/parallel.h"
 #include "runtime/interpreter.h"
@@ -235,6 +236,37 @@ TEST(Trainer, FineTunesAnImportedKerasModelHeavy) {
   TempDir dir;
   SaveKerasH5(km, dir.File("tuned.h5"), t.TrainingConfig());
   EXPECT_EQ(LoadKerasModel(dir.File("tuned.h5")).ParamCount(), 4385);
+}
+
+// A model with a nested decoder (ML3ARN, Keras 2.4) trains once flattened: before training the
+// trainer computes what the interpreter computes on the nested original, a step lowers the loss,
+// and the saved flat model re-imports with every parameter.
+TEST(Trainer, FineTunesANestedKerasModelFlattened) {
+  const std::string model = SharedPath("fixtures/keras/ML3ARN__autoencoder.h5");
+  CAE_REQUIRE_FILE(model);
+  LOAD_FMNIST(x, 64);
+  const KerasModel nested = LoadKerasModel(model);
+  KerasModel km = InlineNestedModels(nested);
+  TrainOptions o;
+  o.epochs = 2;
+  o.batch_size = 16;
+  Trainer t(km, o, nullptr);
+  EXPECT_EQ(t.net().ParamCount(), nested.ParamCount());
+  const TensorData mine = t.Predict(x);
+  Interpreter interp(LowerKerasModel(nested));
+  const std::vector<TensorData> ran = interp.Run({x});
+  ASSERT_EQ(ran[0].num_elements(), mine.num_elements());
+  float worst = 0.0f;
+  for (int64_t i = 0; i < mine.num_elements(); ++i)
+    worst = std::max(worst, std::abs(ran[0].as<float>()[i] - mine.as<float>()[i]));
+  EXPECT_LE(worst, 1e-5f);
+  const double before = t.Evaluate(x, x);
+  t.Fit(x, x, nullptr, nullptr);
+  EXPECT_LT(t.Evaluate(x, x), before);
+  t.StoreWeights(km);
+  TempDir dir;
+  SaveKerasH5(km, dir.File("tuned.h5"), t.TrainingConfig());
+  EXPECT_EQ(LoadKerasModel(dir.File("tuned.h5")).ParamCount(), nested.ParamCount());
 }
 
 }  // namespace
