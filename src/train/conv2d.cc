@@ -119,13 +119,7 @@ class Conv2D : public Layer {
       for (int s = begin; s < end; ++s) {
         float* dz = dout + s * out_size;
         ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, P);
-        if (use_bias_) {
-          for (int co = 0; co < filters_; ++co) {
-            float acc = 0.0f;
-            for (int64_t p = 0; p < P; ++p) acc += dz[co * P + p];
-            gb[co] += acc;
-          }
-        }
+        if (use_bias_) AddBiasGrad(dz, filters_, P, gb);
         // dW[Cout, K] += dz[Cout, P] * col[K, P]^T
         Im2Col(g_, in[0] + s * in_size, col);
         Gemm(Trans::kNo, Trans::kYes, filters_, static_cast<int>(K), static_cast<int>(P), dz,
@@ -209,13 +203,7 @@ class Conv2D : public Layer {
         float* dz = dout + s * out_size;
         const float* x = in + s * in_size;
         ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, P);
-        if (use_bias_) {
-          for (int co = 0; co < filters_; ++co) {
-            float acc = 0.0f;
-            for (int64_t p = 0; p < P; ++p) acc += dz[co * P + p];
-            gb[co] += acc;
-          }
-        }
+        if (use_bias_) AddBiasGrad(dz, filters_, P, gb);
         // dz per tap over the input pixels: dWr[rows, cin] += dZ x x^T, din += Wr^T x dZ.
         const float* dZ = dz;
         if (!pointwise) {

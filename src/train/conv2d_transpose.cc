@@ -138,13 +138,7 @@ class Conv2DTranspose : public Layer {
       for (int s = begin; s < end; ++s) {
         float* dz = dout + s * out_size;
         ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, OP);
-        if (use_bias_) {
-          for (int f = 0; f < filters_; ++f) {
-            float acc = 0.0f;
-            for (int64_t p = 0; p < OP; ++p) acc += dz[f * OP + p];
-            gb[f] += acc;
-          }
-        }
+        if (use_bias_) AddBiasGrad(dz, filters_, OP, gb);
         Im2Col(g_, dz, col);
         if (din[0] != nullptr) {
           GemmAcc(cin_, static_cast<int>(P), static_cast<int>(K), W, static_cast<int>(K), col,

@@ -128,10 +128,12 @@ TapWindow MakeTapWindow(const ConvGeom& g, int ky, int kx) {
   return t;
 }
 
-}  // namespace
-
-void ShiftAddTaps(const ConvGeom& g, int cout, const float* z, float* y) {
-  Check(g.sh == 1 && g.sw == 1, "ShiftAddTaps: needs stride 1");
+// Calls fn(tap_offset, out_offset, length) for every run of output pixels of one output row that
+// reads one input row through one tap: tap_offset indexes the [T * cout, ih * iw] per-tap buffer,
+// out_offset the [cout, oh * ow] output. The runs of ShiftAddTaps and SpreadTaps (its adjoint).
+template <typename Fn>
+void ForEachTapRun(const ConvGeom& g, int cout, Fn&& fn) {
+  Check(g.sh == 1 && g.sw == 1, "kn2row: needs stride 1");
   const int64_t in_pixels = static_cast<int64_t>(g.ih) * g.iw, out_pixels = g.P();
   for (int ky = 0; ky < g.kh; ++ky) {
     for (int kx = 0; kx < g.kw; ++kx) {
@@ -139,38 +141,29 @@ void ShiftAddTaps(const ConvGeom& g, int cout, const float* z, float* y) {
       if (w.ox_lo == w.ox_hi) continue;  // the tap reads only padding
       const int t = ky * g.kw + kx;
       for (int co = 0; co < cout; ++co) {
-        const float* zt = z + (static_cast<int64_t>(t) * cout + co) * in_pixels;
-        float* yc = y + co * out_pixels;
+        const int64_t tap_base = (static_cast<int64_t>(t) * cout + co) * in_pixels;
         for (int oy = w.oy_lo; oy < w.oy_hi; ++oy) {
-          const float* src = zt + static_cast<int64_t>(oy + w.dy) * g.iw + (w.ox_lo + w.dx);
-          float* dst = yc + static_cast<int64_t>(oy) * g.ow + w.ox_lo;
-          for (int i = 0; i < w.ox_hi - w.ox_lo; ++i) dst[i] += src[i];
+          fn(tap_base + static_cast<int64_t>(oy + w.dy) * g.iw + (w.ox_lo + w.dx),
+             co * out_pixels + static_cast<int64_t>(oy) * g.ow + w.ox_lo, w.ox_hi - w.ox_lo);
         }
       }
     }
   }
 }
 
+}  // namespace
+
+void ShiftAddTaps(const ConvGeom& g, int cout, const float* z, float* y) {
+  ForEachTapRun(g, cout, [&](int64_t zi, int64_t yi, int n) {
+    for (int i = 0; i < n; ++i) y[yi + i] += z[zi + i];
+  });
+}
+
 void SpreadTaps(const ConvGeom& g, int cout, const float* dy, float* dz) {
-  Check(g.sh == 1 && g.sw == 1, "SpreadTaps: needs stride 1");
-  const int64_t in_pixels = static_cast<int64_t>(g.ih) * g.iw, out_pixels = g.P();
-  std::fill(dz, dz + static_cast<int64_t>(g.kh) * g.kw * cout * in_pixels, 0.0f);
-  for (int ky = 0; ky < g.kh; ++ky) {
-    for (int kx = 0; kx < g.kw; ++kx) {
-      const TapWindow w = MakeTapWindow(g, ky, kx);
-      if (w.ox_lo == w.ox_hi) continue;  // the tap reads only padding
-      const int t = ky * g.kw + kx;
-      for (int co = 0; co < cout; ++co) {
-        float* zt = dz + (static_cast<int64_t>(t) * cout + co) * in_pixels;
-        const float* yc = dy + co * out_pixels;
-        for (int oy = w.oy_lo; oy < w.oy_hi; ++oy) {
-          float* dst = zt + static_cast<int64_t>(oy + w.dy) * g.iw + (w.ox_lo + w.dx);
-          const float* src = yc + static_cast<int64_t>(oy) * g.ow + w.ox_lo;
-          std::copy(src, src + (w.ox_hi - w.ox_lo), dst);
-        }
-      }
-    }
-  }
+  std::fill(dz, dz + static_cast<int64_t>(g.kh) * g.kw * cout * g.ih * g.iw, 0.0f);
+  ForEachTapRun(g, cout, [&](int64_t zi, int64_t yi, int n) {
+    std::copy(dy + yi, dy + yi + n, dz + zi);
+  });
 }
 
 }  // namespace cae::train

@@ -40,6 +40,14 @@ void ForRange(const RunContext& ctx, int64_t count, int64_t min_chunk,
   ParallelFor(ctx.pool, count, min_chunk, fn);
 }
 
+void AddBiasGrad(const float* dz, int channels, int64_t pixels, float* gb) {
+  for (int c = 0; c < channels; ++c) {
+    float acc = 0.0f;
+    for (int64_t p = 0; p < pixels; ++p) acc += dz[c * pixels + p];
+    gb[c] += acc;
+  }
+}
+
 void PartialGrads::AddTo(std::vector<float>& grad) const {
   const size_t chunks = size_ == 0 ? 0 : data_.size() / size_;
   for (size_t c = 0; c < chunks; ++c) {

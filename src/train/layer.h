@@ -104,6 +104,9 @@ void ApplyActivation(Act act, float alpha, float* x, int channels, int64_t pixel
 void ActivationBackward(Act act, float alpha, const float* y, float* dy, int channels,
                         int64_t pixels);
 
+// gb[c] += the sum of dz over channel c's pixels (a bias gradient), one sample, channels-major.
+void AddBiasGrad(const float* dz, int channels, int64_t pixels, float* gb);
+
 // Weight helpers for layers.
 const KerasWeight& FindWeight(const std::vector<KerasWeight>& w, size_t index,
                               const std::string& expected_name, const std::vector<int32_t>& shape,
