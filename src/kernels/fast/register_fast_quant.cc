@@ -12,6 +12,7 @@ void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastLutQ8(r);
   RegisterFastTransposeConvQ8(r);
   RegisterFastArgMax(r);
+  RegisterFastHybridConv(r);
 }
 
 }  // namespace cae::fast

@@ -16,13 +16,12 @@
 #include <vector>
 
 #include "kernels/ref/quantized/conv_prepare.h"
+#include "kernels/ref/quantized/hybrid_quantize.h"
 #include "kernels/ref/quantized/qutil.h"
 #include "kernels/ref/quantized/registrations.h"
 
 namespace cae::qref {
-namespace {
 
-// TFLite SymmetricQuantizeFloats: scale = max|x| / 127, q = round(x * 127 / max|x|) in [-127, 127].
 void SymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale) {
   float lo = 0, hi = 0;
   if (n > 0) lo = hi = x[0];
@@ -44,8 +43,6 @@ void SymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale) {
   }
 }
 
-// TFLite AsymmetricQuantizeFloats: the range [min(0, x), max(0, x)] mapped onto [-128, 127] with
-// a nudged integer zero point.
 void AsymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale, int32_t* offset) {
   float lo = 0, hi = 0;
   if (n > 0) lo = hi = x[0];
@@ -85,7 +82,6 @@ void AsymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale, int3
   }
 }
 
-// TFLite CalculateActivationRange for float outputs.
 void FloatActivationRange(const KernelContext& ctx, float* lo, float* hi) {
   *lo = -std::numeric_limits<float>::max();
   *hi = std::numeric_limits<float>::max();
@@ -99,30 +95,24 @@ void FloatActivationRange(const KernelContext& ctx, float* lo, float* hi) {
   }
 }
 
-// Quantizes every batch (dim 0 slices) of a float tensor.
-struct QuantizedInput {
-  std::vector<int8_t> q;
-  std::vector<float> scale;
-  std::vector<int32_t> offset;
-};
-
-QuantizedInput QuantizeBatches(const TensorView& in, int64_t batches, bool asymmetric) {
-  QuantizedInput r;
+void QuantizeBatchesInto(const TensorView& in, int64_t batches, bool asymmetric, QuantizedInput* r) {
   const int64_t n = in.num_elements();
   const int64_t per = batches > 0 ? n / batches : 0;
-  r.q.resize(static_cast<size_t>(n));
-  r.scale.resize(static_cast<size_t>(batches));
-  r.offset.assign(static_cast<size_t>(batches), 0);
+  r->q.resize(static_cast<size_t>(n));
+  r->scale.resize(static_cast<size_t>(batches));
+  r->offset.assign(static_cast<size_t>(batches), 0);
   for (int64_t b = 0; b < batches; ++b) {
     if (asymmetric) {
-      AsymmetricQuantize(in.as<float>() + b * per, per, r.q.data() + b * per, &r.scale[b],
-                         &r.offset[b]);
+      AsymmetricQuantize(in.as<float>() + b * per, per, r->q.data() + b * per, &r->scale[b],
+                         &r->offset[b]);
     } else {
-      SymmetricQuantize(in.as<float>() + b * per, per, r.q.data() + b * per, &r.scale[b]);
+      SymmetricQuantize(in.as<float>() + b * per, per, r->q.data() + b * per, &r->scale[b]);
     }
   }
-  return r;
 }
+
+namespace {
+
 
 class HybridConv : public OpKernel {
  public:
@@ -156,7 +146,8 @@ class HybridConv : public OpKernel {
     const int32_t batches = in.dim(0), ih = in.dim(1), iw = in.dim(2), cin = in.dim(3);
     const int32_t kh = filter.dim(1), kw = filter.dim(2);
     const int32_t oh = out.dim(1), ow = out.dim(2);
-    const QuantizedInput qi = QuantizeBatches(in, batches, per_channel_);
+    QuantizedInput qi;
+    QuantizeBatchesInto(in, batches, per_channel_, &qi);
     const int8_t* w = filter.as<int8_t>();
     const float* bias_data = bias ? bias->as<float>() : nullptr;
     float* dst = out.as<float>();
@@ -223,8 +214,8 @@ class HybridFullyConnected : public OpKernel {
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    const QuantizedInput qi =
-        QuantizeBatches(in, batches_, ctx.op->options.asymmetric_quantize_inputs);
+    QuantizedInput qi;
+    QuantizeBatchesInto(in, batches_, ctx.op->options.asymmetric_quantize_inputs, &qi);
     const int8_t* w = filter.as<int8_t>();
     float* dst = out.as<float>();
     for (int64_t b = 0; b < batches_; ++b) {

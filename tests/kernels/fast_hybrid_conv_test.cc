@@ -1,0 +1,73 @@
+// kernels/fast hybrid CONV_2D (fast/hybrid/conv_2d: float32 input/output, int8 weights) against
+// the reference kernel, byte for byte, on every Highway target and on 1 and 2 threads: batch 1-3,
+// channels 1-40 in and 1-33 out, filters 1x1..5x5, strides 1-3, SAME/VALID, per-tensor weights
+// (symmetric input quantization) and per-channel weights (asymmetric, so padded taps meet a
+// non-zero zero point), with and without bias, every float fused activation the kernel takes,
+// inputs with and without negative values, and an all-zero batch.
+#include <random>
+
+#include "fast_conv_support.h"
+#include "fast_options.h"
+
+namespace cae::testing {
+namespace {
+
+TEST(FastHybridConv, BitExactWithReference) {
+  std::mt19937 rng(53);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  for (int i = 0; i < 50; ++i) {
+    // Case 0 is the demo CAE's second conv: [1,14,14,32] -> 16 channels, 3x3 SAME, ReLU.
+    const bool first = i == 0;
+    const int batch = first ? 1 : pick(1, 3), in_h = first ? 14 : pick(1, 9);
+    const int in_w = first ? 14 : pick(1, 9), in_c = first ? 32 : pick(1, 40);
+    const int out_c = first ? 16 : pick(1, 33);
+    const int f_h = first ? 3 : pick(1, std::min(5, in_h)), f_w = first ? 3 : pick(1, std::min(5, in_w));
+    OpOptions o;
+    o.stride_h = first ? 1 : pick(1, 3);
+    o.stride_w = first ? 1 : pick(1, 3);
+    o.padding = first || pick(0, 1) ? Padding::kSame : Padding::kValid;
+    o.activation = kQuantActivations[first ? 1 : pick(0, 3)];
+    const bool bias = first || pick(0, 2) != 0;
+    const bool per_channel = out_c > 1 && pick(0, 1) == 1;
+    const bool positive = pick(0, 2) == 0;  // e.g. images in [0, 1]: zero point at -128
+    const bool zero_batch = batch > 1 && pick(0, 3) == 0;
+    const int out_h = o.padding == Padding::kSame ? (in_h + o.stride_h - 1) / o.stride_h
+                                                   : (in_h - f_h) / o.stride_h + 1;
+    const int out_w = o.padding == Padding::kSame ? (in_w + o.stride_w - 1) / o.stride_w
+                                                   : (in_w - f_w) / o.stride_w + 1;
+    SCOPED_TRACE(StrCat("case ", i, ": b", batch, " in", in_h, "x", in_w, "x", in_c, " oc", out_c,
+                        " f", f_h, "x", f_w, " s", o.stride_h, ",", o.stride_w,
+                        o.padding == Padding::kSame ? " SAME" : " VALID", " act",
+                        static_cast<int>(o.activation), bias ? " bias" : "",
+                        per_channel ? " per-channel" : " per-tensor",
+                        positive ? " positive" : "", zero_batch ? " zero batch" : ""));
+    std::vector<double> x(static_cast<size_t>(batch) * in_h * in_w * in_c);
+    for (double& v : x) v = positive ? 0.5 * (unit(rng) + 1.0) : unit(rng) * 3.0;
+    if (zero_batch) std::fill(x.begin(), x.begin() + static_cast<long>(x.size() / batch), 0.0);
+    std::vector<double> w(static_cast<size_t>(out_c) * f_h * f_w * in_c);
+    for (double& v : w) v = pick(-127, 127);
+    std::vector<double> b(static_cast<size_t>(out_c));
+    for (double& v : b) v = unit(rng);
+    Model m = OneOpModel(OpType::CONV_2D, o,
+                         {F({batch, in_h, in_w, in_c}, x),
+                          {DType::kInt8, {out_c, f_h, f_w, in_c}, w, true, false},
+                          bias ? CF({out_c}, b) : None()},
+                         {DType::kFloat32});
+    Graph& g = m.main();
+    QuantParams& wq = g.tensors[static_cast<size_t>(g.ops[0].inputs[1])].quant;
+    for (int k = 0; k < (per_channel ? out_c : 1); ++k) {
+      wq.scale.push_back(0.002 + 0.001 * k);
+      wq.zero_point.push_back(0);
+    }
+    wq.quantized_dimension = 0;
+    ASSERT_EQ(ChosenKernel(m, {}), "fast/hybrid/conv_2d");
+    TensorData input(DType::kFloat32, {batch, in_h, in_w, in_c});
+    input.bytes = Encode(DType::kFloat32, x);
+    ForEveryHwyTarget([&] { ExpectSameBytesAsReference(m, {input}); });
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+}  // namespace
+}  // namespace cae::testing
