@@ -33,6 +33,6 @@ void RegisterFastAddQ8(KernelRegistry& r);  // ADD/SUB/MUL int8/uint8 (b may rep
 void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/uint8
 void RegisterFastLutQ8(KernelRegistry& r);  // LOGISTIC, TANH int8/uint8 (table lookup)
 void RegisterFastTransposeConvQ8(KernelRegistry& r);  // TRANSPOSE_CONV int8/uint8
-void RegisterFastHybridConv(KernelRegistry& r);  // CONV_2D float32 in/out, int8 weights (hybrid)
+void RegisterFastHybrid(KernelRegistry& r);  // CONV_2D, FULLY_CONNECTED float32 in/out, int8 weights
 
 }  // namespace cae::fast

@@ -12,7 +12,7 @@ void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastLutQ8(r);
   RegisterFastTransposeConvQ8(r);
   RegisterFastArgMax(r);
-  RegisterFastHybridConv(r);
+  RegisterFastHybrid(r);
 }
 
 }  // namespace cae::fast

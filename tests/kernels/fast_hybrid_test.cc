@@ -1,5 +1,8 @@
-// kernels/fast hybrid CONV_2D (fast/hybrid/conv_2d: float32 input/output, int8 weights) against
-// the reference kernel, byte for byte, on every Highway target and on 1 and 2 threads: batch 1-3,
+// kernels/fast hybrid CONV_2D and FULLY_CONNECTED (fast/hybrid/*: float32 input/output, int8
+// weights) against the reference kernels, byte for byte, on every Highway target and on 1 and 2
+// threads. FULLY_CONNECTED: 1-5 rows, depths 1-300 (around the vector widths), 1-150 units (over
+// the 64-unit task blocks), symmetric and asymmetric input quantization, per-tensor and
+// per-channel weights, with and without bias, every float fused activation. CONV_2D: batch 1-3,
 // channels 1-40 in and 1-33 out, filters 1x1..5x5, strides 1-3, SAME/VALID, per-tensor weights
 // (symmetric input quantization) and per-channel weights (asymmetric, so padded taps meet a
 // non-zero zero point), with and without bias, every float fused activation the kernel takes,
@@ -63,6 +66,51 @@ TEST(FastHybridConv, BitExactWithReference) {
     wq.quantized_dimension = 0;
     ASSERT_EQ(ChosenKernel(m, {}), "fast/hybrid/conv_2d");
     TensorData input(DType::kFloat32, {batch, in_h, in_w, in_c});
+    input.bytes = Encode(DType::kFloat32, x);
+    ForEveryHwyTarget([&] { ExpectSameBytesAsReference(m, {input}); });
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(FastHybridFullyConnected, BitExactWithReference) {
+  std::mt19937 rng(61);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  for (int i = 0; i < 40; ++i) {
+    // Case 0 is the dense autoencoder's first layer: 784 -> 128 on one row.
+    const bool first = i == 0;
+    const int batch = first ? 1 : pick(1, 5), depth = first ? 784 : pick(1, 300);
+    const int units = first ? 128 : pick(1, 150);
+    OpOptions o;
+    o.activation = kQuantActivations[first ? 1 : pick(0, 3)];
+    o.asymmetric_quantize_inputs = pick(0, 1) == 1;
+    const bool bias = first || pick(0, 2) != 0;
+    const bool per_channel = units > 1 && pick(0, 1) == 1;
+    const bool positive = pick(0, 2) == 0;
+    SCOPED_TRACE(StrCat("case ", i, ": b", batch, " depth", depth, " units", units, " act",
+                        static_cast<int>(o.activation),
+                        o.asymmetric_quantize_inputs ? " asymmetric" : " symmetric",
+                        bias ? " bias" : "", per_channel ? " per-channel" : " per-tensor",
+                        positive ? " positive" : ""));
+    std::vector<double> x(static_cast<size_t>(batch) * depth);
+    for (double& v : x) v = positive ? 0.5 * (unit(rng) + 1.0) : unit(rng) * 3.0;
+    std::vector<double> w(static_cast<size_t>(units) * depth);
+    for (double& v : w) v = pick(-127, 127);
+    std::vector<double> b(static_cast<size_t>(units));
+    for (double& v : b) v = unit(rng);
+    Model m = OneOpModel(OpType::FULLY_CONNECTED, o,
+                         {F({batch, depth}, x), {DType::kInt8, {units, depth}, w, true, false},
+                          bias ? CF({units}, b) : None()},
+                         {DType::kFloat32});
+    Graph& g = m.main();
+    QuantParams& wq = g.tensors[static_cast<size_t>(g.ops[0].inputs[1])].quant;
+    for (int k = 0; k < (per_channel ? units : 1); ++k) {
+      wq.scale.push_back(0.002 + 0.001 * k);
+      wq.zero_point.push_back(0);
+    }
+    wq.quantized_dimension = 0;
+    ASSERT_EQ(ChosenKernel(m, {}), "fast/hybrid/fully_connected");
+    TensorData input(DType::kFloat32, {batch, depth});
     input.bytes = Encode(DType::kFloat32, x);
     ForEveryHwyTarget([&] { ExpectSameBytesAsReference(m, {input}); });
     if (::testing::Test::HasFatalFailure()) return;

@@ -1,16 +1,19 @@
-// Fast hybrid (dynamic-range) CONV_2D: float32 input and output, int8 weights (per-tensor or
-// per-channel scales), float32 bias, any stride and padding (TFLite's hybrid CONV_2D ignores
-// dilation, and so do the reference kernel and this one). Bit-exact with ref/hybrid/conv_2d:
+// Fast hybrid (dynamic-range) CONV_2D and FULLY_CONNECTED: float32 input and output, int8 weights
+// (per-tensor or per-channel scales), float32 bias. CONV_2D: any stride and padding (TFLite's
+// hybrid CONV_2D ignores dilation, and so do the reference kernel and this one). Bit-exact with
+// ref/hybrid/conv_2d and ref/hybrid/fully_connected:
 //  - every batch is quantized by the same code (kernels/ref/quantized/hybrid_quantize.h);
 //  - the int32 sums are the same integers: each output pixel's patch is gathered as int16 with
 //    padded taps reading the batch's zero point, the dot products run over the whole patch, and
 //    zero_point * (sum of the channel's weights) is subtracted, so a padded tap adds
 //    w * (zp - zp) = 0 exactly as the reference skips it;
-//  - the float epilogue is the reference's expression (acc * scale + bias, clamped).
+//    (FULLY_CONNECTED: the input row is the patch, without padding);
+//  - the float epilogue is the reference's expression (clamped acc * scale + bias for CONV_2D,
+//    bias + acc * scale for FULLY_CONNECTED).
 // The dot products use int16 pairs (pmaddwd-style ReorderWidenMulAccumulate) under Highway's
 // dynamic dispatch; output rows are spread over the ThreadPool.
 #undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "kernels/fast/hybrid_conv.cc"
+#define HWY_TARGET_INCLUDE "kernels/fast/hybrid.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 
@@ -80,6 +83,19 @@ using qref::In;
 using qref::OptIn;
 using qref::Out;
 
+// Weights [rows][k] int8 -> [rows][kp] int16 (zeros past k) and each row's sum.
+void PackRows16(const int8_t* w, int rows, int k, int kp, std::vector<int16_t>* packed,
+                std::vector<int32_t>* sums) {
+  packed->assign(static_cast<size_t>(rows) * kp, 0);
+  sums->assign(static_cast<size_t>(rows), 0);
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < k; ++i) {
+      const int8_t v = w[int64_t{r} * k + i];
+      (*packed)[int64_t{r} * kp + i] = v;
+      (*sums)[r] += v;
+    }
+}
+
 class FastHybridConv : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
@@ -107,7 +123,10 @@ class FastHybridConv : public OpKernel {
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    if (!filter.is_constant || filter.data != packed_for_) PackWeights(filter);
+    if (!filter.is_constant || filter.data != packed_for_) {
+      PackRows16(filter.as<int8_t>(), cout_, k_, kp_, &packed_, &weight_sums_);
+      packed_for_ = filter.data;
+    }
     const OpOptions& o = ctx.op->options;
     const int32_t batches = in.dim(0), ih = in.dim(1), iw = in.dim(2);
     const int32_t oh = out.dim(1), ow = out.dim(2);
@@ -157,20 +176,6 @@ class FastHybridConv : public OpKernel {
   }
 
  private:
-  // OHWI int8 -> [oc][kp] int16 (zeros past k_), and each channel's weight sum.
-  void PackWeights(const TensorView& filter) {
-    const int8_t* f = filter.as<int8_t>();
-    packed_.assign(static_cast<size_t>(cout_) * kp_, 0);
-    weight_sums_.assign(static_cast<size_t>(cout_), 0);
-    for (int oc = 0; oc < cout_; ++oc)
-      for (int k = 0; k < k_; ++k) {
-        const int8_t v = f[int64_t{oc} * k_ + k];
-        packed_[int64_t{oc} * kp_ + k] = v;
-        weight_sums_[oc] += v;
-      }
-    packed_for_ = filter.data;
-  }
-
   bool per_channel_ = false;
   int32_t cout_ = 0, cin_ = 0, kh_ = 1, kw_ = 1, pad_h_ = 0, pad_w_ = 0, k_ = 0, kp_ = 0;
   float act_min_ = 0, act_max_ = 0;
@@ -181,19 +186,100 @@ class FastHybridConv : public OpKernel {
   qref::QuantizedInput qi_;
 };
 
-std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
+class FastHybridFullyConnected : public OpKernel {
+ public:
+  void Prepare(const KernelContext& ctx) override {
+    const TensorView& filter = In(ctx, 1);
+    const qref::FullyConnectedShape shape = qref::CheckFullyConnectedShape(ctx);
+    units_ = shape.units;
+    depth_ = shape.depth;
+    batches_ = shape.batches;
+    qref::CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, units_);
+    scales_ = qref::ChannelScales(ctx, filter, units_);
+    qref::FloatActivationRange(ctx, &act_min_, &act_max_);
+    const int lanes = HWY_DYNAMIC_DISPATCH(LanesI16)();
+    kp_ = (depth_ + lanes - 1) / lanes * lanes;
+    packed_for_ = nullptr;
+  }
+
+  void Eval(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
+    const TensorView& filter = In(ctx, 1);
+    const TensorView* bias = OptIn(ctx, 2);
+    TensorView& out = Out(ctx, 0);
+    if (!filter.is_constant || filter.data != packed_for_) {
+      PackRows16(filter.as<int8_t>(), units_, depth_, kp_, &packed_, &weight_sums_);
+      packed_for_ = filter.data;
+    }
+    qref::QuantizeBatchesInto(in, batches_, ctx.op->options.asymmetric_quantize_inputs, &qi_);
+    const float* bias_data = bias ? bias->as<float>() : nullptr;
+    float* dst = out.as<float>();
+    const int units = units_, depth = depth_, kp = kp_;
+    constexpr int kBlock = 64;  // units per task
+    const int blocks = (units + kBlock - 1) / kBlock;
+    ParallelFor(ctx.pool, batches_ * blocks, 1, [&](int64_t begin, int64_t end) {
+      thread_local std::vector<int16_t> x16;
+      thread_local std::vector<int32_t> acc;
+      x16.resize(static_cast<size_t>(kp));
+      acc.resize(kBlock);
+      int64_t widened = -1;  // the batch x16 holds
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t b = task / blocks;
+        const int u0 = static_cast<int>(task % blocks) * kBlock;
+        const int nu = std::min(kBlock, units - u0);
+        if (widened != b) {
+          const int8_t* x = qi_.q.data() + b * depth;
+          for (int k = 0; k < depth; ++k) x16[k] = x[k];
+          std::fill(x16.begin() + depth, x16.end(), int16_t{0});
+          widened = b;
+        }
+        HWY_DYNAMIC_DISPATCH(HybridDotRows)(x16.data(), packed_.data() + int64_t{u0} * kp, kp, nu,
+                                            acc.data());
+        const int32_t zp = qi_.offset[b];
+        for (int i = 0; i < nu; ++i) {
+          const int u = u0 + i;
+          const int32_t sum = acc[i] - zp * weight_sums_[u];
+          const float v = (bias_data ? bias_data[u] : 0.0f) +
+                          static_cast<float>(sum) * (qi_.scale[b] * scales_[u]);
+          dst[b * units + u] = std::min(act_max_, std::max(act_min_, v));
+        }
+      }
+    });
+  }
+
+ private:
+  int32_t units_ = 0, depth_ = 0, kp_ = 0;
+  int64_t batches_ = 0;
+  float act_min_ = 0, act_max_ = 0;
+  std::vector<float> scales_;
+  std::vector<int16_t> packed_;
+  std::vector<int32_t> weight_sums_;
+  const void* packed_for_ = nullptr;
+  qref::QuantizedInput qi_;
+};
+
+bool IsHybrid(const KernelContext& ctx) {
   if (qref::InType(ctx, 0) != DType::kFloat32 || qref::InType(ctx, 1) != DType::kInt8 ||
       qref::OutType(ctx, 0) != DType::kFloat32)
-    return nullptr;
+    return false;
   const TensorView* bias = OptIn(ctx, 2);
-  if (bias && bias->type != DType::kFloat32) return nullptr;
-  return std::make_unique<FastHybridConv>();
+  return !bias || bias->type == DType::kFloat32;
+}
+
+std::unique_ptr<OpKernel> CreateFullyConnected(const KernelContext& ctx) {
+  return IsHybrid(ctx) ? std::make_unique<FastHybridFullyConnected>() : nullptr;
+}
+
+std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
+  return IsHybrid(ctx) ? std::make_unique<FastHybridConv>() : nullptr;
 }
 
 }  // namespace
 
-void RegisterFastHybridConv(KernelRegistry& r) {
+void RegisterFastHybrid(KernelRegistry& r) {
   r.Register(OpType::CONV_2D, "fast/hybrid/conv_2d", kFastPriority, Create);
+  r.Register(OpType::FULLY_CONNECTED, "fast/hybrid/fully_connected", kFastPriority,
+             CreateFullyConnected);
 }
 
 }  // namespace cae::fast
