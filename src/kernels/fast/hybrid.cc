@@ -83,18 +83,35 @@ using qref::In;
 using qref::OptIn;
 using qref::Out;
 
-// Weights [rows][k] int8 -> [rows][kp] int16 (zeros past k) and each row's sum.
-void PackRows16(const int8_t* w, int rows, int k, int kp, std::vector<int16_t>* packed,
-                std::vector<int32_t>* sums) {
-  packed->assign(static_cast<size_t>(rows) * kp, 0);
-  sums->assign(static_cast<size_t>(rows), 0);
-  for (int r = 0; r < rows; ++r)
-    for (int i = 0; i < k; ++i) {
-      const int8_t v = w[int64_t{r} * k + i];
-      (*packed)[int64_t{r} * kp + i] = v;
-      (*sums)[r] += v;
-    }
-}
+// A weight matrix [rows][k] int8 as [rows][kp] int16 (zeros past k, kp a multiple of
+// LanesI16()) with each row's sum, repacked when the filter is not constant or has moved.
+struct PackedRows16 {
+  int rows = 0, k = 0, kp = 0;
+  std::vector<int16_t> w;
+  std::vector<int32_t> sums;
+  const void* packed_for = nullptr;
+
+  void Reset(int n_rows, int n_k) {
+    rows = n_rows;
+    k = n_k;
+    const int lanes = HWY_DYNAMIC_DISPATCH(LanesI16)();
+    kp = (k + lanes - 1) / lanes * lanes;
+    packed_for = nullptr;
+  }
+  void Update(const TensorView& filter) {
+    if (filter.is_constant && filter.data == packed_for) return;
+    const int8_t* f = filter.as<int8_t>();
+    w.assign(static_cast<size_t>(rows) * kp, 0);
+    sums.assign(static_cast<size_t>(rows), 0);
+    for (int r = 0; r < rows; ++r)
+      for (int i = 0; i < k; ++i) {
+        const int8_t v = f[int64_t{r} * k + i];
+        w[int64_t{r} * kp + i] = v;
+        sums[r] += v;
+      }
+    packed_for = filter.data;
+  }
+};
 
 class FastHybridConv : public OpKernel {
  public:
@@ -112,10 +129,7 @@ class FastHybridConv : public OpKernel {
     kh_ = filter.dim(1);
     kw_ = filter.dim(2);
     cin_ = filter.dim(3);
-    const int lanes = HWY_DYNAMIC_DISPATCH(LanesI16)();
-    k_ = kh_ * kw_ * cin_;
-    kp_ = (k_ + lanes - 1) / lanes * lanes;
-    packed_for_ = nullptr;
+    weights_.Reset(cout_, kh_ * kw_ * cin_);
   }
 
   void Eval(const KernelContext& ctx) override {
@@ -123,17 +137,14 @@ class FastHybridConv : public OpKernel {
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    if (!filter.is_constant || filter.data != packed_for_) {
-      PackRows16(filter.as<int8_t>(), cout_, k_, kp_, &packed_, &weight_sums_);
-      packed_for_ = filter.data;
-    }
+    weights_.Update(filter);
     const OpOptions& o = ctx.op->options;
     const int32_t batches = in.dim(0), ih = in.dim(1), iw = in.dim(2);
     const int32_t oh = out.dim(1), ow = out.dim(2);
     qref::QuantizeBatchesInto(in, batches, per_channel_, &qi_);
     const float* bias_data = bias ? bias->as<float>() : nullptr;
     float* dst = out.as<float>();
-    const int cin = cin_, kh = kh_, kw = kw_, kp = kp_, cout = cout_;
+    const int cin = cin_, kh = kh_, kw = kw_, kp = weights_.kp, cout = cout_;
     ParallelFor(ctx.pool, int64_t{batches} * oh, 1, [&](int64_t begin, int64_t end) {
       thread_local std::vector<int16_t> patch;
       thread_local std::vector<int32_t> acc;
@@ -161,10 +172,10 @@ class FastHybridConv : public OpKernel {
               for (int32_t c = 0; c < cin; ++c) p[c] = src[c];
             }
           }
-          HWY_DYNAMIC_DISPATCH(HybridDotRows)(patch.data(), packed_.data(), kp, cout, acc.data());
+          HWY_DYNAMIC_DISPATCH(HybridDotRows)(patch.data(), weights_.w.data(), kp, cout, acc.data());
           float* o_px = dst + (row * ow + x) * cout;
           for (int32_t oc = 0; oc < cout; ++oc) {
-            const int32_t sum = acc[oc] - zp * weight_sums_[oc];
+            const int32_t sum = acc[oc] - zp * weights_.sums[oc];
             const float scale = per_channel_ ? scales_[oc] * in_scale : in_scale * scales_[0];
             float v = static_cast<float>(sum) * scale;
             if (bias_data) v += bias_data[oc];
@@ -177,12 +188,10 @@ class FastHybridConv : public OpKernel {
 
  private:
   bool per_channel_ = false;
-  int32_t cout_ = 0, cin_ = 0, kh_ = 1, kw_ = 1, pad_h_ = 0, pad_w_ = 0, k_ = 0, kp_ = 0;
+  int32_t cout_ = 0, cin_ = 0, kh_ = 1, kw_ = 1, pad_h_ = 0, pad_w_ = 0;
   float act_min_ = 0, act_max_ = 0;
   std::vector<float> scales_;
-  std::vector<int16_t> packed_;
-  std::vector<int32_t> weight_sums_;
-  const void* packed_for_ = nullptr;
+  PackedRows16 weights_;
   qref::QuantizedInput qi_;
 };
 
@@ -197,9 +206,7 @@ class FastHybridFullyConnected : public OpKernel {
     qref::CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, units_);
     scales_ = qref::ChannelScales(ctx, filter, units_);
     qref::FloatActivationRange(ctx, &act_min_, &act_max_);
-    const int lanes = HWY_DYNAMIC_DISPATCH(LanesI16)();
-    kp_ = (depth_ + lanes - 1) / lanes * lanes;
-    packed_for_ = nullptr;
+    weights_.Reset(units_, depth_);
   }
 
   void Eval(const KernelContext& ctx) override {
@@ -207,14 +214,11 @@ class FastHybridFullyConnected : public OpKernel {
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
-    if (!filter.is_constant || filter.data != packed_for_) {
-      PackRows16(filter.as<int8_t>(), units_, depth_, kp_, &packed_, &weight_sums_);
-      packed_for_ = filter.data;
-    }
+    weights_.Update(filter);
     qref::QuantizeBatchesInto(in, batches_, ctx.op->options.asymmetric_quantize_inputs, &qi_);
     const float* bias_data = bias ? bias->as<float>() : nullptr;
     float* dst = out.as<float>();
-    const int units = units_, depth = depth_, kp = kp_;
+    const int units = units_, depth = depth_, kp = weights_.kp;
     constexpr int kBlock = 64;  // units per task
     const int blocks = (units + kBlock - 1) / kBlock;
     ParallelFor(ctx.pool, batches_ * blocks, 1, [&](int64_t begin, int64_t end) {
@@ -233,12 +237,12 @@ class FastHybridFullyConnected : public OpKernel {
           std::fill(x16.begin() + depth, x16.end(), int16_t{0});
           widened = b;
         }
-        HWY_DYNAMIC_DISPATCH(HybridDotRows)(x16.data(), packed_.data() + int64_t{u0} * kp, kp, nu,
-                                            acc.data());
+        HWY_DYNAMIC_DISPATCH(HybridDotRows)(x16.data(), weights_.w.data() + int64_t{u0} * kp, kp,
+                                            nu, acc.data());
         const int32_t zp = qi_.offset[b];
         for (int i = 0; i < nu; ++i) {
           const int u = u0 + i;
-          const int32_t sum = acc[i] - zp * weight_sums_[u];
+          const int32_t sum = acc[i] - zp * weights_.sums[u];
           const float v = (bias_data ? bias_data[u] : 0.0f) +
                           static_cast<float>(sum) * (qi_.scale[b] * scales_[u]);
           dst[b * units + u] = std::min(act_max_, std::max(act_min_, v));
@@ -248,13 +252,11 @@ class FastHybridFullyConnected : public OpKernel {
   }
 
  private:
-  int32_t units_ = 0, depth_ = 0, kp_ = 0;
+  int32_t units_ = 0, depth_ = 0;
   int64_t batches_ = 0;
   float act_min_ = 0, act_max_ = 0;
   std::vector<float> scales_;
-  std::vector<int16_t> packed_;
-  std::vector<int32_t> weight_sums_;
-  const void* packed_for_ = nullptr;
+  PackedRows16 weights_;
   qref::QuantizedInput qi_;
 };
 
