@@ -8,8 +8,8 @@
 //    zero_point * (sum of the channel's weights) is subtracted, so a padded tap adds
 //    w * (zp - zp) = 0 exactly as the reference skips it;
 //    (FULLY_CONNECTED: the input row is the patch, without padding);
-//  - the float epilogue is the reference's expression (clamped acc * scale + bias for CONV_2D,
-//    bias + acc * scale for FULLY_CONNECTED).
+//  - the path choice and the float outputs are the reference's own functions
+//    (HybridConvPerChannel, HybridConvOutput, HybridFullyConnectedOutput).
 // The dot products use int16 pairs (pmaddwd-style ReorderWidenMulAccumulate) under Highway's
 // dynamic dispatch; output rows are spread over the ThreadPool.
 #undef HWY_TARGET_INCLUDE
@@ -123,8 +123,7 @@ class FastHybridConv : public OpKernel {
     cout_ = qref::ConvOutChannels(filter, false);
     qref::CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, cout_);
     scales_ = qref::ChannelScales(ctx, filter, cout_);
-    per_channel_ = false;
-    for (float s : scales_) per_channel_ = per_channel_ || s != scales_[0];
+    per_channel_ = qref::HybridConvPerChannel(scales_, false);
     qref::FloatActivationRange(ctx, &act_min_, &act_max_);
     kh_ = filter.dim(1);
     kw_ = filter.dim(2);
@@ -176,10 +175,8 @@ class FastHybridConv : public OpKernel {
           float* o_px = dst + (row * ow + x) * cout;
           for (int32_t oc = 0; oc < cout; ++oc) {
             const int32_t sum = acc[oc] - zp * weights_.sums[oc];
-            const float scale = per_channel_ ? scales_[oc] * in_scale : in_scale * scales_[0];
-            float v = static_cast<float>(sum) * scale;
-            if (bias_data) v += bias_data[oc];
-            o_px[oc] = std::min(act_max_, std::max(act_min_, v));
+            o_px[oc] = qref::HybridConvOutput(sum, in_scale, scales_, per_channel_, bias_data, oc,
+                                              act_min_, act_max_);
           }
         }
       }
@@ -243,9 +240,8 @@ class FastHybridFullyConnected : public OpKernel {
         for (int i = 0; i < nu; ++i) {
           const int u = u0 + i;
           const int32_t sum = acc[i] - zp * weights_.sums[u];
-          const float v = (bias_data ? bias_data[u] : 0.0f) +
-                          static_cast<float>(sum) * (qi_.scale[b] * scales_[u]);
-          dst[b * units + u] = std::min(act_max_, std::max(act_min_, v));
+          dst[b * units + u] = qref::HybridFullyConnectedOutput(sum, qi_.scale[b], scales_,
+                                                                bias_data, u, act_min_, act_max_);
         }
       }
     });

@@ -132,8 +132,7 @@ class HybridConv : public OpKernel {
     if (depthwise_) multiplier_ = cout_ / in.dim(3);
     CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, cout_);
     scales_ = ChannelScales(ctx, filter, cout_);
-    per_channel_ = depthwise_;
-    for (float s : scales_) per_channel_ = per_channel_ || s != scales_[0];
+    per_channel_ = HybridConvPerChannel(scales_, depthwise_);
     FloatActivationRange(ctx, &act_min_, &act_max_);
   }
 
@@ -178,10 +177,8 @@ class HybridConv : public OpKernel {
                 }
               }
             }
-            const float scale = per_channel_ ? scales_[oc] * qi.scale[b] : qi.scale[b] * scales_[0];
-            float v = static_cast<float>(acc) * scale;
-            if (bias_data) v += bias_data[oc];
-            dst[(row * ow + x) * cout_ + oc] = std::min(act_max_, std::max(act_min_, v));
+            dst[(row * ow + x) * cout_ + oc] = HybridConvOutput(
+                acc, qi.scale[b], scales_, per_channel_, bias_data, oc, act_min_, act_max_);
           }
         }
       }
@@ -225,9 +222,8 @@ class HybridFullyConnected : public OpKernel {
         for (int32_t k = 0; k < depth_; ++k) {
           acc += static_cast<int32_t>(w[int64_t{u} * depth_ + k]) * (x[k] - qi.offset[b]);
         }
-        const float v = (bias ? bias->as<float>()[u] : 0.0f) +
-                        static_cast<float>(acc) * (qi.scale[b] * scales_[u]);
-        dst[b * units_ + u] = std::min(act_max_, std::max(act_min_, v));
+        dst[b * units_ + u] = HybridFullyConnectedOutput(
+            acc, qi.scale[b], scales_, bias ? bias->as<float>() : nullptr, u, act_min_, act_max_);
       }
     }
   }
