@@ -43,17 +43,12 @@ class Inliner {
             m.inputs.size(), " inputs, called with ", inputs.size());
       for (size_t i = 0; i < inputs.size(); ++i) env[{m.inputs[i].layer, 0, 0}] = inputs[i];
     }
-    std::vector<std::pair<size_t, size_t>> pending;  // (layer, call) still to place
-    for (size_t li = 0; li < m.layers.size(); ++li) {
-      const KerasLayer& l = m.layers[li];
-      if (l.class_name == "InputLayer") {
-        if (top) {
-          Place(m, l);
-          env[{l.name, 0, 0}] = KerasInbound{l.name, 0, 0};
-        }
-        continue;
+    if (top) {
+      for (const KerasLayer& l : m.layers) {
+        if (l.class_name != "InputLayer") continue;
+        Place(m, l);
+        env[{l.name, 0, 0}] = KerasInbound{l.name, 0, 0};
       }
-      for (size_t ci = 0; ci < l.calls.size(); ++ci) pending.emplace_back(li, ci);
     }
     // The flat tensor an inbound reference of m's graph stands for, if it is computed yet.
     auto resolve = [&](const KerasInbound& in, const KerasLayer& user) -> const KerasInbound* {
@@ -70,42 +65,27 @@ class Inliner {
       scratch_ = KerasInbound{in.layer, node->second, in.tensor_index};
       return &scratch_;
     };
-    while (!pending.empty()) {
-      bool progress = false;
-      for (auto it = pending.begin(); it != pending.end();) {
-        const KerasLayer& l = m.layers[it->first];
-        std::vector<KerasInbound> args;
-        bool ready = true;
-        for (const KerasInbound& in : l.calls[it->second]) {
-          const KerasInbound* flat_in = resolve(in, l);
-          if (flat_in == nullptr) {
-            ready = false;
-            break;
-          }
-          args.push_back(*flat_in);
-        }
-        if (!ready) {
-          ++it;
-          continue;
-        }
-        if (l.submodel) {
-          const std::vector<KerasInbound> outs = Inline(*l.submodel, args, depth + 1);
-          for (size_t t = 0; t < outs.size(); ++t)
-            env[{l.name, it->second, static_cast<int>(t)}] = outs[t];
-        } else {
-          KerasLayer& copy = Place(m, l);
-          copy.calls.push_back(std::move(args));
-          placed[{l.name, it->second}] = static_cast<int>(copy.calls.size()) - 1;
-        }
-        it = pending.erase(it);
-        progress = true;
+    // Place each call once its inputs are placed.
+    const KerasLayer* stuck = VisitCallsInDependencyOrder(m, [&](const KerasLayer& l, size_t call) {
+      std::vector<KerasInbound> args;
+      for (const KerasInbound& in : l.calls[call]) {
+        const KerasInbound* flat_in = resolve(in, l);
+        if (flat_in == nullptr) return false;
+        args.push_back(*flat_in);
       }
-      if (!progress) {
-        const KerasLayer& l = m.layers[pending.front().first];
-        Fail(m.source, ": layer '", l.name, "' (", l.class_name, ") of model '", m.name,
-             "' depends on a tensor no layer produces (cycle or dangling node reference)");
+      if (l.submodel) {
+        const std::vector<KerasInbound> outs = Inline(*l.submodel, args, depth + 1);
+        for (size_t t = 0; t < outs.size(); ++t) env[{l.name, call, static_cast<int>(t)}] = outs[t];
+      } else {
+        KerasLayer& copy = Place(m, l);
+        copy.calls.push_back(std::move(args));
+        placed[{l.name, call}] = static_cast<int>(copy.calls.size()) - 1;
       }
-    }
+      return true;
+    });
+    if (stuck != nullptr)
+      Fail(m.source, ": layer '", stuck->name, "' (", stuck->class_name, ") of model '", m.name,
+           "' depends on a tensor no layer produces (cycle or dangling node reference)");
     std::vector<KerasInbound> outputs;
     for (const KerasInbound& out : m.outputs) {
       const KerasLayer* l = m.FindLayer(out.layer);

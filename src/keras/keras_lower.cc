@@ -96,46 +96,25 @@ class Lowerer {
       env[Key(m.inputs[i].layer, 0, 0)] = inputs[i];
       if (top && record_ != nullptr) (*record_)[m.inputs[i].layer] = {inputs[i]};
     }
-    // Pending calls: (layer index, call index). Lower any whose inputs are ready, until done.
-    std::vector<std::pair<size_t, size_t>> pending;
-    for (size_t li = 0; li < m.layers.size(); ++li) {
-      if (m.layers[li].class_name == "InputLayer") continue;
-      for (size_t ci = 0; ci < m.layers[li].calls.size(); ++ci) pending.emplace_back(li, ci);
-    }
-    while (!pending.empty()) {
-      bool progress = false;
-      for (auto it = pending.begin(); it != pending.end();) {
-        const KerasLayer& l = m.layers[it->first];
-        std::vector<Value> args;
-        bool ready = true;
-        for (const KerasInbound& in : l.calls[it->second]) {
-          const KerasLayer* src = m.FindLayer(in.layer);
-          Check(src != nullptr, m.source, ": layer '", l.name, "' takes input from unknown layer '",
-                in.layer, "'");
-          auto found = env.find(Key(in.layer, CallIndex(*src, in.node_index), in.tensor_index));
-          if (found == env.end()) {
-            ready = false;
-            break;
-          }
-          args.push_back(found->second);
-        }
-        if (!ready) {
-          ++it;
-          continue;
-        }
-        std::vector<Value> outs = LowerCall(m, l, args, prefix, depth);
-        for (size_t t = 0; t < outs.size(); ++t)
-          env[Key(l.name, it->second, static_cast<int>(t))] = outs[t];
-        if (top && record_ != nullptr && it->second == 0) (*record_)[l.name] = outs;
-        it = pending.erase(it);
-        progress = true;
+    // Lower each call once its inputs are lowered.
+    const KerasLayer* stuck = VisitCallsInDependencyOrder(m, [&](const KerasLayer& l, size_t call) {
+      std::vector<Value> args;
+      for (const KerasInbound& in : l.calls[call]) {
+        const KerasLayer* src = m.FindLayer(in.layer);
+        Check(src != nullptr, m.source, ": layer '", l.name, "' takes input from unknown layer '",
+              in.layer, "'");
+        auto found = env.find(Key(in.layer, CallIndex(*src, in.node_index), in.tensor_index));
+        if (found == env.end()) return false;
+        args.push_back(found->second);
       }
-      if (!progress) {
-        const KerasLayer& l = m.layers[pending.front().first];
-        Fail(m.source, ": layer '", l.name, "' (", l.class_name,
-             ") depends on a tensor no layer produces (cycle or dangling node reference)");
-      }
-    }
+      std::vector<Value> outs = LowerCall(m, l, args, prefix, depth);
+      for (size_t t = 0; t < outs.size(); ++t) env[Key(l.name, call, static_cast<int>(t))] = outs[t];
+      if (top && record_ != nullptr && call == 0) (*record_)[l.name] = outs;
+      return true;
+    });
+    if (stuck != nullptr)
+      Fail(m.source, ": layer '", stuck->name, "' (", stuck->class_name,
+           ") depends on a tensor no layer produces (cycle or dangling node reference)");
     std::vector<Value> outputs;
     for (const KerasInbound& out : m.outputs) {
       const KerasLayer* l = m.FindLayer(out.layer);

@@ -18,4 +18,26 @@ const KerasLayer* KerasModel::FindLayer(const std::string& layer_name) const {
   return nullptr;
 }
 
+const KerasLayer* VisitCallsInDependencyOrder(
+    const KerasModel& m, const std::function<bool(const KerasLayer&, size_t)>& try_visit) {
+  std::vector<std::pair<const KerasLayer*, size_t>> pending;  // (layer, call) still to visit
+  for (const KerasLayer& l : m.layers) {
+    if (l.class_name == "InputLayer") continue;
+    for (size_t ci = 0; ci < l.calls.size(); ++ci) pending.emplace_back(&l, ci);
+  }
+  while (!pending.empty()) {
+    bool progress = false;
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (try_visit(*it->first, it->second)) {
+        it = pending.erase(it);
+        progress = true;
+      } else {
+        ++it;
+      }
+    }
+    if (!progress) return pending.front().first;
+  }
+  return nullptr;
+}
+
 }  // namespace cae

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -49,5 +50,15 @@ struct KerasModel {
   // The layer named name, or nullptr.
   const KerasLayer* FindLayer(const std::string& name) const;
 };
+
+// Walks every call of m's layers except InputLayers in dependency order: passes over the
+// calls still pending, in file order, offering each to try_visit(layer, call_index), which
+// returns false when the call's inputs are not computed yet and otherwise handles the call
+// (making its outputs available to later calls) and returns true. Keras files list layers in
+// an order that needs one pass; others need more. Returns nullptr when every call was visited,
+// or the layer of the first pending call when a pass makes no progress (a cycle or a reference
+// to a tensor no layer produces); the caller reports it.
+const KerasLayer* VisitCallsInDependencyOrder(
+    const KerasModel& m, const std::function<bool(const KerasLayer&, size_t)>& try_visit);
 
 }  // namespace cae

@@ -145,6 +145,8 @@ class Conv2D : public Layer {
   int Taps() const { return kh_ * kw_; }
 
   // The kernel as Wr[t * filters + co][ci] (t = ky * kw + kx), the left operand of kn2row.
+  // Forward and Backward each build it from the current weights (cout * K floats): Backward does
+  // not assume the last Forward saw the same weights.
   const float* TapMajorKernel() {
     const int T = Taps();
     wr_.resize(params[0].value.size());

@@ -57,8 +57,6 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
   nodes_.push_back(Node{nullptr, {}, input_dims_, {}, {}});
   node_of[in->name] = 0;
 
-  // Layers in dependency order (Keras files list them so, but do not rely on it).
-  std::vector<const KerasLayer*> pending;
   for (const KerasLayer& l : km.layers) {
     if (&l == in) continue;
     Check(l.class_name != "InputLayer", source_, ": layer '", l.name,
@@ -67,52 +65,44 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
           "' is a nested model; the trainer needs a flat model (flatten it with InlineNestedModels)");
     Check(l.calls.size() == 1, source_, ": layer '", l.name, "' is called ", l.calls.size(),
           " times; the trainer needs every layer called exactly once");
-    pending.push_back(&l);
   }
+  // Layers in dependency order (Keras files list them so, but do not rely on it); the order
+  // numbers the layers' initialization seeds.
   uint64_t index = 0;
-  while (!pending.empty()) {
-    bool progress = false;
-    for (auto it = pending.begin(); it != pending.end();) {
-      const KerasLayer& l = **it;
-      bool ready = true;
-      for (const KerasInbound& ib : l.calls[0]) ready = ready && node_of.count(ib.layer) > 0;
-      if (!ready) {
-        ++it;
-        continue;
-      }
-      Node node;
-      std::vector<Dims> in_dims;
-      for (const KerasInbound& ib : l.calls[0]) {
-        Check(ib.node_index == 0 && ib.tensor_index == 0, source_, ": layer '", l.name,
-              "' reads output ", ib.tensor_index, " of call ", ib.node_index, " of '", ib.layer,
-              "'; only single-call, single-output layers are supported");
-        node.inputs.push_back(node_of[ib.layer]);
-        in_dims.push_back(nodes_[node_of[ib.layer]].dims);
-      }
-      if (l.class_name == "UpSampling2D" && LegacyBilinearKeras(km.keras_version)) {
-        KerasLayer legacy = l;  // tells the layer how this Keras version resized (see pool.cc)
-        legacy.config["half_pixel_centers"] = false;
-        node.layer = MakeLayer(legacy);
-      } else {
-        node.layer = MakeLayer(l);
-      }
-      node.layer->in_dims = in_dims;
-      node.dims = node.layer->Setup(in_dims);
-      node.layer->out_dims = node.dims;
-      if (l.weights.empty()) {
-        node.layer->Initialize(Mix(seed, ++index, 0x1417));
-      } else {
-        ++index;
-        node.layer->LoadKerasWeights(l.weights);
-      }
-      node_of[l.name] = static_cast<int>(nodes_.size());
-      nodes_.push_back(std::move(node));
-      it = pending.erase(it);
-      progress = true;
+  const KerasLayer* stuck = VisitCallsInDependencyOrder(km, [&](const KerasLayer& l, size_t) {
+    for (const KerasInbound& ib : l.calls[0])
+      if (node_of.count(ib.layer) == 0) return false;
+    Node node;
+    std::vector<Dims> in_dims;
+    for (const KerasInbound& ib : l.calls[0]) {
+      Check(ib.node_index == 0 && ib.tensor_index == 0, source_, ": layer '", l.name,
+            "' reads output ", ib.tensor_index, " of call ", ib.node_index, " of '", ib.layer,
+            "'; only single-call, single-output layers are supported");
+      node.inputs.push_back(node_of[ib.layer]);
+      in_dims.push_back(nodes_[node_of[ib.layer]].dims);
     }
-    Check(progress, source_, ": layer '", pending.front()->name,
-          "' depends on a layer that is missing or on a cycle");
-  }
+    if (l.class_name == "UpSampling2D" && LegacyBilinearKeras(km.keras_version)) {
+      KerasLayer legacy = l;  // tells the layer how this Keras version resized (see pool.cc)
+      legacy.config["half_pixel_centers"] = false;
+      node.layer = MakeLayer(legacy);
+    } else {
+      node.layer = MakeLayer(l);
+    }
+    node.layer->in_dims = in_dims;
+    node.dims = node.layer->Setup(in_dims);
+    node.layer->out_dims = node.dims;
+    if (l.weights.empty()) {
+      node.layer->Initialize(Mix(seed, ++index, 0x1417));
+    } else {
+      ++index;
+      node.layer->LoadKerasWeights(l.weights);
+    }
+    node_of[l.name] = static_cast<int>(nodes_.size());
+    nodes_.push_back(std::move(node));
+    return true;
+  });
+  Check(stuck == nullptr, source_, ": layer '", stuck ? stuck->name : "",
+        "' depends on a layer that is missing or on a cycle");
   const KerasInbound& out = km.outputs[0];
   auto found = node_of.find(out.layer);
   Check(found != node_of.end(), source_, ": model output '", out.layer, "' is not a layer");
