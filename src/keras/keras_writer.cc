@@ -18,9 +18,25 @@ using json = nlohmann::json;
 using h5::Handle;
 
 // HDF5 objects of one file being written; every failure throws naming the file and object.
+// Groups and datasets record no modification times, so the same model gives the same bytes.
 class Writer {
  public:
-  explicit Writer(const std::string& label) : label_(label) {}
+  explicit Writer(const std::string& label)
+      : label_(label),
+        group_props_(UntimedProps(H5P_GROUP_CREATE), H5Pclose),
+        dataset_props_(UntimedProps(H5P_DATASET_CREATE), H5Pclose) {
+    Check5(group_props_.valid() && dataset_props_.valid(), "HDF5 property lists");
+  }
+
+  // A creation property list of class cls whose objects record no times (-1 on failure).
+  static hid_t UntimedProps(hid_t cls) {
+    const hid_t props = H5Pcreate(cls);
+    if (props >= 0 && H5Pset_obj_track_times(props, false) < 0) {
+      H5Pclose(props);
+      return -1;
+    }
+    return props;
+  }
 
   void Check5(bool ok, const std::string& what) const {
     Check(ok, label_, ": cannot write ", what);
@@ -29,7 +45,7 @@ class Writer {
   Handle Group(hid_t parent, const std::string& name) const {
     Check(!name.empty() && name.find('/') == std::string::npos && name != ".", label_,
           ": layer or weight name '", name, "' cannot be an HDF5 group name");
-    hid_t id = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t id = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, group_props_.get(), H5P_DEFAULT);
     Check5(id >= 0, "group '" + name + "'");
     return Handle(id, H5Gclose);
   }
@@ -84,8 +100,8 @@ class Writer {
                      ? H5Screate(H5S_SCALAR)
                      : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                  H5Sclose);
-    Handle ds(H5Dcreate2(group, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                         H5P_DEFAULT),
+    Handle ds(H5Dcreate2(group, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                         dataset_props_.get(), H5P_DEFAULT),
               H5Dclose);
     Check5(space.valid() && ds.valid() &&
                (w.values.empty() || H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
@@ -95,6 +111,7 @@ class Writer {
 
  private:
   std::string label_;
+  Handle group_props_, dataset_props_;
 };
 
 json InboundRef(const KerasInbound& in) {
@@ -105,7 +122,9 @@ void WriteFile(const KerasModel& km, const std::string& tmp, const std::string& 
                const json* training_config) {
   Writer w(path);
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  Handle file_props(Writer::UntimedProps(H5P_FILE_CREATE), H5Pclose);  // the root group's
+  w.Check5(file_props.valid(), "HDF5 property lists");
+  Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, file_props.get(), H5P_DEFAULT), H5Fclose);
   Check(file.valid(), path, ": cannot create the file (folder missing or not writable?)");
   const std::string version = km.keras_version.empty() ? "2.2.4" : km.keras_version;
   const std::string backend = km.backend.empty() ? "tensorflow" : km.backend;

@@ -1,8 +1,12 @@
 // SaveKerasH5: files LoadKerasModel reads back exactly, in the Keras 2 layout of real files.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "graph/error.h"
 #include "keras/hdf5_reader.h"
@@ -49,6 +53,26 @@ TEST(KerasWriter, AnchorRoundTripKeepsWeightsAndStructure) {
   for (size_t i = 0; i < copy.layers.size(); ++i) {
     EXPECT_EQ(copy.layers[i].calls.size(), original.layers[i].calls.size());
   }
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// HDF5 stamps objects with their creation time (1 s resolution) unless told not to; the same
+// model written a second later must give the same bytes.
+TEST(KerasWriter, SameModelGivesTheSameBytes) {
+  const std::string anchor = SharedPath("fixtures/anchors/cae12785_fmnist.h5");
+  CAE_REQUIRE_FILE(anchor);
+  const KerasModel model = LoadKerasModel(anchor);
+  TempDir dir;
+  SaveKerasH5(model, dir.File("a.h5"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  SaveKerasH5(model, dir.File("b.h5"));
+  const std::string a = FileBytes(dir.File("a.h5")), b = FileBytes(dir.File("b.h5"));
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "the two files differ";
 }
 
 TEST(KerasWriter, BuiltCaeHasTheSeedArchitectureAndLayout) {
