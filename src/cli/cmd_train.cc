@@ -185,6 +185,9 @@ void Execute(const TrainArgs& a) {
               << h << "x" << w << "x" << c << (val_x ? StrCat(", validation ", val_x->shape[0]) : "")
               << ", loss " << loss << ", " << a.optimizer << " lr " << a.lr << ", batch "
               << a.batch_size << ", " << pool.size() << " threads" << std::endl;
+    if (trainer.net().has_regularizers())
+      std::cout << "train: the model has weight or activity regularizers; the losses below "
+                   "include their penalties, as Keras reports them" << std::endl;
     if (!flattened.empty())
       std::cout << "train: nested models " << flattened
                 << " are trained (and saved) as their layers, in one flat model" << std::endl;

@@ -91,6 +91,21 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
     node.layer->in_dims = in_dims;
     node.dims = node.layer->Setup(in_dims);
     node.layer->out_dims = node.dims;
+    for (const Param& p : node.layer->params) {
+      const std::string prefix = WeightConfigPrefix(p.keras_name);
+      RejectConstraint(l.config, prefix + "_constraint", l.name);
+      node.weight_reg.push_back(p.trainable
+                                    ? ParseRegularizer(l.config, prefix + "_regularizer", l.name)
+                                    : std::nullopt);
+      has_regularizers_ = has_regularizers_ || node.weight_reg.back().has_value();
+    }
+    node.activity_reg = ParseRegularizer(l.config, "activity_regularizer", l.name);
+    if (l.class_name == "ActivityRegularization") {  // the layer is its own activity regularizer
+      nlohmann::json as_regularizer = {
+          {"activity_regularizer", {{"class_name", "L1L2"}, {"config", l.config}}}};
+      node.activity_reg = ParseRegularizer(as_regularizer, "activity_regularizer", l.name);
+    }
+    has_regularizers_ = has_regularizers_ || node.activity_reg.has_value();
     if (l.weights.empty()) {
       node.layer->Initialize(Mix(seed, ++index, 0x1417));
     } else {
@@ -161,8 +176,37 @@ void Net::Backward(const RunContext& ctx, const std::vector<float>& doutput) {
       ins.push_back(nodes_[k].value.data());
       dins.push_back(k == 0 ? nullptr : nodes_[k].grad.data());
     }
+    if (node.activity_reg)
+      node.activity_reg->AddGradient(node.value.data(), static_cast<int64_t>(node.value.size()),
+                                     1.0f / static_cast<float>(batch_), node.grad.data());
     node.layer->Backward(ctx, batch_, ins, node.value.data(), node.grad.data(), dins);
   }
+  for (Node& node : nodes_) {
+    if (!node.layer) continue;
+    for (size_t k = 0; k < node.weight_reg.size(); ++k) {
+      if (!node.weight_reg[k]) continue;
+      Param& p = node.layer->params[k];
+      node.weight_reg[k]->AddGradient(p.value.data(), static_cast<int64_t>(p.value.size()), 1.0f,
+                                      p.grad.data());
+    }
+  }
+}
+
+double Net::RegularizationLoss() const {
+  if (!has_regularizers_) return 0.0;
+  double total = 0.0;
+  for (const Node& node : nodes_) {
+    if (!node.layer) continue;
+    for (size_t k = 0; k < node.weight_reg.size(); ++k) {
+      if (!node.weight_reg[k]) continue;
+      const Param& p = node.layer->params[k];
+      total += node.weight_reg[k]->Penalty(p.value.data(), static_cast<int64_t>(p.value.size()));
+    }
+    if (node.activity_reg && batch_ > 0)
+      total += node.activity_reg->Penalty(node.value.data(),
+                                          static_cast<int64_t>(node.value.size())) / batch_;
+  }
+  return total;
 }
 
 std::vector<Param*> Net::params() {

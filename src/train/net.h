@@ -7,11 +7,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "keras/keras_model.h"
 #include "train/layer.h"
+#include "train/regularizer.h"
 
 namespace cae::train {
 
@@ -32,8 +34,13 @@ class Net {
   void Forward(const RunContext& ctx, const float* x_nhwc, int n);
   // The output of the last Forward in the trainer's layout (n blocks of C x H x W).
   const std::vector<float>& output() const { return nodes_.back().value; }
-  // Zeroes the param grads, then back-propagates dL/doutput (trainer layout) of the last Forward.
+  // Zeroes the param grads, then back-propagates dL/doutput (trainer layout) of the last Forward;
+  // the grads are those of L + RegularizationLoss().
   void Backward(const RunContext& ctx, const std::vector<float>& doutput);
+  // The layers' regularization penalties at the last Forward, as Keras adds them to the loss:
+  // weight penalties plus activity penalties divided by the batch size (0 without regularizers).
+  double RegularizationLoss() const;
+  bool has_regularizers() const { return has_regularizers_; }
 
   std::vector<Param*> params();
   std::vector<Layer*> layers();
@@ -48,11 +55,14 @@ class Net {
     std::vector<int> inputs;       // node indices
     Dims dims;
     std::vector<float> value, grad;
+    std::vector<std::optional<Regularizer>> weight_reg;  // per layer param (kernel_regularizer...)
+    std::optional<Regularizer> activity_reg;             // on the layer's output
   };
   std::vector<Node> nodes_;  // nodes_[0] is the input, nodes_.back() the output
   Dims input_dims_;
   std::string source_;
   int batch_ = 0;
+  bool has_regularizers_ = false;
 };
 
 // NHWC (Keras) <-> channels-major (trainer) for n samples of dims d.

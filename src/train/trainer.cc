@@ -116,7 +116,10 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
       ++step_;
       ctx.step_seed = Mix(options_.seed, step_, 0x5354);
       net_->Forward(ctx, bx.data(), m);
-      const double batch_loss = LossSum(options_.loss, net_->output().data(), by.data(), out, m, &grad);
+      // As Keras reports it: the data loss plus the regularization penalties (per sample here).
+      const double batch_loss =
+          LossSum(options_.loss, net_->output().data(), by.data(), out, m, &grad) +
+          m * net_->RegularizationLoss();
       Check(std::isfinite(batch_loss), "training diverged: the loss is ", batch_loss, " at epoch ",
             epoch, ", batch ", b + 1, " of ", batches, " (try a lower --lr)");
       net_->Backward(ctx, grad);
@@ -154,7 +157,8 @@ double Trainer::Evaluate(const TensorData& x, const TensorData& y, int batch_siz
     const int m = static_cast<int>(std::min<int64_t>(batch_size, n - first));
     net_->Forward(ctx, x.as<float>() + first * in.size(), m);
     KerasToInternal(y.as<float>() + first * out.size(), out, m, target.data());
-    sum += LossSum(options_.loss, net_->output().data(), target.data(), out, m, nullptr);
+    sum += LossSum(options_.loss, net_->output().data(), target.data(), out, m, nullptr) +
+           m * net_->RegularizationLoss();
   }
   return sum / static_cast<double>(n);
 }

@@ -49,6 +49,7 @@ struct BatchProgress {
 };
 struct EpochStats {
   int epoch = 0;
+  // Losses include the model's regularization penalties, as Keras reports them (net.h).
   double train_loss = 0;         // mean over the epoch's samples (training mode)
   double val_loss = -1;          // mean over the validation set (inference mode); -1 if none
   double seconds = 0;            // training time of the epoch (validation excluded)
@@ -69,7 +70,7 @@ class Trainer {
   // on shape or count mismatches and when the loss becomes NaN/inf (naming epoch and batch).
   std::vector<EpochStats> Fit(const TensorData& x, const TensorData& y, const TensorData* val_x,
                               const TensorData* val_y, const TrainCallbacks& callbacks = {});
-  // Mean loss in inference mode.
+  // Mean loss in inference mode (with the regularization penalties, as Keras's evaluate).
   double Evaluate(const TensorData& x, const TensorData& y, int batch_size = 256);
   // Model outputs in Keras layout [N, H, W, C] (or [N, D]), inference mode.
   TensorData Predict(const TensorData& x, int batch_size = 256);
