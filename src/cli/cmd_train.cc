@@ -22,7 +22,7 @@ namespace cae::cli {
 namespace {
 
 struct TrainArgs {
-  std::string arch, data, val, task = "reconstruct", targets, val_targets, init, out;
+  std::string arch, data, val, task = "reconstruct", targets, val_targets, init, arch_json, out;
   std::string loss, optimizer = "adam", filters = "32,16,8", units = "256,128,64,32";
   std::string upsample = "transpose";
   int epochs = 10, batch_size = 128, threads = 0, depth = 2, base_filters = 16, classes = 1;
@@ -92,6 +92,7 @@ std::string ProgressLine(const train::BatchProgress& p) {
 
 void Execute(const TrainArgs& a) {
   if (a.init.empty() && a.arch.empty()) throw UsageError("train: give --arch or --init");
+  if (!a.arch_json.empty() && a.init.empty()) throw UsageError("--arch-json is used with --init");
   if (a.task != "reconstruct" && a.task != "denoise" && a.task != "segment")
     throw UsageError(StrCat("--task must be reconstruct, denoise or segment, got '", a.task, "'"));
   if (a.task == "segment" && a.targets.empty())
@@ -120,7 +121,7 @@ void Execute(const TrainArgs& a) {
   KerasModel km;
   std::string flattened;  // the nested models the trainer flattened, for the summary line
   if (!a.init.empty()) {
-    km = LoadKerasModel(a.init);
+    km = LoadKerasModel(a.init, a.arch_json);
     if (HasNestedModels(km)) {
       for (const KerasLayer& l : km.layers)
         if (l.submodel) flattened += (flattened.empty() ? "" : ", ") + l.name;
@@ -245,6 +246,7 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Seed for init, shuffling, noise, dropout (default 1)");
   cmd->add_option("--limit", a->limit, "Use only the first N images of each data set")->check(CLI::PositiveNumber);
   cmd->add_option("--init", a->init, "Start from this Keras model (fine-tuning) instead of --arch");
+  cmd->add_option("--arch-json", a->arch_json, "--init: model.to_json() file for a weights-only Keras HDF5");
   cmd->add_option("--filters", a->filters, "cae: encoder filters (default 32,16,8)");
   cmd->add_option("--units", a->units, "dense-ae: encoder sizes (default 256,128,64,32)");
   cmd->add_option("--depth", a->depth, "unet: pooling levels (default 2)");

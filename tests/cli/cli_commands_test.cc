@@ -200,3 +200,58 @@ TEST(CliDemo, TrainsConvertsComparesAndPlansTheEdgeTpuHeavy) {
 
 }  // namespace
 }  // namespace cae::testing
+
+namespace cae::testing {
+namespace {
+
+// A Sequential to_json() whose layer names and weight shapes fit HouYueJie's save_weights file.
+std::string HouYueJieArchJson() {
+  json layers = json::array({{{"class_name", "InputLayer"},
+                              {"config", {{"batch_input_shape", {nullptr, 28, 28, 1}},
+                                          {"dtype", "float32"}, {"name", "input_1"}}}}});
+  auto conv = [&](const std::string& name, int filters, int stride, const std::string& cls,
+                  const std::string& act) {
+    layers.push_back({{"class_name", cls},
+                      {"config", {{"name", name}, {"filters", filters}, {"kernel_size", {3, 3}},
+                                  {"strides", {stride, stride}}, {"padding", "same"},
+                                  {"activation", act}, {"use_bias", true}}}});
+  };
+  conv("conv2d", 32, 2, "Conv2D", "relu");
+  conv("conv2d_1", 16, 2, "Conv2D", "relu");
+  conv("conv2d_2", 8, 1, "Conv2D", "relu");
+  conv("conv2d_3", 2, 1, "Conv2D", "relu");
+  conv("conv2d_transpose", 2, 1, "Conv2DTranspose", "relu");
+  conv("conv2d_transpose_1", 8, 1, "Conv2DTranspose", "relu");
+  conv("conv2d_transpose_2", 16, 2, "Conv2DTranspose", "relu");
+  conv("conv2d_transpose_3", 32, 2, "Conv2DTranspose", "relu");
+  conv("conv2d_transpose_4", 1, 1, "Conv2DTranspose", "sigmoid");
+  return json({{"class_name", "Sequential"},
+               {"config", {{"name", "cae"}, {"layers", layers}}},
+               {"keras_version", "2.3.0-tf"},
+               {"backend", "tensorflow"}})
+      .dump();
+}
+
+// `train --init` on a save_weights() file: an error pointing at --arch-json without it, a
+// fine-tuned full model with it.
+TEST(CliCommands, TrainFineTunesAWeightsOnlyFileWithArchJson) {
+  CAE_REQUIRE_BINARY();
+  const std::string w = SharedPath("fixtures/keras/HouYueJie_CAE_Keras__autoencoder_weights_only.h5");
+  CAE_REQUIRE_FILE(w);
+  TempDir dir;
+  const std::string common = " --data " + Q(SharedPath(kMnist)) + " --epochs 1 --limit 64 --json -o ";
+  CommandResult no_arch = Cli("train --init " + Q(w) + common + Q(dir.File("a.h5")));
+  EXPECT_EQ(no_arch.exit_code, 1) << no_arch.output;
+  EXPECT_NE(no_arch.output.find("to_json"), std::string::npos) << no_arch.output;
+  const std::string arch = dir.File("arch.json");
+  WriteText(arch, HouYueJieArchJson());
+  const json r = ParseJson(
+      Cli("train --init " + Q(w) + " --arch-json " + Q(arch) + common + Q(dir.File("b.h5"))));
+  EXPECT_EQ(r["parameters"], 12537);
+  EXPECT_EQ(Cli("inspect " + Q(dir.File("b.h5"))).exit_code, 0);
+  CommandResult misuse = Cli("train --arch cae --arch-json " + Q(arch) + " -o " + Q(dir.File("c.h5")));
+  EXPECT_EQ(misuse.exit_code, 2) << misuse.output;
+}
+
+}  // namespace
+}  // namespace cae::testing
