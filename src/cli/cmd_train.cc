@@ -10,6 +10,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "data/dataset.h"
+#include "data/file_io.h"
 #include "graph/error.h"
 #include "keras/keras_builders.h"
 #include "keras/keras_import.h"
@@ -99,6 +100,9 @@ void Execute(const TrainArgs& a) {
     throw UsageError("--task segment needs --targets (masks or class maps)");
   if (a.task != "segment" && !a.targets.empty())
     throw UsageError("--targets is only used with --task segment");
+  if (const std::string ext = LowerExtension(a.out); ext != ".h5" && ext != ".hdf5")
+    throw UsageError(StrCat("-o ", a.out, ": train writes Keras HDF5, so the name must end in .h5 or"
+                            " .hdf5 (Keras 3 loads those too; the .keras zip format is not written)"));
   CheckWritable(a.out);
 
   // Data.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.h"
@@ -251,6 +252,11 @@ TEST(CliCommands, TrainFineTunesAWeightsOnlyFileWithArchJson) {
   EXPECT_EQ(Cli("inspect " + Q(dir.File("b.h5"))).exit_code, 0);
   CommandResult misuse = Cli("train --arch cae --arch-json " + Q(arch) + " -o " + Q(dir.File("c.h5")));
   EXPECT_EQ(misuse.exit_code, 2) << misuse.output;
+  // A .keras name would get HDF5 bytes that Keras 3 cannot open as .keras: refused up front.
+  CommandResult zip_name = Cli("train --arch cae --epochs 1 --limit 64 -o " + Q(dir.File("m.keras")));
+  EXPECT_EQ(zip_name.exit_code, 2) << zip_name.output;
+  EXPECT_NE(zip_name.output.find(".h5"), std::string::npos) << zip_name.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("m.keras")));
 }
 
 }  // namespace
