@@ -45,18 +45,33 @@ std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl) {
   const std::string& c = kl.class_name;
   std::unique_ptr<Layer> layer;
   if (c == "Conv2D" || c == "Convolution2D") layer = MakeConv2D(kl);
-  else if (c == "Conv2DTranspose" || c == "Deconvolution2D") layer = MakeConv2DTranspose(kl);
+  else if (c == "Conv2DTranspose" || c == "Convolution2DTranspose" || c == "Deconvolution2D")
+    layer = MakeConv2DTranspose(kl);
   else if (c == "DepthwiseConv2D") layer = MakeDepthwiseConv2D(kl);
+  else if (c == "SeparableConv2D") layer = MakeSeparableConv2D(kl);
   else if (c == "Dense") layer = MakeDense(kl);
   else if (c == "MaxPooling2D" || c == "MaxPool2D") layer = MakePool(kl, true);
   else if (c == "AveragePooling2D" || c == "AvgPool2D") layer = MakePool(kl, false);
+  else if (c == "GlobalAveragePooling2D" || c == "GlobalAvgPool2D")
+    layer = MakeGlobalPool(kl, false);
+  else if (c == "GlobalMaxPooling2D" || c == "GlobalMaxPool2D") layer = MakeGlobalPool(kl, true);
   else if (c == "UpSampling2D") layer = MakeUpSampling2D(kl);
+  else if (c == "ZeroPadding2D") layer = MakeZeroPadding2D(kl);
+  else if (c == "Cropping2D") layer = MakeCropping2D(kl);
   else if (c == "BatchNormalization") layer = MakeBatchNorm(kl);
   else if (c == "Dropout" || c == "SpatialDropout2D") layer = MakeDropout(kl);
+  else if (c == "GaussianNoise" || c == "GaussianDropout" || c == "AlphaDropout" ||
+           c == "ActivityRegularization")
+    layer = MakeNoiseLayer(kl);
   else if (c == "Activation" || c == "ReLU" || c == "LeakyReLU" || c == "Softmax" || c == "ELU")
     layer = MakeActivationLayer(kl);
+  else if (c == "PReLU") layer = MakePReLU(kl);
+  else if (c == "Rescaling") layer = MakeRescaling(kl);
   else if (c == "Concatenate") layer = MakeConcatenate(kl);
   else if (c == "Add") layer = MakeAdd(kl);
+  else if (c == "Subtract" || c == "Multiply" || c == "Average" || c == "Maximum" ||
+           c == "Minimum")
+    layer = MakeMerge(kl);
   else if (c == "Flatten") layer = MakeFlatten(kl);
   else if (c == "Reshape") layer = MakeReshape(kl);
   else

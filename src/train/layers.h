@@ -10,9 +10,13 @@
 namespace cae::train {
 
 // A Layer for a KerasLayer's class and config (weights are loaded separately). Supported:
-// Conv2D, Conv2DTranspose, DepthwiseConv2D, Dense, MaxPooling2D, AveragePooling2D, UpSampling2D
-// (nearest, bilinear), BatchNormalization, Dropout, SpatialDropout2D, Activation, ReLU, LeakyReLU, Softmax, Concatenate,
-// Add, Flatten, Reshape. Anything else throws cae::Error naming the layer and its class.
+// Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Dense, MaxPooling2D,
+// AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D (nearest, bilinear),
+// ZeroPadding2D, Cropping2D, BatchNormalization, Dropout, SpatialDropout2D, GaussianNoise,
+// GaussianDropout, AlphaDropout, ActivityRegularization, Activation, ReLU, LeakyReLU, PReLU, ELU,
+// Softmax, Rescaling, Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Flatten,
+// Reshape (and the Keras aliases MaxPool2D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D).
+// Anything else throws cae::Error naming the layer and its class.
 std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl);
 
 // Config readers shared by the layer files: an int pair from `key` (a number or a 2-list),
@@ -38,5 +42,14 @@ std::unique_ptr<Layer> MakeConcatenate(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeAdd(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeFlatten(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeReshape(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeSeparableConv2D(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeGlobalPool(const KerasLayer& kl, bool max);
+std::unique_ptr<Layer> MakeZeroPadding2D(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeCropping2D(const KerasLayer& kl);
+std::unique_ptr<Layer> MakeMerge(const KerasLayer& kl);  // Subtract, Multiply, Average, Max, Min
+std::unique_ptr<Layer> MakeRescaling(const KerasLayer& kl);
+// GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization.
+std::unique_ptr<Layer> MakeNoiseLayer(const KerasLayer& kl);
+std::unique_ptr<Layer> MakePReLU(const KerasLayer& kl);
 
 }  // namespace cae::train
