@@ -171,6 +171,12 @@ uint64_t Mix(uint64_t a, uint64_t b, uint64_t c) {
   return x;
 }
 
+float StandardNormal(uint64_t seed, uint64_t salt, uint64_t index) {
+  const float u1 = std::max(UnitFloat(Mix(seed, salt, index * 2 + 1)), 1e-7f);
+  const float u2 = UnitFloat(Mix(seed, salt, index * 2 + 2));
+  return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
+}
+
 void GlorotUniform(std::vector<float>& v, int64_t fan_in, int64_t fan_out, uint64_t seed) {
   const float limit = std::sqrt(6.0f / static_cast<float>(std::max<int64_t>(1, fan_in + fan_out)));
   for (size_t i = 0; i < v.size(); ++i) {

@@ -117,5 +117,8 @@ void GlorotUniform(std::vector<float>& v, int64_t fan_in, int64_t fan_out, uint6
 uint64_t Mix(uint64_t a, uint64_t b, uint64_t c);
 // A uniform float in [0, 1) from a 64-bit hash.
 inline float UnitFloat(uint64_t h) { return static_cast<float>(h >> 40) * (1.0f / 16777216.0f); }
+// A standard normal value for (seed, salt, index) from two counter-based uniforms (Box-Muller):
+// the trainer's input noise and the GaussianNoise / GaussianDropout layers.
+float StandardNormal(uint64_t seed, uint64_t salt, uint64_t index);
 
 }  // namespace cae::train

@@ -15,13 +15,6 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// A standard normal value from two counter-based uniforms (Box-Muller).
-float Gaussian(uint64_t seed, uint64_t a, uint64_t b) {
-  const float u1 = std::max(UnitFloat(Mix(seed, a, b * 2 + 1)), 1e-7f);
-  const float u2 = UnitFloat(Mix(seed, a, b * 2 + 2));
-  return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
-}
-
 }  // namespace
 
 Trainer::Trainer(const KerasModel& km, const TrainOptions& options, ThreadPool* pool)
@@ -106,7 +99,7 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
           float* v = bx.data() + s * in.size();
           for (int64_t i = 0; i < in.size(); ++i) {
             const float noisy = v[i] + options_.noise_stddev *
-                                           Gaussian(options_.seed ^ 0x6E6F697365ull,
+                                           StandardNormal(options_.seed ^ 0x6E6F697365ull,
                                                     static_cast<uint64_t>(epoch) << 32 | 0, k * in.size() + i);
             v[i] = std::clamp(noisy, 0.0f, 1.0f);
           }
