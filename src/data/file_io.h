@@ -1,9 +1,10 @@
-// Whole-file reads with a size bound, and writes that never leave a partial file behind: bytes go
-// to a temporary name in the destination's folder, which is renamed over the destination only
-// once everything was written and flushed.
+// Whole-file reads with a size bound, and writes that never leave a partial file behind and never
+// destroy what an output path names: bytes go to a temporary name in the destination's folder,
+// which is renamed over the destination only once everything was written and flushed.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,16 @@ struct ByteSpan {
   size_t size = 0;
 };
 
-// Writes the parts, one after another, to path atomically (temp file in the same folder +
-// rename), without joining them in memory. Throws cae::Error naming path when the folder does not
-// exist or is not writable; no file is left behind then.
+// Every output file of the tool is written through this: write(tmp) fills a new, empty temporary
+// file, which then replaces the destination in one rename (permissions 0666 minus umask). A
+// symbolic link is followed (its target is replaced; the link stays). An existing device or FIFO
+// (such as /dev/null) is written in place, from a temporary file in the system temp folder. A
+// folder, a missing parent folder or a failed write throws cae::Error naming path; the temporary
+// file is removed then, and the destination is left as it was (a device may have received part).
+void WriteOutputFile(const std::string& path, const std::function<void(const std::string& tmp)>& write);
+
+// Writes the parts, one after another, to path through WriteOutputFile, without joining them in
+// memory.
 void WriteFileAtomic(const std::string& path, const std::vector<ByteSpan>& parts);
 inline void WriteFileAtomic(const std::string& path, const uint8_t* data, size_t size) {
   WriteFileAtomic(path, std::vector<ByteSpan>{{data, size}});

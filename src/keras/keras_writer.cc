@@ -9,6 +9,7 @@
 
 #include "graph/error.h"
 #include "graph/shape.h"
+#include "data/file_io.h"
 #include "keras/hdf5_reader.h"
 
 namespace cae {
@@ -195,17 +196,9 @@ void SaveKerasH5(const KerasModel& km, const std::string& path) { SaveKerasH5(km
 
 void SaveKerasH5(const KerasModel& km, const std::string& path, const json& training_config) {
   Check(!path.empty(), "SaveKerasH5: empty output path");
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  try {
+  WriteOutputFile(path, [&](const std::string& tmp) {
     WriteFile(km, tmp, path, training_config.is_null() ? nullptr : &training_config);
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    Fail(path, ": cannot rename the finished temporary file into place");
-  }
+  });
 }
 
 }  // namespace cae

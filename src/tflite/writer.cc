@@ -1,13 +1,11 @@
 #include "tflite/writer.h"
 
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <map>
 #include <tuple>
 
+#include "data/file_io.h"
 #include "graph/error.h"
 #include "graph/shape.h"
 #include "tflite/builtin_options.h"
@@ -219,21 +217,7 @@ void WriteTflite(const Model& model, const std::string& path) {
   } catch (const Error& e) {
     Fail(path, ": ", e.what());
   }
-  const std::string tmp = StrCat(path, ".tmp-", ::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) Fail(path, ": cannot write: ", std::strerror(errno));
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  const int err = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (!written || !closed) {
-    std::remove(tmp.c_str());
-    Fail(path, ": cannot write ", bytes.size(), " bytes: ", std::strerror(written ? errno : err));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    Fail(path, ": cannot rename the written file into place: ", std::strerror(e));
-  }
+  WriteFileAtomic(path, bytes);
 }
 
 }  // namespace cae
