@@ -3,6 +3,8 @@
 // quantization (quant/convert.h), and prints what it did.
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
+
 #include <iostream>
 #include <map>
 #include <memory>
@@ -67,6 +69,9 @@ void Execute(const ConvertArgs& a) {
   o.calibration.max_samples = a.calib_samples;
   o.calibration.percentile = a.percentile;
   CheckWritable(a.out);
+  std::error_code same_ec;
+  if (std::filesystem::equivalent(a.model, a.out, same_ec))
+    throw UsageError(StrCat("-o ", a.out, " is the input model; write the converted model to another file"));
 
   const LoadedModel lm = LoadAnyModel(a.model, a.arch_json);
   const Graph& fg = lm.model.main();

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.h"
@@ -199,6 +200,7 @@ TEST(CliDemo, TrainsConvertsComparesAndPlansTheEdgeTpuHeavy) {
   EXPECT_GT(grid.height, 7 * 28);
 }
 
+
 }  // namespace
 }  // namespace cae::testing
 
@@ -257,6 +259,28 @@ TEST(CliCommands, TrainFineTunesAWeightsOnlyFileWithArchJson) {
   EXPECT_EQ(zip_name.exit_code, 2) << zip_name.output;
   EXPECT_NE(zip_name.output.find(".h5"), std::string::npos) << zip_name.output;
   EXPECT_FALSE(std::filesystem::exists(dir.File("m.keras")));
+}
+
+
+// convert -o naming its own input (also through a symbolic link) is refused; the input stays.
+TEST(CliCommands, ConvertRefusesToOverwriteItsInput) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMiles));
+  TempDir dir;
+  const std::string model = dir.File("m.h5"), link = dir.File("link.tflite");
+  std::filesystem::copy_file(SharedPath(kMiles), model);
+  std::filesystem::create_symlink(model, link);
+  const auto size = std::filesystem::file_size(model);
+  for (const std::string& out : {model, link}) {
+    CommandResult r = Cli("convert " + Q(model) + " -o " + Q(out));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("is the input model"), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(std::filesystem::file_size(model), size);
+  std::ifstream in(model, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  EXPECT_EQ(std::string(magic + 1, 3), "HDF");  // still the Keras file
 }
 
 }  // namespace
