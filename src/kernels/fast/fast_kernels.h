@@ -34,5 +34,6 @@ void RegisterFastFullyConnectedQ8(KernelRegistry& r);  // FULLY_CONNECTED int8/u
 void RegisterFastLutQ8(KernelRegistry& r);  // LOGISTIC, TANH int8/uint8 (table lookup)
 void RegisterFastTransposeConvQ8(KernelRegistry& r);  // TRANSPOSE_CONV int8/uint8
 void RegisterFastHybrid(KernelRegistry& r);  // CONV_2D, FULLY_CONNECTED float32 in/out, int8 weights
+void RegisterFastHybridDepthwise(KernelRegistry& r);  // DEPTHWISE_CONV_2D float32 in/out, int8 weights
 
 }  // namespace cae::fast

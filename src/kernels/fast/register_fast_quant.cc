@@ -13,6 +13,7 @@ void RegisterFastQuantKernels(KernelRegistry& r) {
   RegisterFastTransposeConvQ8(r);
   RegisterFastArgMax(r);
   RegisterFastHybrid(r);
+  RegisterFastHybridDepthwise(r);
 }
 
 }  // namespace cae::fast
