@@ -11,6 +11,7 @@
 
 #include "data/convert.h"
 #include "data/file_io.h"
+#include "graph/validate.h"
 #include "keras/keras_import.h"
 #include "report/json_util.h"
 #include "report/table.h"
@@ -114,7 +115,72 @@ TensorData Dequantize(const TensorData& q, float scale, int64_t zp) {
   return f;
 }
 
+// "[i,j,k]": the multi-index of flat index i in shape.
+std::string IndexInShape(int64_t flat, const std::vector<int32_t>& shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    const int64_t n = std::max<int32_t>(shape[d], 1);
+    idx[d] = flat % n;
+    flat /= n;
+  }
+  std::string s = "[";
+  for (size_t d = 0; d < idx.size(); ++d) s += (d ? "," : "") + std::to_string(idx[d]);
+  return s + "]";
+}
+
+// Rejects float data holding NaN or infinity, naming the first such value.
+void CheckFiniteData(const TensorData& data, const std::string& source) {
+  const int64_t i = FirstNonFinite(data);
+  if (i < 0) return;
+  const int64_t per_item = data.shape.empty() || data.shape[0] <= 0 ? 1 : std::max<int64_t>(1, data.num_elements() / data.shape[0]);
+  float v = 0;
+  if (data.type == DType::kFloat32) {
+    v = data.as<float>()[i];
+  } else if (data.type == DType::kFloat16) {
+    uint16_t h;
+    std::memcpy(&h, data.bytes.data() + 2 * i, 2);
+    v = HalfToFloat(h);
+  } else {
+    double d;
+    std::memcpy(&d, data.bytes.data() + 8 * i, 8);
+    v = static_cast<float>(d);
+  }
+  Fail(source, ": value ", i, " (item ", i / per_item, ", index ", IndexInShape(i, data.shape), ") is not finite (",
+       v, "); models need finite input data");
+}
+
 }  // namespace
+
+std::string InputRangeWarning(const Graph& g, int index, const TensorData& data, const std::string& source,
+                              const FitOptions& options) {
+  if (options.raw || options.range_hint.empty() || data.type != DType::kFloat32) return "";
+  if (index < 0 || index >= static_cast<int>(g.inputs.size())) return "";
+  const int ti = g.inputs[index];
+  if (ti < 0 || ti >= static_cast<int>(g.tensors.size())) return "";
+  const Tensor& t = g.tensors[ti];
+  if (t.type != DType::kInt8 && t.type != DType::kUInt8 && t.type != DType::kInt16) return "";
+  if (t.quant.scale.size() != 1 || t.quant.zero_point.size() != 1 || !(t.quant.scale[0] > 0)) return "";
+  const int64_t n = data.num_elements();
+  if (n == 0) return "";
+  const float* v = data.as<float>();
+  const auto [lo_it, hi_it] = std::minmax_element(v, v + n);
+  if (!(*lo_it >= 0.0f && *hi_it <= 1.0f)) return "";
+  const double qmin = t.type == DType::kUInt8 ? 0 : t.type == DType::kInt8 ? -128 : -32768;
+  const double qmax = t.type == DType::kUInt8 ? 255 : t.type == DType::kInt8 ? 127 : 32767;
+  const double s = t.quant.scale[0];
+  const double zp = static_cast<double>(t.quant.zero_point[0]);
+  const double lo = (qmin - zp) * s, hi = (qmax - zp) * s;
+  if (!(lo < -0.05 || hi > 1.1)) return "";
+  return StrCat(options.model.empty() ? std::string() : options.model + ": ", "input ", index, " '", t.name,
+                "' is ", DTypeName(t.type), " with scale ", s, " and zero point ", t.quant.zero_point[0],
+                ", so it takes floats in [", lo, ", ", hi, "], but the data from ", source,
+                " is in [0, 1] (pixels / 255); ", options.range_hint);
+}
+
+void CheckFiniteWeights(const LoadedModel& model) {
+  if (model.kind != ModelKind::kKeras || model.model.subgraphs.empty()) return;
+  CheckFiniteFloatConstants(model.model.main(), model.path);
+}
 
 TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions& options, const std::string& source) {
   Check(index >= 0 && index < static_cast<int>(g.inputs.size()), "model has no input ", index);
@@ -138,9 +204,15 @@ TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions
     if (data.type != t.type)
       Fail(who, " has type ", DTypeName(t.type), " but ", source, " holds ", DTypeName(data.type),
            " (--raw feeds values unchanged)");
+    CheckFiniteData(data, source);
     return data;
   }
   if (data.type != DType::kFloat32) data = ToFloat32(data);
+  CheckFiniteData(data, source);
+  if (const std::string w = InputRangeWarning(g, index, data, source, options); !w.empty() && !Globals().quiet) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "cae2tpu: warning: %s\n", w.c_str());
+  }
   switch (t.type) {
     case DType::kFloat32: return data;
     case DType::kInt8:
@@ -270,7 +342,7 @@ std::string SharedFile(const std::string& relative) {
 
 
 Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const std::string& data_path,
-                         const RunOptions& options) {
+                         const RunOptions& options, const FitOptions& fit) {
   const Graph& g = model.model.main();
   if (g.inputs.size() != 1) Fail(model.path, ": has ", g.inputs.size(), " inputs; reconstruction metrics need one");
   if (g.outputs.empty()) Fail(model.path, ": has no outputs");
@@ -279,7 +351,10 @@ Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const
   e.file_size = model.file_size;
   RunOptions o = options;
   o.label = fs::path(model.path).filename().string();
-  RunResult r = RunInBatches(model.model, {FitInput(g, 0, data, FitOptions{}, data_path)}, o);
+  FitOptions fo = fit;
+  fo.raw = false;
+  if (fo.model.empty()) fo.model = model.path;
+  RunResult r = RunInBatches(model.model, {FitInput(g, 0, data, fo, data_path)}, o);
   e.items = r.items;
   e.seconds = r.seconds;
   e.output = OutputToFloat(g, 0, std::move(r.outputs.at(0)));

@@ -68,14 +68,31 @@ LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json =
 // How data files become model inputs.
 struct FitOptions {
   bool raw = false;  // feed values as they are (type must match); otherwise quantize float data
+  // When set: one warning line on stderr (not with --quiet) when data within [0,1] (pixels / 255)
+  // is quantized for an int8/uint8/int16 input whose float range, from its scale and zero point
+  // over the integer range, is clearly not [0,1] (reaches below -0.05 or above 1.1). The line
+  // names `model` and the input and ends with this hint (e.g. "use --raw").
+  std::string range_hint;
+  std::string model;
 };
 
 // Checks data against input `index` of graph g and converts it: shapes must agree except dim 0
 // (a rank-2 input [1,K] also takes any data with K values per item); float data is quantized with
 // the input's scale/zero point for int8/uint8/int16 inputs unless raw. Errors name the input
-// tensor, the expected and found shapes and `source` (the data file).
+// tensor, the expected and found shapes and `source` (the data file). Float data with a NaN or an
+// infinity is rejected naming `source` and the first such value's index (raw or not).
 TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions& options,
                     const std::string& source);
+
+// The warning text FitInput prints for float data in [0,1] meeting an integer input whose float
+// range is clearly not [0,1] (see FitOptions::range_hint); empty when there is nothing to warn.
+std::string InputRangeWarning(const Graph& g, int index, const TensorData& data, const std::string& source,
+                              const FitOptions& options);
+
+// Keras models: every float32 constant (weight) of the lowered graph must be finite, as
+// `convert` requires; otherwise cae::Error "<path>: tensor 1 'conv2d_1/kernel': weight value 45
+// is not finite (nan)". Nothing to check for .tflite files (they run as TFLite would).
+void CheckFiniteWeights(const LoadedModel& model);
 
 // Output `index` of g as float32: quantized outputs are dequantized, float16 decoded; float32
 // data is returned as it is (moved when passed as an rvalue).
@@ -127,8 +144,9 @@ struct Evaluation {
 
 // Runs a single-input model on float32 data (quantizing for integer inputs) and measures output 0
 // against the data. Throws cae::Error when the model has several inputs or the data does not fit.
+// fit.range_hint / fit.model as in FitInput (model defaults to the model's path).
 Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const std::string& data_path,
-                         const RunOptions& options);
+                         const RunOptions& options, const FitOptions& fit = {});
 
 // Fills e.ref_* from the reference's output (left empty when shapes differ).
 void CompareToReference(const Evaluation& ref, Evaluation* e);

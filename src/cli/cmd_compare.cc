@@ -24,7 +24,10 @@ struct CompareArgs {
 void Execute(const CompareArgs& a) {
   if (a.models.size() < 2) throw UsageError("compare needs REF and at least one MODEL");
   std::vector<LoadedModel> models;
-  for (const auto& path : a.models) models.push_back(LoadAnyModel(path));
+  for (const auto& path : a.models) {
+    models.push_back(LoadAnyModel(path));
+    CheckFiniteWeights(models.back());
+  }
   // Images get the reference's channel count; every model sees the same float data.
   LoadOptions o;
   o.limit = a.limit;
@@ -37,9 +40,12 @@ void Execute(const CompareArgs& a) {
   RunOptions ro;
   ro.batch = a.batch;
   ro.threads = a.threads;
+  FitOptions fit;
+  fit.range_hint =
+      "integer image models usually take the pixel bytes, which compare does not feed (see `cae2tpu run --raw`)";
   std::vector<Evaluation> evals;
   for (const auto& m : models) {
-    evals.push_back(EvaluateModel(m, data, a.data, ro));
+    evals.push_back(EvaluateModel(m, data, a.data, ro, fit));
     if (evals.size() > 1) CompareToReference(evals.front(), &evals.back());
   }
   if (a.json) {

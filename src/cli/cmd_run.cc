@@ -156,7 +156,10 @@ void Execute(const RunArgs& a) {
   if (a.models.size() > 1 && !a.pipeline)
     throw UsageError("run: several models are run only as a pipeline of segments (--pipeline)");
   std::vector<LoadedModel> segments;
-  for (const std::string& m : a.models) segments.push_back(LoadAnyModel(m, a.arch_json));
+  for (const std::string& m : a.models) {
+    segments.push_back(LoadAnyModel(m, a.arch_json));
+    CheckFiniteWeights(segments.back());
+  }
   const LoadedModel& lm = segments.front();
   const std::string& model_name = a.models.front();
   const Graph& g = lm.model.main();
@@ -171,7 +174,11 @@ void Execute(const RunArgs& a) {
     o.keep_type = a.raw;
     if (t.shape.size() == 4 && (t.shape[3] == 1 || t.shape[3] == 3)) o.channels = t.shape[3];
     ParseResize(a.resize, &o);
-    inputs.push_back(FitInput(g, static_cast<int>(i), LoadData(a.inputs[i], o), FitOptions{a.raw}, a.inputs[i]));
+    FitOptions fit;
+    fit.raw = a.raw;
+    fit.model = model_name;
+    fit.range_hint = "integer image models usually take the pixel bytes: run with --raw";
+    inputs.push_back(FitInput(g, static_cast<int>(i), LoadData(a.inputs[i], o), fit, a.inputs[i]));
   }
   RunOptions ro;
   ro.threads = a.threads;

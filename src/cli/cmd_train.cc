@@ -168,6 +168,7 @@ void Execute(const TrainArgs& a) {
   // Targets.
   std::optional<TensorData> y, val_y;
   if (a.task == "segment") {
+    lo.keep_uint8_values = true;  // class maps / masks keep their integer values, not pixels / 255
     y = LoadData(a.targets, lo);
     const int out_c = trainer.net().output_dims().c;
     if (out_c > 1 && y->num_elements() * out_c == static_cast<int64_t>(trainer.net().output_dims().size()) * y->shape[0])

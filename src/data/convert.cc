@@ -1,5 +1,6 @@
 #include "data/convert.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "graph/error.h"
@@ -41,6 +42,31 @@ void Convert(const TensorData& in, float* out) {
   }
 }
 }  // namespace
+
+int64_t FirstNonFinite(const TensorData& t) {
+  const int64_t n = t.num_elements();
+  switch (t.type) {
+    case DType::kFloat32:
+      for (int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(t.as<float>()[i])) return i;
+      return -1;
+    case DType::kFloat64:
+      for (int64_t i = 0; i < n; ++i) {
+        double v;
+        std::memcpy(&v, t.bytes.data() + 8 * i, 8);
+        if (!std::isfinite(v)) return i;
+      }
+      return -1;
+    case DType::kFloat16:
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, t.bytes.data() + 2 * i, 2);
+        if ((h & 0x7c00) == 0x7c00) return i;
+      }
+      return -1;
+    default: return -1;
+  }
+}
 
 TensorData ToFloat32(const TensorData& t) {
   if (t.type == DType::kFloat32) return t;

@@ -12,4 +12,8 @@ TensorData ToFloat32(const TensorData& t);
 // IEEE 754 binary16 -> binary32 (all cases: subnormals, inf, NaN).
 float HalfToFloat(uint16_t h);
 
+// Index (flat, row-major) of the first NaN or infinite value of float32/float16/float64 data;
+// -1 when all are finite or t is not floating point.
+int64_t FirstNonFinite(const TensorData& t);
+
 }  // namespace cae

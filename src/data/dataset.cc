@@ -39,6 +39,9 @@ TensorData ImagesToTensor(const std::vector<Image>& images, bool keep_type) {
   for (size_t i = 0; i < images.size(); ++i) {
     if (keep_type) {
       std::memcpy(t.bytes.data() + i * per, images[i].pixels.data(), per);
+    } else if (!images[i].samples16.empty()) {  // 16-bit PNG: full precision
+      float* o = t.as<float>() + i * per;
+      for (size_t k = 0; k < per; ++k) o[k] = images[i].samples16[k] / 65535.0f;
     } else {
       float* o = t.as<float>() + i * per;
       for (size_t k = 0; k < per; ++k) o[k] = images[i].pixels[k] / 255.0f;
@@ -71,18 +74,29 @@ TensorData LoadFolder(const std::string& dir, const LoadOptions& o) {
   return ImagesToTensor(images, o.keep_type);
 }
 
+// uint8 data as float32 pixels: values / 255.
+TensorData PixelsToFloat(const TensorData& t) {
+  TensorData out(DType::kFloat32, t.shape);
+  float* f = out.as<float>();
+  for (size_t i = 0; i < t.bytes.size(); ++i) f[i] = t.bytes[i] / 255.0f;
+  return out;
+}
+
 TensorData IdxTensor(const std::string& path, const LoadOptions& o) {
   TensorData raw = ReadIdx(path);
   if (raw.shape.size() == 3) raw.shape.push_back(1);  // images -> NHWC with one channel
   if (o.height > 0 || o.channels > 1) Fail(path, ": IDX images cannot be resized or given channels here");
   if (o.keep_type) return raw;
-  TensorData out(DType::kFloat32, raw.shape);
-  float* f = out.as<float>();
-  for (size_t i = 0; i < raw.bytes.size(); ++i) f[i] = raw.bytes[i] / 255.0f;
-  if (raw.shape.size() == 1) {  // labels keep their values
-    for (size_t i = 0; i < raw.bytes.size(); ++i) f[i] = raw.bytes[i];
-  }
-  return out;
+  // uint8 images are pixels; labels (rank 1) and the other types keep their values.
+  if (raw.type == DType::kUInt8 && raw.shape.size() > 1 && !o.keep_uint8_values) return PixelsToFloat(raw);
+  return ToFloat32(raw);
+}
+
+TensorData NpyTensor(const std::string& path, const LoadOptions& o) {
+  TensorData t = ReadNpy(path);
+  if (o.keep_type) return t;
+  if (t.type == DType::kUInt8 && !o.keep_uint8_values) return PixelsToFloat(t);
+  return ToFloat32(t);
 }
 
 }  // namespace
@@ -104,8 +118,7 @@ TensorData LoadData(const std::string& path, const LoadOptions& o) {
   const std::string head = Head(path, 8);
   TensorData t;
   if (head.rfind("\x93NUMPY", 0) == 0) {
-    t = ReadNpy(path);
-    if (!o.keep_type) t = ToFloat32(t);
+    t = NpyTensor(path, o);
   } else if (LooksLikeIdx(path)) {
     t = IdxTensor(path, o);
   } else if (head.rfind("\x89PNG", 0) == 0 || head.rfind("\xff\xd8", 0) == 0 || head.rfind("BM", 0) == 0 ||

@@ -3,11 +3,18 @@
 // Dispatch (by content first, extension second):
 //   folder                 every image file in it (IsImageExtension), sorted by file name,
 //                          stacked to [N,H,W,C]; all must have the same size unless resized.
-//   .npy (\x93NUMPY magic) the array; converted to float32 unless keep_type.
-//   IDX (gzipped or not)   uint8 idx3 images -> float32 [N,H,W,1] / 255 (or uint8 [N,H,W,1] when
-//                          keep_type); idx1 labels -> float32 [N] (uint8 when keep_type).
-//   PNG / JPEG / BMP / ... one image -> [1,H,W,C], / 255 (uint8 when keep_type).
+//   .npy (\x93NUMPY magic) the array; converted to float32 unless keep_type. uint8 arrays are
+//                          pixels like IDX and images: / 255 (unless keep_uint8_values).
+//   IDX (gzipped or not)   idx3 images -> float32 [N,H,W,1] (or the file's type when keep_type);
+//                          idx1 labels -> float32 [N] (file's type when keep_type). uint8 values
+//                          are / 255 except for rank-1 labels (and keep_uint8_values); other
+//                          types keep their values.
+//   PNG / JPEG / BMP / ... one image -> [1,H,W,C], / 255 (16-bit PNG: / 65535); uint8 when
+//                          keep_type (16-bit PNG samples rounded to 8 bits).
 // Then `limit` keeps the first images along dim 0.
+//
+// The rule: whatever is loaded as model input, 8-bit pixels become v / 255 whether they come from
+// an image, an IDX file or a uint8 .npy; everything else keeps its values.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +30,10 @@ struct LoadOptions {
   int width = 0;
   int64_t limit = 0;     // keep the first `limit` items along dim 0 (0 = all)
   bool keep_type = false;  // keep .npy's type / uint8 pixels instead of float32
+  // uint8 .npy and IDX values as they are (0..255 as float32) instead of pixels / 255: for data
+  // that is not model input, such as training targets given as class maps or masks (image files
+  // are still / 255).
+  bool keep_uint8_values = false;
 };
 
 TensorData LoadData(const std::string& path, const LoadOptions& options = {});

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csetjmp>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -25,6 +27,127 @@ void CheckSize(int w, int h, const std::string& path) {
     Fail(path, ": image of ", w, "x", h, " exceeds the limit of ", kMaxImageSide, " pixels per side");
 }
 
+// ---- 16-bit PNGs ----
+// png_image (the simplified API) treats 16-bit files as linear light and gamma-encodes them for
+// 8-bit output (v -> 255 (v / 65535)^(1/2.2)), and it would honour gAMA chunks for 16-bit output.
+// The low-level API with no gamma transforms gives the samples as stored.
+
+struct PngSource {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  size_t pos = 0;
+};
+
+// What ReadPng16 fills: the caller owns it, so nothing in ReadPng16's frame needs destroying
+// when libpng longjmps back to it.
+struct Png16Read {
+  PngSource source;
+  png_uint_32 width = 0, height = 0;
+  int channels = 0;            // after tRNS -> alpha: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
+  std::vector<uint8_t> raw;    // big-endian samples, rows back to back
+  std::vector<png_bytep> rows;
+  char message[256] = "";
+};
+
+void PngReadFromMemory(png_structp png, png_bytep out, png_size_t n) {
+  auto* src = static_cast<PngSource*>(png_get_io_ptr(png));
+  if (n > src->size - src->pos) png_error(png, "file ends early");
+  std::memcpy(out, src->data + src->pos, n);
+  src->pos += n;
+}
+
+void PngErrorFn(png_structp png, png_const_charp msg) {
+  auto* r = static_cast<Png16Read*>(png_get_error_ptr(png));
+  std::snprintf(r->message, sizeof(r->message), "%s", msg);
+  png_longjmp(png, 1);
+}
+
+void PngWarningFn(png_structp, png_const_charp) {}
+
+// Reads the rows of a 16-bit PNG into r (no gamma, no colour conversion). False with r->message
+// when libpng reports an error.
+bool ReadPng16(Png16Read* r) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, PngErrorFn, PngWarningFn);
+  if (png == nullptr) {
+    std::snprintf(r->message, sizeof(r->message), "out of memory");
+    return false;
+  }
+  png_infop info = png_create_info_struct(png);
+  if (info == nullptr) {
+    png_destroy_read_struct(&png, nullptr, nullptr);
+    std::snprintf(r->message, sizeof(r->message), "out of memory");
+    return false;
+  }
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  png_set_read_fn(png, &r->source, PngReadFromMemory);
+  png_read_info(png, info);
+  if (png_get_bit_depth(png, info) != 16) png_error(png, "expected a 16-bit PNG");
+  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  r->width = png_get_image_width(png, info);
+  r->height = png_get_image_height(png, info);
+  r->channels = png_get_channels(png, info);
+  const size_t row_bytes = png_get_rowbytes(png, info);
+  if (r->width == 0 || r->width > kMaxImageSide || r->height == 0 || r->height > kMaxImageSide ||
+      r->channels < 1 || r->channels > 4 || row_bytes != size_t{r->width} * r->channels * 2)
+    png_error(png, "unexpected image layout");
+  try {
+    r->raw.resize(row_bytes * r->height);
+    r->rows.resize(r->height);
+  } catch (...) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    throw;
+  }
+  for (png_uint_32 y = 0; y < r->height; ++y) r->rows[y] = r->raw.data() + row_bytes * y;
+  png_read_image(png, r->rows.data());
+  png_destroy_read_struct(&png, &info, nullptr);
+  return true;
+}
+
+Image DecodePng16(const std::vector<uint8_t>& bytes, int channels, const std::string& path) {
+  Png16Read r;
+  r.source = PngSource{bytes.data(), bytes.size(), 0};
+  if (!ReadPng16(&r)) Fail(path, ": corrupt PNG: ", r.message);
+  const int in_c = r.channels;
+  const bool alpha = in_c == 2 || in_c == 4;
+  const bool color = in_c >= 3;
+  if (channels == 0) channels = color ? 3 : 1;
+  Image img;
+  img.width = static_cast<int>(r.width);
+  img.height = static_cast<int>(r.height);
+  img.channels = channels;
+  const size_t n = static_cast<size_t>(img.width) * img.height;
+  img.samples16.resize(n * channels);
+  img.pixels.resize(n * channels);
+  auto sample = [&](size_t px, int c) {
+    const uint8_t* p = r.raw.data() + (px * in_c + c) * 2;
+    return static_cast<uint32_t>((p[0] << 8) | p[1]);
+  };
+  for (size_t px = 0; px < n; ++px) {
+    double v[3];
+    for (int c = 0; c < (color ? 3 : 1); ++c) v[c] = sample(px, c);
+    if (alpha) {  // composed onto black, as the 8-bit path does
+      const double a = sample(px, in_c - 1) / 65535.0;
+      for (int c = 0; c < (color ? 3 : 1); ++c) v[c] *= a;
+    }
+    if (!color) v[1] = v[2] = v[0];
+    for (int c = 0; c < channels; ++c) {
+      const double x = channels == 1 && color ? 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2] : v[c];
+      const uint16_t s16 = static_cast<uint16_t>(std::clamp(std::lround(x), 0L, 65535L));
+      img.samples16[px * channels + c] = s16;
+      img.pixels[px * channels + c] = static_cast<uint8_t>((s16 + 128) / 257);
+    }
+  }
+  return img;
+}
+
+// Bit depth from the IHDR chunk (which a valid PNG has first, right after the signature).
+int PngBitDepth(const std::vector<uint8_t>& b) { return b.size() > 24 ? b[24] : 0; }
+
 Image DecodePng(const std::vector<uint8_t>& bytes, int channels, const std::string& path) {
   png_image png;
   std::memset(&png, 0, sizeof(png));
@@ -36,6 +159,10 @@ Image DecodePng(const std::vector<uint8_t>& bytes, int channels, const std::stri
     png_image_free(&png);
     CheckSize(static_cast<int>(std::min<png_uint_32>(png.width, 1u << 30)),
               static_cast<int>(std::min<png_uint_32>(png.height, 1u << 30)), path);
+  }
+  if (PngBitDepth(bytes) == 16) {
+    png_image_free(&png);
+    return DecodePng16(bytes, channels, path);
   }
   if (channels == 0) channels = (png.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
   png.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
@@ -89,6 +216,8 @@ Image ResizeBilinear(const Image& img, int width, int height) {
   out.height = height;
   out.channels = img.channels;
   out.pixels.resize(static_cast<size_t>(width) * height * img.channels);
+  const bool wide = !img.samples16.empty();
+  if (wide) out.samples16.resize(out.pixels.size());
   const int c = img.channels;
   auto coord = [](int dst, int src_size, int dst_size, int* i0, int* i1, float* frac) {
     float s = (dst + 0.5f) * static_cast<float>(src_size) / static_cast<float>(dst_size) - 0.5f;
@@ -106,12 +235,20 @@ Image ResizeBilinear(const Image& img, int width, int height) {
       float fx;
       coord(x, img.width, width, &x0, &x1, &fx);
       for (int k = 0; k < c; ++k) {
-        auto at = [&](int yy, int xx) { return static_cast<float>(img.pixels[(static_cast<size_t>(yy) * img.width + xx) * c + k]); };
+        auto at = [&](int yy, int xx) {
+          const size_t i = (static_cast<size_t>(yy) * img.width + xx) * c + k;
+          return static_cast<float>(wide ? img.samples16[i] : img.pixels[i]);
+        };
         const float top = at(y0, x0) + (at(y0, x1) - at(y0, x0)) * fx;
         const float bottom = at(y1, x0) + (at(y1, x1) - at(y1, x0)) * fx;
         const float v = top + (bottom - top) * fy;
-        out.pixels[(static_cast<size_t>(y) * width + x) * c + k] =
-            static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+        const size_t o = (static_cast<size_t>(y) * width + x) * c + k;
+        if (wide) {
+          out.samples16[o] = static_cast<uint16_t>(std::clamp(std::lround(v), 0L, 65535L));
+          out.pixels[o] = static_cast<uint8_t>((out.samples16[o] + 128) / 257);
+        } else {
+          out.pixels[o] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+        }
       }
     }
   }
@@ -144,7 +281,11 @@ void WritePng(const std::string& path, const Image& img) { WriteFileAtomic(path,
 TensorData ImageToTensor(const Image& img) {
   TensorData t(DType::kFloat32, {1, img.height, img.width, img.channels});
   float* o = t.as<float>();
-  for (size_t i = 0; i < img.pixels.size(); ++i) o[i] = img.pixels[i] / 255.0f;
+  if (!img.samples16.empty()) {
+    for (size_t i = 0; i < img.samples16.size(); ++i) o[i] = img.samples16[i] / 65535.0f;
+  } else {
+    for (size_t i = 0; i < img.pixels.size(); ++i) o[i] = img.pixels[i] / 255.0f;
+  }
   return t;
 }
 

@@ -1,5 +1,8 @@
 #include "graph/validate.h"
 
+#include <cmath>
+#include <cstring>
+
 #include <string>
 #include <vector>
 
@@ -172,6 +175,19 @@ void ValidateGraph(const Model& model) {
   Check(!model.subgraphs.empty(), model.source.empty() ? std::string("model") : model.source,
         ": has no subgraphs");
   for (size_t i = 0; i < model.subgraphs.size(); ++i) ValidateSubgraph(model, i);
+}
+
+void CheckFiniteFloatConstants(const Graph& g, const std::string& where) {
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    const Tensor& t = g.tensors[i];
+    if (t.type != DType::kFloat32 || !t.is_constant()) continue;
+    for (size_t k = 0; k + 4 <= t.data.size(); k += 4) {
+      float v;
+      std::memcpy(&v, &t.data[k], 4);
+      Check(std::isfinite(v), where, ": ", DescribeTensor(g, static_cast<int>(i)), ": weight value ",
+            k / 4, " is not finite (", v, ")");
+    }
+  }
 }
 
 }  // namespace cae

@@ -1,5 +1,7 @@
 #include "keras/keras_config.h"
 
+#include <map>
+
 #include "graph/error.h"
 
 namespace cae {
@@ -76,6 +78,19 @@ std::vector<KerasInbound> ParseEndpoints(const json& v, const std::string& where
 
 KerasLayer ParseLayer(const json& lj, const std::string& source, bool with_nodes);
 
+// Layers are referred to by name (inbound nodes, input/output layers, weight groups), so two
+// layers of one model must not share a name.
+void CheckUniqueLayerNames(const std::vector<KerasLayer>& layers, const std::string& where) {
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const auto [it, fresh] = seen.emplace(layers[i].name, i);
+    if (!fresh)
+      Fail(where, ": two layers are named '", layers[i].name, "' (layers ", it->second, " (",
+           layers[it->second].class_name, ") and ", i, " (", layers[i].class_name,
+           ")); layer names must be unique");
+  }
+}
+
 KerasModel ParseSequential(const json& cfg, const std::string& source, const std::string& name) {
   KerasModel m;
   m.source = source;
@@ -84,6 +99,7 @@ KerasModel ParseSequential(const json& cfg, const std::string& source, const std
   if (!layers.is_array() || layers.empty()) Fail(source, ": Sequential model has no layers");
   if (layers.size() > kMaxLayers) Fail(source, ": too many layers");
   for (const json& lj : layers) m.layers.push_back(ParseLayer(lj, source, false));
+  CheckUniqueLayerNames(m.layers, StrCat(source, ": model '", name, "'"));
   if (m.layers.front().class_name != "InputLayer") {
     // Keras 2 keeps the input shape on the first layer or in build_input_shape.
     const KerasLayer& first = m.layers.front();
@@ -129,8 +145,11 @@ KerasModel ParseFunctional(const json& cfg, const std::string& source, const std
   if (!layers.is_array() || layers.empty()) Fail(where, ": no layers");
   if (layers.size() > kMaxLayers) Fail(where, ": too many layers");
   for (const json& lj : layers) m.layers.push_back(ParseLayer(lj, source, true));
+  CheckUniqueLayerNames(m.layers, where);
   m.inputs = ParseEndpoints(Member(cfg, "input_layers", where), where + " input_layers");
   m.outputs = ParseEndpoints(Member(cfg, "output_layers", where), where + " output_layers");
+  if (m.inputs.empty()) Fail(where, ": has no inputs (input_layers is empty)");
+  if (m.outputs.empty()) Fail(where, ": has no outputs (output_layers is empty)");
   for (const auto* list : {&m.inputs, &m.outputs}) {
     for (const KerasInbound& e : *list) {
       if (m.FindLayer(e.layer) == nullptr) Fail(where, ": unknown layer '", e.layer, "'");

@@ -22,6 +22,7 @@ class Lowerer {
 
   void Run(LayerOutputs* record) {
     record_ = record;
+    Check(!top_.outputs.empty(), top_.source, ": model '", top_.name, "' has no outputs");
     std::vector<Value> inputs;
     for (const KerasInbound& in : top_.inputs) {
       const KerasLayer* l = top_.FindLayer(in.layer);

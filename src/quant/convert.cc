@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "graph/error.h"
+#include "graph/validate.h"
 #include "quant/data_bias_correction.h"
 #include "quant/dynamic_range.h"
 #include "quant/float16.h"
@@ -68,12 +69,6 @@ void CheckFloatModel(const Model& m) {
       if (!t.is_constant()) continue;
       Check(t.data.size() % 4 == 0, where, ": ", DescribeTensor(g, ti), ": data size ", t.data.size(),
             " is not a multiple of 4");
-      for (size_t k = 0; k < t.data.size(); k += 4) {
-        float v;
-        std::memcpy(&v, &t.data[k], 4);
-        Check(std::isfinite(v), where, ": ", DescribeTensor(g, ti), ": weight value ", k / 4,
-              " is not finite (", v, ")");
-      }
       continue;
     }
     const bool activation = !t.is_constant();
@@ -84,6 +79,7 @@ void CheckFloatModel(const Model& m) {
           DescribeTensor(g, ti), " is a ", DTypeName(t.type),
           " constant; conversion needs a float32 model (this one is already quantized)");
   }
+  CheckFiniteFloatConstants(g, where);
 }
 
 }  // namespace

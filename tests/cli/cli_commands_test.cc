@@ -131,7 +131,7 @@ TEST(CliRun, ImageFileResizedToTheModel) {
   CAE_REQUIRE_FILE(SharedPath(kMobilenet));
   TempDir dir;
   const CommandResult r = Cli("run " + Q(SharedPath(kMobilenet)) + " -i " + Q(SharedPath("fixtures/coral/bird.bmp")) +
-                              " -o " + Q(dir.File("bird.npy")) + " --resize 128x128 --json");
+                              " -o " + Q(dir.File("bird.npy")) + " --resize 128x128 --raw --json");
   const json j = ParseJson(r);
   EXPECT_EQ(j["images"], 1);
   EXPECT_EQ(ReadNpy(dir.File("bird.npy")).shape, (std::vector<int32_t>{1, 1001}));
