@@ -128,7 +128,8 @@ std::string IndexInShape(int64_t flat, const std::vector<int32_t>& shape) {
   return s + "]";
 }
 
-// Rejects float data holding NaN or infinity, naming the first such value.
+}  // namespace
+
 void CheckFiniteData(const TensorData& data, const std::string& source) {
   const int64_t i = FirstNonFinite(data);
   if (i < 0) return;
@@ -148,8 +149,6 @@ void CheckFiniteData(const TensorData& data, const std::string& source) {
   Fail(source, ": value ", i, " (item ", i / per_item, ", index ", IndexInShape(i, data.shape), ") is not finite (",
        v, "); models need finite input data");
 }
-
-}  // namespace
 
 std::string InputRangeWarning(const Graph& g, int index, const TensorData& data, const std::string& source,
                               const FitOptions& options) {

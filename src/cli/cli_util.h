@@ -94,6 +94,10 @@ std::string InputRangeWarning(const Graph& g, int index, const TensorData& data,
 // is not finite (nan)". Nothing to check for .tflite files (they run as TFLite would).
 void CheckFiniteWeights(const LoadedModel& model);
 
+// Float data holding NaN or infinity: cae::Error "<source>: value I (item N, index [..]) is not
+// finite (nan); models need finite input data".
+void CheckFiniteData(const TensorData& data, const std::string& source);
+
 // Output `index` of g as float32: quantized outputs are dequantized, float16 decoded; float32
 // data is returned as it is (moved when passed as an rvalue).
 TensorData OutputToFloat(const Graph& g, int index, TensorData out);

@@ -66,16 +66,29 @@ TensorData OneHot(const TensorData& t, int classes, const std::string& source) {
   return out;
 }
 
-// Image sizes of the data: [N,H,W,C] or [N,H,W].
-void ImageDims(const TensorData& t, const std::string& source, int* h, int* w, int* c) {
+// Sample sizes of the data for a built architecture: images [N,H,W,C] or [N,H,W]; flat rows
+// [N,D] (as 1x1xD) when flat_ok (the dense autoencoder).
+void ImageDims(const TensorData& t, const std::string& source, bool flat_ok, int* h, int* w, int* c) {
   if (t.shape.size() == 4 || t.shape.size() == 3) {
     *h = t.shape[1];
     *w = t.shape[2];
     *c = t.shape.size() == 4 ? t.shape[3] : 1;
     return;
   }
+  if (flat_ok && t.shape.size() == 2) {
+    *h = *w = 1;
+    *c = t.shape[1];
+    return;
+  }
   Fail(source, ": training data must be images [N,H,W,C] or [N,H,W], got ",
        ShapeToString(t.shape));
+}
+
+// "28x28x1" for [N,28,28,1], "784" for [N,784]: one sample's shape as Keras users write it.
+std::string SampleShape(const TensorData& t) {
+  std::string out;
+  for (size_t i = 1; i < t.shape.size(); ++i) out += (i > 1 ? "x" : "") + std::to_string(t.shape[i]);
+  return out;
 }
 
 std::string ProgressLine(const train::BatchProgress& p) {
@@ -116,10 +129,14 @@ void Execute(const TrainArgs& a) {
   LoadOptions lo;
   lo.limit = a.limit;
   const TensorData x = LoadData(data_path, lo);
-  int h = 0, w = 0, c = 0;
-  ImageDims(x, data_path, &h, &w, &c);
+  CheckFiniteData(x, data_path);
+  int h = 0, w = 0, c = 0;  // for --arch; a model given with --init checks the data itself
+  if (a.init.empty()) ImageDims(x, data_path, a.arch == "dense-ae", &h, &w, &c);
   std::optional<TensorData> val_x;
-  if (!val_path.empty()) val_x = LoadData(val_path, lo);
+  if (!val_path.empty()) {
+    val_x = LoadData(val_path, lo);
+    CheckFiniteData(*val_x, val_path);
+  }
 
   // Model.
   KerasModel km;
@@ -170,12 +187,14 @@ void Execute(const TrainArgs& a) {
   if (a.task == "segment") {
     lo.keep_uint8_values = true;  // class maps / masks keep their integer values, not pixels / 255
     y = LoadData(a.targets, lo);
+    CheckFiniteData(*y, a.targets);
     const int out_c = trainer.net().output_dims().c;
     if (out_c > 1 && y->num_elements() * out_c == static_cast<int64_t>(trainer.net().output_dims().size()) * y->shape[0])
       y = OneHot(*y, out_c, a.targets);
     if (val_x) {
       if (a.val_targets.empty()) throw UsageError("--task segment with --val needs --val-targets");
       val_y = LoadData(a.val_targets, lo);
+      CheckFiniteData(*val_y, a.val_targets);
       if (out_c > 1 && val_y->num_elements() * out_c == static_cast<int64_t>(trainer.net().output_dims().size()) * val_y->shape[0])
         val_y = OneHot(*val_y, out_c, a.val_targets);
     }
@@ -187,8 +206,8 @@ void Execute(const TrainArgs& a) {
   const bool lines = !Globals().quiet && !a.json;
   if (lines) {
     std::cout << "train: " << (a.init.empty() ? a.arch : a.init) << ", "
-              << trainer.net().ParamCount() << " parameters, " << x.shape[0] << " images "
-              << h << "x" << w << "x" << c << (val_x ? StrCat(", validation ", val_x->shape[0]) : "")
+              << trainer.net().ParamCount() << " parameters, " << x.shape[0] << " samples "
+              << SampleShape(x) << (val_x ? StrCat(", validation ", val_x->shape[0]) : "")
               << ", loss " << loss << ", " << a.optimizer << " lr " << a.lr << ", batch "
               << a.batch_size << ", " << pool.size() << " threads" << std::endl;
     if (trainer.net().has_regularizers())

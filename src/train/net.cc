@@ -1,6 +1,7 @@
 #include <algorithm>
 #include "train/net.h"
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -111,6 +112,10 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
     } else {
       ++index;
       node.layer->LoadKerasWeights(l.weights);
+      for (const Param& p : node.layer->params)
+        for (size_t i = 0; i < p.value.size(); ++i)
+          Check(std::isfinite(p.value[i]), source_, ": layer '", l.name, "' weight '", p.keras_name,
+                "' value ", i, " is not finite (", p.value[i], ")");
     }
     node_of[l.name] = static_cast<int>(nodes_.size());
     nodes_.push_back(std::move(node));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "data/convert.h"
 #include "graph/error.h"
 #include "graph/graph.h"
 
@@ -52,6 +53,10 @@ int64_t Trainer::CheckData(const TensorData& t, const Dims& dims, const char* wh
         " does not fit the model's ", DimsToString(dims), " per sample (", source_, ")");
   Check(static_cast<int64_t>(t.bytes.size()) == t.shape[0] * dims.size() * 4, what,
         ": data size does not match its shape");
+  const int64_t bad = FirstNonFinite(t);
+  Check(bad < 0, what, ": value ", bad, " (sample ", bad / std::max<int64_t>(1, dims.size()),
+        ") is not finite (", bad < 0 ? 0.0f : t.as<float>()[bad], "); the trainer needs finite data (",
+        source_, ")");
   return t.shape[0];
 }
 

@@ -283,5 +283,29 @@ TEST(CliCommands, ConvertRefusesToOverwriteItsInput) {
   EXPECT_EQ(std::string(magic + 1, 3), "HDF");  // still the Keras file
 }
 
+// train on flat rows [N, D]: fine-tuning a dense model and --arch dense-ae; NaN data is refused
+// naming the file.
+TEST(CliCommands, TrainTakesFlatRowsAndRefusesNonFiniteData) {
+  CAE_REQUIRE_BINARY();
+  const std::string dense = SharedPath("fixtures/keras/kryptologyst__autoencoder.h5");
+  CAE_REQUIRE_FILE(dense);
+  TempDir dir;
+  TensorData rows(DType::kFloat32, {64, 784});
+  for (int64_t i = 0; i < rows.num_elements(); ++i) rows.as<float>()[i] = static_cast<float>(i % 251) / 250.0f;
+  const std::string flat = dir.File("rows.npy");
+  WriteNpy(flat, rows);
+  const std::string common = " --data " + Q(flat) + " --epochs 1 --json -o ";
+  EXPECT_EQ(ParseJson(Cli("train --init " + Q(dense) + common + Q(dir.File("a.h5"))))["parameters"], 222384);
+  EXPECT_EQ(ParseJson(Cli("train --arch dense-ae --units 32,8" + common + Q(dir.File("b.h5"))))["parameters"],
+            784 * 32 + 32 + 32 * 8 + 8 + 8 * 32 + 32 + 32 * 784 + 784);
+  rows.as<float>()[5 * 784 + 3] = std::nanf("");
+  const std::string bad = dir.File("nan.npy");
+  WriteNpy(bad, rows);
+  CommandResult r = Cli("train --arch dense-ae" + std::string(" --data ") + Q(bad) + " --epochs 1 -o " + Q(dir.File("c.h5")));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(bad + ": value 3923 (item 5"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("c.h5")));
+}
+
 }  // namespace
 }  // namespace cae::testing

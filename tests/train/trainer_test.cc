@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "data/dataset.h"
 #include "graph/error.h"
@@ -168,21 +169,58 @@ TEST(Trainer, FlatModelAcceptsImagesOfTheSameSize) {
 
 // A NaN in one target makes that batch's loss NaN whatever the weights and the summation order
 // (a huge learning rate is not a reliable way to get there: saturated sigmoids keep the MSE finite).
-TEST(Trainer, NanLossStopsNamingEpochAndBatch) {
+// Non-finite data or weights are refused before training, naming what holds them.
+TEST(Trainer, NonFiniteDataAndWeightsAreRefused) {
   LOAD_FMNIST(x, 64);
   TensorData y = x;
   y.as<float>()[40 * 28 * 28 + 300] = std::nanf("");
   TrainOptions o;
   o.batch_size = 16;
-  o.epochs = 2;
   Trainer t(BuildDenseAe(28, 28, 1, {16}), o, nullptr);
   try {
     t.Fit(x, y, nullptr, nullptr);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("training targets: value 31660 (sample 40) is not finite"), std::string::npos) << m;
+  }
+  KerasModel km = BuildDenseAe(28, 28, 1, {16});
+  {
+    Trainer init(km, o, nullptr);
+    init.StoreWeights(km);
+  }
+  km.layers[2].weights[0].values[5] = std::numeric_limits<float>::infinity();
+  try {
+    Trainer bad(km, o, nullptr);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("layer '" + km.layers[2].name + "' weight 'kernel' value 5 is not finite"),
+              std::string::npos) << m;
+  }
+}
+
+// A loss that overflows stops training with the epoch and batch.
+TEST(Trainer, NonFiniteLossStopsNamingEpochAndBatch) {
+  KerasModelBuilder b("overflow");
+  std::string in = b.Input({4});
+  std::string out = b.Add("Dense", DenseConfig(4, "linear"), {in}, "head");
+  KerasModel km = b.Finish(out);
+  km.layers[1].weights = {{"kernel", {4, 4}, std::vector<float>(16, 3e38f)},
+                          {"bias", {4}, std::vector<float>(4, 0.0f)}};
+  TensorData x(DType::kFloat32, {32, 4});
+  for (int64_t i = 0; i < x.num_elements(); ++i) x.as<float>()[i] = 1.0f;
+  TrainOptions o;
+  o.batch_size = 16;
+  o.epochs = 2;
+  Trainer t(km, o, nullptr);
+  try {
+    t.Fit(x, x, nullptr, nullptr);
     FAIL() << "expected divergence";
   } catch (const Error& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("training diverged"), std::string::npos) << m;
-    EXPECT_NE(m.find("epoch 1, batch "), std::string::npos) << m;
+    EXPECT_NE(m.find("epoch 1, batch 1 of 2"), std::string::npos) << m;
   }
 }
 
