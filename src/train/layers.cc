@@ -68,8 +68,7 @@ std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl) {
   else if (c == "PReLU") layer = MakePReLU(kl);
   else if (c == "Rescaling") layer = MakeRescaling(kl);
   else if (c == "Concatenate") layer = MakeConcatenate(kl);
-  else if (c == "Add") layer = MakeAdd(kl);
-  else if (c == "Subtract" || c == "Multiply" || c == "Average" || c == "Maximum" ||
+  else if (c == "Add" || c == "Subtract" || c == "Multiply" || c == "Average" || c == "Maximum" ||
            c == "Minimum")
     layer = MakeMerge(kl);
   else if (c == "Flatten") layer = MakeFlatten(kl);

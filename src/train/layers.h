@@ -39,14 +39,13 @@ std::unique_ptr<Layer> MakeBatchNorm(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeDropout(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeActivationLayer(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeConcatenate(const KerasLayer& kl);
-std::unique_ptr<Layer> MakeAdd(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeFlatten(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeReshape(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeSeparableConv2D(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeGlobalPool(const KerasLayer& kl, bool max);
 std::unique_ptr<Layer> MakeZeroPadding2D(const KerasLayer& kl);
 std::unique_ptr<Layer> MakeCropping2D(const KerasLayer& kl);
-std::unique_ptr<Layer> MakeMerge(const KerasLayer& kl);  // Subtract, Multiply, Average, Max, Min
+std::unique_ptr<Layer> MakeMerge(const KerasLayer& kl);  // Add, Subtract, Multiply, Average, Max, Min
 std::unique_ptr<Layer> MakeRescaling(const KerasLayer& kl);
 // GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization.
 std::unique_ptr<Layer> MakeNoiseLayer(const KerasLayer& kl);

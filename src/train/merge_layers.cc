@@ -1,5 +1,6 @@
 // Element-wise merges of inputs of equal dims (no broadcasting), evaluated left to right as the
 // importer chains them (keras_lower_layers.cc MergeChain):
+//   Add:      ((a + b) + c) ...
 //   Subtract (exactly two inputs): a - b
 //   Multiply: ((a * b) * c) ...        d/dx_i = dy * product of the other inputs
 //   Average:  ((a + b) + c) ... * (1 / k)
@@ -13,7 +14,7 @@
 namespace cae::train {
 namespace {
 
-enum class Merge { kSubtract, kMultiply, kAverage, kMaximum, kMinimum };
+enum class Merge { kAdd, kSubtract, kMultiply, kAverage, kMaximum, kMinimum };
 
 class MergeLayer : public Layer {
  public:
@@ -40,6 +41,9 @@ class MergeLayer : public Layer {
       for (int64_t i = b; i < e; ++i) {
         float acc = in[0][i];
         switch (op_) {
+          case Merge::kAdd:
+            for (size_t j = 1; j < k; ++j) acc += in[j][i];
+            break;
           case Merge::kSubtract:
             acc -= in[1][i];
             break;
@@ -68,6 +72,10 @@ class MergeLayer : public Layer {
       for (int64_t i = b; i < e; ++i) {
         const float g = dout[i];
         switch (op_) {
+          case Merge::kAdd:
+            for (size_t j = 0; j < k; ++j)
+              if (din[j] != nullptr) din[j][i] += g;
+            break;
           case Merge::kSubtract:
             if (din[0] != nullptr) din[0][i] += g;
             if (din[1] != nullptr) din[1][i] -= g;
@@ -114,8 +122,10 @@ class MergeLayer : public Layer {
 
 std::unique_ptr<Layer> MakeMerge(const KerasLayer& kl) {
   const std::string& c = kl.class_name;
-  Merge op = Merge::kSubtract;
-  if (c == "Subtract")
+  Merge op = Merge::kAdd;
+  if (c == "Add")
+    op = Merge::kAdd;
+  else if (c == "Subtract")
     op = Merge::kSubtract;
   else if (c == "Multiply")
     op = Merge::kMultiply;

@@ -1,4 +1,4 @@
-// Layers without weights: Dropout, activations, Concatenate, Add, Flatten, Reshape.
+// Layers without weights: Dropout, activations, Concatenate, Flatten, Reshape.
 #include <cstring>
 
 #include <algorithm>
@@ -168,35 +168,6 @@ class Concatenate : public Layer {
   }
 };
 
-class Add : public Layer {
- public:
-  Dims Setup(const std::vector<Dims>& in) override {
-    Check(in.size() >= 2, "layer '", name, "': expects at least two inputs");
-    for (const Dims& x : in)
-      Check(x == in[0], "layer '", name, "': inputs ", DimsToString(in[0]), " and ",
-            DimsToString(x), " differ (broadcasting is not supported)");
-    return in[0];
-  }
-  void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
-               float* out) override {
-    ForRange(ctx, n * out_dims.size(), 4096, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        float acc = in[0][i];
-        for (size_t k = 1; k < in.size(); ++k) acc += in[k][i];
-        out[i] = acc;
-      }
-    });
-  }
-  void Backward(const RunContext& ctx, int n, const std::vector<const float*>&, const float*,
-                float* dout, const std::vector<float*>& din) override {
-    ForRange(ctx, n * out_dims.size(), 4096, [&](int64_t b, int64_t e) {
-      for (float* dx : din)
-        if (dx != nullptr)
-          for (int64_t i = b; i < e; ++i) dx[i] += dout[i];
-    });
-  }
-};
-
 // Flatten and Reshape: Keras orders values H, W, C; the trainer C, H, W. Both become a fixed
 // permutation out[i] = in[source_[i]] within a sample.
 class Reshape : public Layer {
@@ -278,7 +249,6 @@ std::unique_ptr<Layer> MakeActivationLayer(const KerasLayer& kl) {
 std::unique_ptr<Layer> MakeConcatenate(const KerasLayer& kl) {
   return std::make_unique<Concatenate>(kl);
 }
-std::unique_ptr<Layer> MakeAdd(const KerasLayer&) { return std::make_unique<Add>(); }
 std::unique_ptr<Layer> MakeFlatten(const KerasLayer& kl) { return std::make_unique<Reshape>(kl); }
 std::unique_ptr<Layer> MakeReshape(const KerasLayer& kl) { return std::make_unique<Reshape>(kl); }
 
