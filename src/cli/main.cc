@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <new>
 
 #include "cli/cli_util.h"
@@ -44,10 +45,19 @@ int main(int argc, char** argv) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
     std::string msg = e.what();
-    if (const CLI::App* sub = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front())
-      msg += " (see: cae2tpu " + sub->get_name() + " --help)";
-    else
-      msg += " (see: cae2tpu --help)";
+    // The deepest subcommand given ("edgetpu plan"), for the help hint.
+    std::string path;
+    for (const CLI::App* sub = &app; !sub->get_subcommands().empty();) {
+      sub = sub->get_subcommands().front();
+      path += " " + sub->get_name();
+    }
+    if (path.empty() && argc > 1 && argv[1][0] != '-') {
+      std::string names;
+      for (const CLI::App* sub : app.get_subcommands({}))
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      msg = "unknown subcommand '" + std::string(argv[1]) + "' (" + names + ")";
+    }
+    msg += " (see: cae2tpu" + path + " --help)";
     return ErrorExit(msg.c_str(), 2);
   } catch (const cae::cli::UsageError& e) {
     return ErrorExit(e.what(), 2);

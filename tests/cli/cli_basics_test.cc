@@ -32,6 +32,12 @@ TEST(CliBasics, UsageMistakesExitTwoWithOneLine) {
     ASSERT_EQ(lines.size(), 1u) << args << "\n" << r.output;
     EXPECT_EQ(lines[0].rfind("cae2tpu: error: ", 0), 0u) << lines[0];
   }
+  // The message names an unknown subcommand, and the help hint is the deepest subcommand's.
+  const CommandResult unknown = Cli("frobnicate");
+  EXPECT_NE(unknown.output.find("unknown subcommand 'frobnicate' (inspect, run,"), std::string::npos)
+      << unknown.output;
+  const CommandResult plan = Cli("edgetpu plan");
+  EXPECT_NE(plan.output.find("(see: cae2tpu edgetpu plan --help)"), std::string::npos) << plan.output;
 }
 
 }  // namespace
