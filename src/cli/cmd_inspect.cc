@@ -50,11 +50,27 @@ json OpsJson(const Graph& g) {
   return ops;
 }
 
+// Parameter values: the constant tensors, except integer index operands (RESIZE sizes, RESHAPE
+// shapes, PAD paddings, axes, TRANSPOSE_CONV output shapes...), which Keras does not count; int32
+// biases of integer convolutions count.
 int64_t ConstantValues(const Model& m) {
   int64_t n = 0;
-  for (const Graph& g : m.subgraphs)
-    for (const Tensor& t : g.tensors)
-      if (t.is_constant()) n += NumElements(t.shape);
+  for (const Graph& g : m.subgraphs) {
+    std::vector<bool> bias(g.tensors.size(), false);
+    for (const Op& op : g.ops) {
+      const size_t k = op.type == OpType::TRANSPOSE_CONV ? 3 : 2;
+      const bool has_bias = op.type == OpType::CONV_2D || op.type == OpType::DEPTHWISE_CONV_2D ||
+                            op.type == OpType::FULLY_CONNECTED || op.type == OpType::TRANSPOSE_CONV;
+      if (has_bias && op.inputs.size() > k && op.inputs[k] >= 0 &&
+          op.inputs[k] < static_cast<int>(g.tensors.size()))
+        bias[op.inputs[k]] = true;
+    }
+    for (size_t i = 0; i < g.tensors.size(); ++i) {
+      const Tensor& t = g.tensors[i];
+      const bool index_operand = (t.type == DType::kInt32 || t.type == DType::kInt64) && !bias[i];
+      if (t.is_constant() && !index_operand) n += NumElements(t.shape);
+    }
+  }
   return n;
 }
 

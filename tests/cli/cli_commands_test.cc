@@ -70,6 +70,22 @@ TEST(CliInspect, TfliteAndEdgeTpuFiles) {
   EXPECT_NE(h.output.find("edgetpu-custom-op"), std::string::npos) << h.output;
 }
 
+// A converted model has Keras's parameter count: weights and int32 biases count, the RESIZE
+// sizes and other integer index operands do not.
+TEST(CliInspect, ConvertedModelsCountKerasParameters) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMiles));
+  TempDir dir;
+  EXPECT_EQ(ParseJson(Cli("inspect --json " + Q(SharedPath(kMiles))))["params"], 4385);
+  ASSERT_EQ(Cli("convert " + Q(SharedPath(kMiles)) + " -o " + Q(dir.File("f.tflite"))).exit_code, 0);
+  ASSERT_EQ(Cli("convert " + Q(SharedPath(kMiles)) + " --quant int8 --calib " + Q(SharedPath(kMnist)) +
+                " --calib-samples 8 -o " + Q(dir.File("q.tflite")))
+                .exit_code,
+            0);
+  EXPECT_EQ(ParseJson(Cli("inspect --json " + Q(dir.File("f.tflite"))))["params"], 4385);
+  EXPECT_EQ(ParseJson(Cli("inspect --json " + Q(dir.File("q.tflite"))))["params"], 4385);
+}
+
 TEST(CliRun, KerasOnMnistSubset) {
   CAE_REQUIRE_BINARY();
   CAE_REQUIRE_FILE(SharedPath(kMiles));
