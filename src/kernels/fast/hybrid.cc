@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/hybrid_quantize_fast.h"
 #include "kernels/parallel.h"
 #include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/hybrid_quantize.h"
@@ -140,7 +141,7 @@ class FastHybridConv : public OpKernel {
     const OpOptions& o = ctx.op->options;
     const int32_t batches = in.dim(0), ih = in.dim(1), iw = in.dim(2);
     const int32_t oh = out.dim(1), ow = out.dim(2);
-    qref::QuantizeBatchesInto(in, batches, per_channel_, &qi_);
+    QuantizeBatchesFast(in, batches, per_channel_, &qi_, ctx.pool);
     const float* bias_data = bias ? bias->as<float>() : nullptr;
     float* dst = out.as<float>();
     const int cin = cin_, kh = kh_, kw = kw_, kp = weights_.kp, cout = cout_;
@@ -212,7 +213,7 @@ class FastHybridFullyConnected : public OpKernel {
     const TensorView* bias = OptIn(ctx, 2);
     TensorView& out = Out(ctx, 0);
     weights_.Update(filter);
-    qref::QuantizeBatchesInto(in, batches_, ctx.op->options.asymmetric_quantize_inputs, &qi_);
+    QuantizeBatchesFast(in, batches_, ctx.op->options.asymmetric_quantize_inputs, &qi_, ctx.pool);
     const float* bias_data = bias ? bias->as<float>() : nullptr;
     float* dst = out.as<float>();
     const int units = units_, depth = depth_, kp = weights_.kp;

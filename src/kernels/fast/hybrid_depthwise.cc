@@ -2,7 +2,7 @@
 // [1, h, w, in_c * M] with one scale per output channel (output channel c reads input channel
 // c / M), optional float32 bias, SAME/VALID padding, any stride, dilation and depth multiplier M,
 // fused NONE / RELU / RELU6 / RELU_N1_TO_1. Bit-exact with ref/hybrid/depthwise_conv_2d:
-//  - every batch is quantized asymmetrically by the reference's own code (QuantizeBatchesInto);
+//  - every batch is quantized asymmetrically as the reference does (QuantizeBatchesFast);
 //  - the int32 sum of each output is the reference's integer: the quantized batch is expanded
 //    once per Eval into a padded image of int16 values x - zp (channel c of the expanded image
 //    holds input channel c / M) whose padding holds 0, so a padded tap adds w * 0, exactly as the
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/hybrid_quantize_fast.h"
 #include "kernels/parallel.h"
 #include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/hybrid_quantize.h"
@@ -242,7 +243,7 @@ class FastHybridDepthwise : public OpKernel {
     if (lanes != lanes_ || !filter.is_constant || filter.data != packed_for_) Pack(filter, lanes);
     const int32_t batches = in.dim(0);
     const int64_t ocp = plan_.ocp;
-    qref::QuantizeBatchesInto(in, batches, /*asymmetric=*/true, &qi_);
+    QuantizeBatchesFast(in, batches, /*asymmetric=*/true, &qi_, ctx.pool);
     scale_.assign(static_cast<size_t>(batches * ocp), 0.0f);
     for (int32_t b = 0; b < batches; ++b)
       for (int32_t c = 0; c < cout_; ++c) scale_[b * ocp + c] = scales_[c] * qi_.scale[b];

@@ -22,41 +22,24 @@
 
 namespace cae::qref {
 
-void SymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale) {
-  float lo = 0, hi = 0;
-  if (n > 0) lo = hi = x[0];
-  for (int64_t i = 1; i < n; ++i) {
-    lo = std::min(lo, x[i]);
-    hi = std::max(hi, x[i]);
-  }
+bool SymmetricParams(float lo, float hi, float* scale, float* inv) {
   const float range = std::max(std::fabs(lo), std::fabs(hi));
   if (range == 0) {
-    std::fill(q, q + n, int8_t{0});
     *scale = 1;
-    return;
+    return false;
   }
   *scale = range / 127;
-  const float inv = 127 / range;
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t v = static_cast<int32_t>(std::round(x[i] * inv));
-    q[i] = static_cast<int8_t>(std::clamp(v, -127, 127));
-  }
+  *inv = 127 / range;
+  return true;
 }
 
-void AsymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale, int32_t* offset) {
-  float lo = 0, hi = 0;
-  if (n > 0) lo = hi = x[0];
-  for (int64_t i = 1; i < n; ++i) {
-    lo = std::min(lo, x[i]);
-    hi = std::max(hi, x[i]);
-  }
+bool AsymmetricParams(float lo, float hi, float* scale, int32_t* offset, float* inv) {
   const double rmin = std::min(0.0f, lo);
   const double rmax = std::max(0.0f, hi);
   if (rmin == rmax) {
-    std::fill(q, q + n, int8_t{0});
     *scale = 1;
     *offset = 0;
-    return;
+    return false;
   }
   const double qmin = -128, qmax = 127;
   const double s = (rmax - rmin) / (qmax - qmin);
@@ -75,9 +58,45 @@ void AsymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale, int3
   }
   *scale = static_cast<float>(s);
   *offset = nudged;
-  const float inv = 1.0f / *scale;
+  *inv = 1.0f / *scale;
+  return true;
+}
+
+namespace {
+
+void MinMax(const float* x, int64_t n, float* lo, float* hi) {
+  *lo = *hi = 0;
+  if (n > 0) *lo = *hi = x[0];
+  for (int64_t i = 1; i < n; ++i) {
+    *lo = std::min(*lo, x[i]);
+    *hi = std::max(*hi, x[i]);
+  }
+}
+
+}  // namespace
+
+void SymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale) {
+  float lo, hi, inv;
+  MinMax(x, n, &lo, &hi);
+  if (!SymmetricParams(lo, hi, scale, &inv)) {
+    std::fill(q, q + n, int8_t{0});
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) {
-    const int32_t v = static_cast<int32_t>(std::round(static_cast<float>(nudged) + x[i] * inv));
+    const int32_t v = static_cast<int32_t>(std::round(x[i] * inv));
+    q[i] = static_cast<int8_t>(std::clamp(v, -127, 127));
+  }
+}
+
+void AsymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale, int32_t* offset) {
+  float lo, hi, inv;
+  MinMax(x, n, &lo, &hi);
+  if (!AsymmetricParams(lo, hi, scale, offset, &inv)) {
+    std::fill(q, q + n, int8_t{0});
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t v = static_cast<int32_t>(std::round(static_cast<float>(*offset) + x[i] * inv));
     q[i] = static_cast<int8_t>(std::clamp(v, -128, 127));
   }
 }

@@ -14,8 +14,14 @@ namespace cae::qref {
 // TFLite SymmetricQuantizeFloats: scale = max|x| / 127, q = round(x * 127 / max|x|) in [-127, 127].
 void SymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale);
 // TFLite AsymmetricQuantizeFloats: the range [min(0, x), max(0, x)] mapped onto [-128, 127] with
-// a nudged integer zero point.
+// a nudged integer zero point: q = round(float(offset) + x * inv) in [-128, 127].
 void AsymmetricQuantize(const float* x, int64_t n, int8_t* q, float* scale, int32_t* offset);
+// Their parameters from the data's min and max: scale, zero point (offset) and inv, the factor
+// the loops multiply by. False when the range is empty: then every q is 0 (scale 1, offset 0).
+// Also used by the fast quantizer (kernels/fast/hybrid_quantize_fast.h), which differs in its
+// loops only. round() is half away from zero.
+bool SymmetricParams(float lo, float hi, float* scale, float* inv);
+bool AsymmetricParams(float lo, float hi, float* scale, int32_t* offset, float* inv);
 
 // Every batch (dim 0 slice) of a float tensor quantized with its own scale (and zero point).
 struct QuantizedInput {
