@@ -240,4 +240,28 @@ KerasModel ParseKerasModelConfig(const json& model, const std::string& source) {
   }
 }
 
+std::array<int32_t, 4> KerasPadPairs(const nlohmann::json& config, const char* key,
+                                     int32_t fallback, const std::string& where) {
+  auto it = config.is_object() ? config.find(key) : config.end();
+  if (it == config.end() || it->is_null()) return {fallback, fallback, fallback, fallback};
+  const nlohmann::json& v = *it;
+  auto get = [&](const nlohmann::json& e) {
+    Check(e.is_number_integer() && e.get<int64_t>() >= 0 && e.get<int64_t>() <= (1 << 20), where,
+          ": config '", key, "' must hold non-negative integers: ", v.dump());
+    return e.get<int32_t>();
+  };
+  if (v.is_number_integer()) {
+    const int32_t p = get(v);
+    return {p, p, p, p};
+  }
+  if (v.is_array() && v.size() == 2) {
+    if (v[0].is_number_integer() && v[1].is_number_integer())
+      return {get(v[0]), get(v[0]), get(v[1]), get(v[1])};
+    if (v[0].is_array() && v[0].size() == 2 && v[1].is_array() && v[1].size() == 2)
+      return {get(v[0][0]), get(v[0][1]), get(v[1][0]), get(v[1][1])};
+  }
+  Fail(where, ": config '", key, "' must be an int, a pair or ((top, bottom), (left, right)), got ",
+       v.dump());
+}
+
 }  // namespace cae

@@ -2,6 +2,8 @@
 // into KerasModel's layer graph. Weights are attached separately (keras_weights.h).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -18,6 +20,13 @@ KerasModel ParseKerasModelConfig(const nlohmann::json& model, const std::string&
 // Parses text as JSON; throws "<source>: <what> is not valid JSON: ..." on failure.
 nlohmann::json ParseJsonText(const std::string& text, const std::string& source,
                              const std::string& what);
+
+// ZeroPadding2D / Cropping2D amounts {top, bottom, left, right} from config[key]: an int (all four
+// sides), a pair (symmetric height, symmetric width) or ((top, bottom), (left, right)); fallback
+// on all four when absent or null. Throws cae::Error "<where>: config '<key>' ..." for other forms
+// or values outside [0, 2^20]. Shared by the importer and the trainer.
+std::array<int32_t, 4> KerasPadPairs(const nlohmann::json& config, const char* key,
+                                     int32_t fallback, const std::string& where);
 
 // True for the class names of models that can be nested as layers.
 bool IsModelClass(const std::string& class_name);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "graph/shape.h"
+#include "keras/keras_config.h"
 #include "keras/keras_lowering.h"
 
 namespace cae::keras_lowering {
@@ -58,27 +59,7 @@ Value GlobalPool(LayerContext& ctx, const std::vector<Value>& in, OpType type, c
 
 // ((top, bottom), (left, right)) from an int, a pair of ints (symmetric) or a pair of pairs.
 std::array<int32_t, 4> PadPairs(const LayerContext& ctx, const char* key, int32_t fallback) {
-  if (!ctx.Has(key)) return {fallback, fallback, fallback, fallback};
-  const nlohmann::json& v = ctx.layer().config[key];
-  auto get = [&](const nlohmann::json& e) {
-    if (!e.is_number_integer() || e.get<int64_t>() < 0 || e.get<int64_t>() > (1 << 20)) {
-      ctx.Fail("config '", key, "' must hold non-negative integers: ", v.dump());
-    }
-    return e.get<int32_t>();
-  };
-  if (v.is_number_integer()) {
-    const int32_t p = get(v);
-    return {p, p, p, p};
-  }
-  if (v.is_array() && v.size() == 2) {
-    if (v[0].is_number_integer() && v[1].is_number_integer()) {
-      return {get(v[0]), get(v[0]), get(v[1]), get(v[1])};
-    }
-    if (v[0].is_array() && v[0].size() == 2 && v[1].is_array() && v[1].size() == 2) {
-      return {get(v[0][0]), get(v[0][1]), get(v[1][0]), get(v[1][1])};
-    }
-  }
-  ctx.Fail("config '", key, "' has an unsupported form: ", v.dump());
+  return KerasPadPairs(ctx.layer().config, key, fallback, ctx.Where());
 }
 
 // True for versions of standalone Keras before 2.4 ("2.2.4", "2.3.1", "1.2.2"); tf.keras

@@ -1,6 +1,6 @@
 // ZeroPadding2D and Cropping2D. ZeroPadding2D puts (top, bottom) zero rows and (left, right) zero
-// columns around every feature map; Cropping2D removes them. The amounts are read exactly as the
-// importer reads them (keras_lower_layers.cc PadPairs): an int (all four sides), a pair (symmetric
+// columns around every feature map; Cropping2D removes them. The amounts are read by the
+// importer's own KerasPadPairs (keras_config.h): an int (all four sides), a pair (symmetric
 // height, symmetric width) or ((top, bottom), (left, right)); absent means 1 for ZeroPadding2D
 // and 0 for Cropping2D. Both are copies, so each backward pass is the adjoint copy.
 #include <algorithm>
@@ -8,35 +8,11 @@
 #include <cstring>
 
 #include "graph/error.h"
+#include "keras/keras_config.h"
 #include "train/layers.h"
 
 namespace cae::train {
 namespace {
-
-// {top, bottom, left, right} from config[key].
-std::array<int, 4> ReadPairs(const nlohmann::json& config, const char* key, int fallback,
-                             const std::string& layer) {
-  auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return {fallback, fallback, fallback, fallback};
-  const nlohmann::json& v = *it;
-  auto get = [&](const nlohmann::json& e) {
-    Check(e.is_number_integer() && e.get<int64_t>() >= 0 && e.get<int64_t>() <= (1 << 20),
-          "layer '", layer, "': config '", key, "' must hold non-negative integers: ", v.dump());
-    return e.get<int>();
-  };
-  if (v.is_number_integer()) {
-    const int p = get(v);
-    return {p, p, p, p};
-  }
-  if (v.is_array() && v.size() == 2) {
-    if (v[0].is_number_integer() && v[1].is_number_integer())
-      return {get(v[0]), get(v[0]), get(v[1]), get(v[1])};
-    if (v[0].is_array() && v[0].size() == 2 && v[1].is_array() && v[1].size() == 2)
-      return {get(v[0][0]), get(v[0][1]), get(v[1][0]), get(v[1][1])};
-  }
-  Fail("layer '", layer, "': config '", key,
-       "' must be an int, a pair or ((top, bottom), (left, right)), got ", v.dump());
-}
 
 // out is the input shifted by (dy, dx) = (top, left) for padding, (-top, -left) for cropping;
 // only the overlap is copied. The same code serves both directions of both layers.
@@ -44,7 +20,8 @@ class PadCrop : public Layer {
  public:
   PadCrop(const KerasLayer& kl, bool crop) : crop_(crop) {
     RequireChannelsLast(kl.config, kl.name);
-    amounts_ = ReadPairs(kl.config, crop ? "cropping" : "padding", crop ? 0 : 1, kl.name);
+    amounts_ = KerasPadPairs(kl.config, crop ? "cropping" : "padding", crop ? 0 : 1,
+                             "layer '" + kl.name + "'");
   }
 
   Dims Setup(const std::vector<Dims>& in) override {

@@ -53,11 +53,14 @@ int64_t Trainer::CheckData(const TensorData& t, const Dims& dims, const char* wh
         " does not fit the model's ", DimsToString(dims), " per sample (", source_, ")");
   Check(static_cast<int64_t>(t.bytes.size()) == t.shape[0] * dims.size() * 4, what,
         ": data size does not match its shape");
+  return t.shape[0];
+}
+
+void Trainer::CheckFinite(const TensorData& t, const Dims& dims, const char* what) const {
   const int64_t bad = FirstNonFinite(t);
   Check(bad < 0, what, ": value ", bad, " (sample ", bad / std::max<int64_t>(1, dims.size()),
         ") is not finite (", bad < 0 ? 0.0f : t.as<float>()[bad], "); the trainer needs finite data (",
         source_, ")");
-  return t.shape[0];
 }
 
 std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
@@ -72,6 +75,13 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
     const int64_t vn = CheckData(*val_x, in, "validation inputs");
     Check(CheckData(*val_y, out, "validation targets") == vn, "validation targets: count differs",
           " from validation inputs");
+  }
+  // Once per Fit (the per-epoch Evaluate does not rescan); y and val_y are often the inputs.
+  CheckFinite(x, in, "training inputs");
+  if (&y != &x) CheckFinite(y, out, "training targets");
+  if (val_x != nullptr) {
+    CheckFinite(*val_x, in, "validation inputs");
+    if (val_y != val_x) CheckFinite(*val_y, out, "validation targets");
   }
   const int bs = static_cast<int>(std::min<int64_t>(options_.batch_size, n));
   const int64_t batches = (n + bs - 1) / bs;

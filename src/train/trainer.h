@@ -84,6 +84,8 @@ class Trainer {
  private:
   // Checks that data fits `dims` (per sample) and returns the sample count.
   int64_t CheckData(const TensorData& t, const Dims& dims, const char* what) const;
+  // Throws naming `what`, the value's index and sample when t holds NaN or infinity.
+  void CheckFinite(const TensorData& t, const Dims& dims, const char* what) const;
 
   TrainOptions options_;
   ThreadPool* pool_;

@@ -15,8 +15,10 @@
 #include "kernels/fast/hybrid_quantize_fast.h"
 #include "kernels/parallel.h"
 
-// The reference rounds the product and the sum separately: no fused multiply-add here.
+// GCC contracts a vector multiply and add into FMA by default; the reference rounds twice.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
+#endif
 
 HWY_BEFORE_NAMESPACE();
 namespace cae::fast {
