@@ -2,22 +2,30 @@
 // (per-tensor or per-channel scales), float32 bias. CONV_2D: any stride and padding (TFLite's
 // hybrid CONV_2D ignores dilation, and so do the reference kernel and this one). Bit-exact with
 // ref/hybrid/conv_2d and ref/hybrid/fully_connected:
-//  - every batch is quantized by the same code (kernels/ref/quantized/hybrid_quantize.h);
-//  - the int32 sums are the same integers: each output pixel's patch is gathered as int16 with
-//    padded taps reading the batch's zero point, the dot products run over the whole patch, and
-//    zero_point * (sum of the channel's weights) is subtracted, so a padded tap adds
-//    w * (zp - zp) = 0 exactly as the reference skips it;
-//    (FULLY_CONNECTED: the input row is the patch, without padding);
-//  - the path choice and the float outputs are the reference's own functions
-//    (HybridConvPerChannel, HybridConvOutput, HybridFullyConnectedOutput).
-// The dot products use int16 pairs (pmaddwd-style ReorderWidenMulAccumulate) under Highway's
-// dynamic dispatch; output rows are spread over the ThreadPool.
+//  - every batch is quantized by the same code (QuantizeBatchesFast, equal to
+//    kernels/ref/quantized/hybrid_quantize.h), and the path choice is the reference's own
+//    (HybridConvPerChannel);
+//  - the int32 sums are the reference's integers (integer sums do not depend on their order).
+//    CONV_2D: each image is expanded into a padded int16 image of x - zp whose padding holds 0,
+//    so a padded tap adds w * 0, exactly as the reference skips it. FULLY_CONNECTED: dot
+//    products of the int8 row with the weights, minus zp * (sum of the unit's weights);
+//  - the float outputs: CONV_2D, HybridConvOutput's arithmetic on vectors of output channels
+//    (hybrid_output_hwy-inl.h); FULLY_CONNECTED, HybridFullyConnectedOutput itself.
+// CONV_2D is vectorized across output channels: the weights are packed as int16 pairs
+// [tap][input channel pair][out_c padded to the int32 lanes][2], two input channels of a pixel
+// are broadcast as one int32, and one pmaddwd-style ReorderWidenMulAccumulate adds both products
+// to every channel's sum; up to 2 vectors of channels for 4 pixels stay in registers. Output
+// rows are spread over the ThreadPool; each thread expands the images its rows read into its own
+// scratch (one image at a time), so memory does not grow with the batch.
+// FULLY_CONNECTED: int16 dot products per unit (horizontal sums), units in blocks per task.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/hybrid.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -27,6 +35,33 @@
 #include "kernels/ref/quantized/conv_prepare.h"
 #include "kernels/ref/quantized/hybrid_quantize.h"
 #include "kernels/ref/quantized/qutil.h"
+
+// Target-independent declarations, seen once although foreach_target re-includes this file.
+#ifndef CAE_KERNELS_FAST_HYBRID_CONV_PLAN_
+#define CAE_KERNELS_FAST_HYBRID_CONV_PLAN_
+namespace cae::fast {
+// What the hybrid CONV_2D's per-target functions read (one image at a time).
+struct HybridConvPlan {
+  int in_h = 0, in_w = 0, in_c = 0;
+  int out_h = 0, out_w = 0, out_c = 0;
+  int ocp = 0;   // out_c rounded up to the int32 lanes
+  int cinp = 0;  // in_c rounded up to even: the padded image's channels
+  int taps = 0, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+  int64_t pad_rows = 0, pad_cols = 0;   // padded image size: the rows and columns windows reach
+  const int64_t* tap_offset = nullptr;  // [taps] int16 elements from a window's first tap
+  const int16_t* weights = nullptr;     // [taps][cinp / 2][ocp][2], 0 past in_c and out_c
+  const float* bias = nullptr;          // [ocp], or nullptr without bias
+  float lo = 0, hi = 0;
+};
+}  // namespace cae::fast
+#endif  // CAE_KERNELS_FAST_HYBRID_CONV_PLAN_
+
+// GCC contracts a vector multiply and add into FMA by default; the reference rounds twice.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include "kernels/fast/hybrid_output_hwy-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace cae::fast {
@@ -67,6 +102,138 @@ int LanesI16() {
 #endif
 }
 
+int HybridConvLanes() { return static_cast<int>(hn::Lanes(hn::ScalableTag<int32_t>())); }
+
+// dst = the padded image of one quantized image q with zero point zp: dst[py][px][c] =
+// q[py - pad_h][px - pad_w][c] - zp inside the input, 0 outside it and for c >= in_c.
+void HybridConvPadImage(const HybridConvPlan& p, const int8_t* q, int32_t zp, int16_t* dst) {
+  const int64_t cinp = p.cinp, row_len = p.pad_cols * cinp;
+  const int16_t z = static_cast<int16_t>(zp);
+  for (int64_t py = 0; py < p.pad_rows; ++py) {
+    int16_t* row = dst + py * row_len;
+    const int64_t iy = py - p.pad_h;
+    if (iy < 0 || iy >= p.in_h) {
+      std::fill(row, row + row_len, int16_t{0});
+      continue;
+    }
+    const int64_t x_end = std::min<int64_t>(p.pad_cols, int64_t{p.pad_w} + p.in_w);
+    std::fill(row, row + p.pad_w * cinp, int16_t{0});
+    std::fill(row + x_end * cinp, row + row_len, int16_t{0});
+    const int8_t* src = q + iy * p.in_w * p.in_c;
+    if (cinp == p.in_c) {  // the interior is one contiguous run
+      hout::WidenMinusZeroPoint(src, (x_end - p.pad_w) * cinp, z, row + p.pad_w * cinp);
+      continue;
+    }
+    for (int64_t px = p.pad_w; px < x_end; ++px) {
+      int16_t* d = row + px * cinp;
+      hout::WidenMinusZeroPoint(src + (px - p.pad_w) * p.in_c, p.in_c, z, d);
+      std::fill(d + p.in_c, d + cinp, int16_t{0});
+    }
+  }
+}
+
+#if HWY_TARGET != HWY_SCALAR
+namespace hconv {
+
+using D = hn::ScalableTag<int32_t>;
+using V = hn::Vec<D>;
+
+// Output pixels [x, x + PX) of a row, channels [oc0, oc0 + NV * lanes): the int32 sums over
+// every tap and input channel pair, then the float outputs. s: the first pixel's window;
+// w: the weights at channel oc0 of (tap 0, pair 0); scale: [ocp] for this image; out: the first
+// pixel's outputs (channel 0).
+template <int NV, int PX>
+HWY_INLINE void Pixels(const HybridConvPlan& p, const int16_t* s, int64_t px_step,
+                       const int16_t* w, const float* scale, int oc0, float* out) {
+  const D d;
+  const hn::Repartition<int16_t, D> d16;
+  const hn::Rebind<float, D> df;
+  const int N = static_cast<int>(hn::Lanes(d));
+  const int pairs = p.cinp / 2;
+  const int64_t w_step = int64_t{p.ocp} * 2;  // int16 elements per (tap, pair)
+  V sum[PX * NV], odd[PX * NV];               // odd: ReorderWidenMulAccumulate's second sum
+  for (int i = 0; i < PX * NV; ++i) sum[i] = odd[i] = hn::Zero(d);
+  for (int t = 0; t < p.taps; ++t) {
+    const int16_t* st = s + p.tap_offset[t];
+    const int16_t* wt = w + int64_t{t} * pairs * w_step;
+    for (int cp = 0; cp < pairs; ++cp, wt += w_step) {
+      const auto w0 = hn::LoadU(d16, wt);
+      const auto w1 = NV > 1 ? hn::LoadU(d16, wt + 2 * N) : w0;
+#pragma GCC unroll 4
+      for (int px = 0; px < PX; ++px) {
+        int32_t two_channels;
+        std::memcpy(&two_channels, st + px * px_step + 2 * cp, sizeof(two_channels));
+        const auto x = hn::BitCast(d16, hn::Set(d, two_channels));
+        sum[px * NV] = hn::ReorderWidenMulAccumulate(d, x, w0, sum[px * NV], odd[px * NV]);
+        if (NV > 1)
+          sum[px * NV + 1] =
+              hn::ReorderWidenMulAccumulate(d, x, w1, sum[px * NV + 1], odd[px * NV + 1]);
+      }
+    }
+  }
+  const auto lo = hn::Set(df, p.lo), hi = hn::Set(df, p.hi);
+  for (int v = 0; v < NV; ++v) {
+    const int c = oc0 + v * N;
+    const auto sc = hn::LoadU(df, scale + c);
+    const float* bias = p.bias ? p.bias + c : nullptr;
+    const size_t n = static_cast<size_t>(std::min(N, p.out_c - c));
+    for (int px = 0; px < PX; ++px)
+      hout::FinishHybridConv(d, hn::RearrangeToOddPlusEven(sum[px * NV + v], odd[px * NV + v]),
+                             sc, bias, lo, hi, n, out + int64_t{px} * p.out_c + c);
+  }
+}
+
+}  // namespace hconv
+#endif
+
+// Output row y of one image: image is its padded image, scale [ocp] w_scale[c] * in_scale,
+// out_row [out_w][out_c].
+void HybridConvRow(const HybridConvPlan& p, const int16_t* image, const float* scale, int64_t y,
+                   float* out_row) {
+  const int64_t cinp = p.cinp, px_step = int64_t{p.stride_w} * cinp;
+  const int16_t* base = image + y * p.stride_h * p.pad_cols * cinp;
+#if HWY_TARGET == HWY_SCALAR
+  // One lane: the pairs cannot share a vector; plain integer sums of the same layout.
+  const int pairs = p.cinp / 2;
+  for (int x = 0; x < p.out_w; ++x)
+    for (int oc = 0; oc < p.out_c; ++oc) {
+      int32_t acc = 0;
+      for (int t = 0; t < p.taps; ++t) {
+        const int16_t* st = base + x * px_step + p.tap_offset[t];
+        const int16_t* wt = p.weights + (int64_t{t} * pairs * p.ocp + oc) * 2;
+        for (int cp = 0; cp < pairs; ++cp, wt += int64_t{p.ocp} * 2)
+          acc += int32_t{st[2 * cp]} * wt[0] + int32_t{st[2 * cp + 1]} * wt[1];
+      }
+      float v = static_cast<float>(acc) * scale[oc];
+      if (p.bias) v += p.bias[oc];
+      out_row[int64_t{x} * p.out_c + oc] = std::min(p.hi, std::max(p.lo, v));
+    }
+#else
+  const int N = static_cast<int>(hn::Lanes(hconv::D()));
+  for (int oc0 = 0; oc0 < p.out_c; oc0 += 2 * N) {
+    const bool two = oc0 + N < p.out_c;
+    const int16_t* w = p.weights + int64_t{oc0} * 2;
+    int x = 0;
+    for (; x + 4 <= p.out_w; x += 4) {
+      const int16_t* s = base + x * px_step;
+      float* o = out_row + int64_t{x} * p.out_c;
+      if (two)
+        hconv::Pixels<2, 4>(p, s, px_step, w, scale, oc0, o);
+      else
+        hconv::Pixels<1, 4>(p, s, px_step, w, scale, oc0, o);
+    }
+    for (; x < p.out_w; ++x) {
+      const int16_t* s = base + x * px_step;
+      float* o = out_row + int64_t{x} * p.out_c;
+      if (two)
+        hconv::Pixels<2, 1>(p, s, px_step, w, scale, oc0, o);
+      else
+        hconv::Pixels<1, 1>(p, s, px_step, w, scale, oc0, o);
+    }
+  }
+#endif
+}
+
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace cae::fast
@@ -77,6 +244,9 @@ namespace cae::fast {
 
 HWY_EXPORT(HybridDotRows);
 HWY_EXPORT(LanesI16);
+HWY_EXPORT(HybridConvLanes);
+HWY_EXPORT(HybridConvPadImage);
+HWY_EXPORT(HybridConvRow);
 
 namespace {
 
@@ -117,80 +287,118 @@ struct PackedRows16 {
 class FastHybridConv : public OpKernel {
  public:
   void Prepare(const KernelContext& ctx) override {
+    const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
+    const TensorView& out = Out(ctx, 0);
+    const OpOptions& o = ctx.op->options;
     const qref::ConvPadding2D pad = qref::CheckConvGeometry(ctx, false, 1, 1);
-    pad_h_ = pad.h;
-    pad_w_ = pad.w;
     cout_ = qref::ConvOutChannels(filter, false);
     qref::CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, cout_);
     scales_ = qref::ChannelScales(ctx, filter, cout_);
     per_channel_ = qref::HybridConvPerChannel(scales_, false);
-    qref::FloatActivationRange(ctx, &act_min_, &act_max_);
+    qref::FloatActivationRange(ctx, &plan_.lo, &plan_.hi);
     kh_ = filter.dim(1);
     kw_ = filter.dim(2);
-    cin_ = filter.dim(3);
-    weights_.Reset(cout_, kh_ * kw_ * cin_);
+    plan_.in_h = in.dim(1);
+    plan_.in_w = in.dim(2);
+    plan_.in_c = filter.dim(3);
+    plan_.cinp = (plan_.in_c + 1) / 2 * 2;
+    plan_.out_h = out.dim(1);
+    plan_.out_w = out.dim(2);
+    plan_.out_c = cout_;
+    plan_.taps = kh_ * kw_;
+    plan_.stride_h = o.stride_h;
+    plan_.stride_w = o.stride_w;
+    plan_.pad_h = pad.h;
+    plan_.pad_w = pad.w;
+    plan_.pad_rows = int64_t{plan_.out_h - 1} * o.stride_h + kh_;
+    plan_.pad_cols = int64_t{plan_.out_w - 1} * o.stride_w + kw_;
+    lanes_ = 0;
+    packed_for_ = nullptr;
   }
 
   void Eval(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
-    TensorView& out = Out(ctx, 0);
-    weights_.Update(filter);
-    const OpOptions& o = ctx.op->options;
-    const int32_t batches = in.dim(0), ih = in.dim(1), iw = in.dim(2);
-    const int32_t oh = out.dim(1), ow = out.dim(2);
+    const int lanes = HWY_DYNAMIC_DISPATCH(HybridConvLanes)();
+    if (lanes != lanes_ || !filter.is_constant || filter.data != packed_for_) Pack(filter, lanes);
+    const int32_t batches = in.dim(0);
+    const int64_t ocp = plan_.ocp;
     QuantizeBatchesFast(in, batches, per_channel_, &qi_, ctx.pool);
-    const float* bias_data = bias ? bias->as<float>() : nullptr;
-    float* dst = out.as<float>();
-    const int cin = cin_, kh = kh_, kw = kw_, kp = weights_.kp, cout = cout_;
-    ParallelFor(ctx.pool, int64_t{batches} * oh, 1, [&](int64_t begin, int64_t end) {
-      thread_local std::vector<int16_t> patch;
-      thread_local std::vector<int32_t> acc;
-      patch.assign(static_cast<size_t>(kp), 0);
-      acc.resize(static_cast<size_t>(cout));
+    // HybridConvOutput's scale: w_scale[c] * in_scale, or in_scale * w_scale[0] (equal floats).
+    scale_.assign(static_cast<size_t>(batches * ocp), 0.0f);
+    for (int32_t b = 0; b < batches; ++b)
+      for (int32_t c = 0; c < cout_; ++c)
+        scale_[b * ocp + c] = scales_[per_channel_ ? c : 0] * qi_.scale[b];
+    if (bias) {
+      bias_.assign(static_cast<size_t>(ocp), 0.0f);
+      std::copy_n(bias->as<float>(), cout_, bias_.begin());
+    }
+    plan_.tap_offset = tap_offset_.data();
+    plan_.weights = weights_.data();
+    plan_.bias = bias ? bias_.data() : nullptr;
+    float* dst = Out(ctx, 0).as<float>();
+    const int64_t image_in = int64_t{plan_.in_h} * plan_.in_w * plan_.in_c;
+    const int64_t image_out = int64_t{plan_.out_w} * cout_;
+    const size_t padded_size = static_cast<size_t>(plan_.pad_rows * plan_.pad_cols * plan_.cinp);
+    const uint64_t eval_id = ++eval_counter_;
+    ParallelFor(ctx.pool, int64_t{batches} * plan_.out_h, 1, [&](int64_t begin, int64_t end) {
+      // The padded image this thread holds: valid for image `b` of Eval `eval_id`.
+      thread_local struct {
+        uint64_t eval_id = 0;
+        int64_t b = -1;
+        std::vector<int16_t> image;
+      } held;
       for (int64_t row = begin; row < end; ++row) {
-        const int32_t b = static_cast<int32_t>(row / oh);
-        const int32_t y = static_cast<int32_t>(row % oh);
-        const int32_t zp = qi_.offset[b];
-        const int8_t* img = qi_.q.data() + int64_t{b} * ih * iw * cin;
-        const float in_scale = qi_.scale[b];
-        for (int32_t x = 0; x < ow; ++x) {
-          const int32_t iy0 = y * o.stride_h - pad_h_;
-          const int32_t ix0 = x * o.stride_w - pad_w_;
-          int16_t* p = patch.data();
-          for (int32_t fy = 0; fy < kh; ++fy) {
-            const int32_t iy = iy0 + fy;
-            for (int32_t fx = 0; fx < kw; ++fx, p += cin) {
-              const int32_t ix = ix0 + fx;
-              if (iy < 0 || iy >= ih || ix < 0 || ix >= iw) {
-                std::fill(p, p + cin, static_cast<int16_t>(zp));
-                continue;
-              }
-              const int8_t* src = img + (int64_t{iy} * iw + ix) * cin;
-              for (int32_t c = 0; c < cin; ++c) p[c] = src[c];
-            }
-          }
-          HWY_DYNAMIC_DISPATCH(HybridDotRows)(patch.data(), weights_.w.data(), kp, cout, acc.data());
-          float* o_px = dst + (row * ow + x) * cout;
-          for (int32_t oc = 0; oc < cout; ++oc) {
-            const int32_t sum = acc[oc] - zp * weights_.sums[oc];
-            o_px[oc] = qref::HybridConvOutput(sum, in_scale, scales_, per_channel_, bias_data, oc,
-                                              act_min_, act_max_);
-          }
+        const int64_t b = row / plan_.out_h;
+        if (held.eval_id != eval_id || held.b != b) {
+          held.image.resize(padded_size);
+          HWY_DYNAMIC_DISPATCH(HybridConvPadImage)(plan_, qi_.q.data() + b * image_in,
+                                                   qi_.offset[b], held.image.data());
+          held.eval_id = eval_id;
+          held.b = b;
         }
+        HWY_DYNAMIC_DISPATCH(HybridConvRow)(plan_, held.image.data(), scale_.data() + b * ocp,
+                                            row % plan_.out_h, dst + row * image_out);
       }
     });
   }
 
  private:
+  // Weights as [tap][cinp / 2][ocp][2] int16 and the taps' offsets in the padded image, for
+  // `lanes` int32 lanes.
+  void Pack(const TensorView& filter, int lanes) {
+    lanes_ = lanes;
+    const int64_t ocp = (int64_t{cout_} + lanes - 1) / lanes * lanes;
+    plan_.ocp = static_cast<int>(ocp);
+    const int cin = plan_.in_c, pairs = plan_.cinp / 2, taps = plan_.taps;
+    const int8_t* f = filter.as<int8_t>();
+    weights_.assign(static_cast<size_t>(int64_t{taps} * pairs * ocp * 2), 0);
+    for (int oc = 0; oc < cout_; ++oc)
+      for (int t = 0; t < taps; ++t)
+        for (int c = 0; c < cin; ++c)
+          weights_[((int64_t{t} * pairs + c / 2) * ocp + oc) * 2 + c % 2] =
+              f[(int64_t{oc} * taps + t) * cin + c];
+    tap_offset_.resize(static_cast<size_t>(taps));
+    for (int ky = 0; ky < kh_; ++ky)
+      for (int kx = 0; kx < kw_; ++kx)
+        tap_offset_[ky * kw_ + kx] = (int64_t{ky} * plan_.pad_cols + kx) * plan_.cinp;
+    packed_for_ = filter.data;
+  }
+
+  // Distinguishes Evals (of every instance) for the threads' held padded images.
+  static inline std::atomic<uint64_t> eval_counter_{0};
+
   bool per_channel_ = false;
-  int32_t cout_ = 0, cin_ = 0, kh_ = 1, kw_ = 1, pad_h_ = 0, pad_w_ = 0;
-  float act_min_ = 0, act_max_ = 0;
-  std::vector<float> scales_;
-  PackedRows16 weights_;
+  int32_t cout_ = 0, kh_ = 1, kw_ = 1;
+  int lanes_ = 0;
+  const void* packed_for_ = nullptr;
+  std::vector<float> scales_, scale_, bias_;
+  std::vector<int16_t> weights_;
+  std::vector<int64_t> tap_offset_;
   qref::QuantizedInput qi_;
+  HybridConvPlan plan_;
 };
 
 class FastHybridFullyConnected : public OpKernel {

@@ -7,9 +7,8 @@
 //    once per Eval into a padded image of int16 values x - zp (channel c of the expanded image
 //    holds input channel c / M) whose padding holds 0, so a padded tap adds w * 0, exactly as the
 //    reference skips it; integer sums do not depend on their order;
-//  - the float output is HybridConvOutput's arithmetic on vectors: float(acc) * (w_scale[c] *
-//    in_scale[b]), + bias[c] when there is a bias (one rounding each: no FMA contraction), then
-//    std::max(lo, .) and std::min(hi, .) as comparisons that pass NaN the same way.
+//  - the float output is HybridConvOutput's arithmetic on vectors (hybrid_output_hwy-inl.h) with
+//    scale w_scale[c] * in_scale[b].
 // Vectorized across output channels (Highway dynamic dispatch): the padded image and the weights
 // ([tap][channels padded to the lane count] int32) have no bounds to check; each vector of
 // channels is computed for 4 pixels at a time, reusing the tap's weights. x86 SIMD targets
@@ -57,6 +56,8 @@ struct HybridDwPlan {
 #pragma GCC optimize("fp-contract=off")
 #endif
 
+#include "kernels/fast/hybrid_output_hwy-inl.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace cae::fast {
 namespace HWY_NAMESPACE {
@@ -102,37 +103,11 @@ HWY_INLINE V MulAcc(D d, V x, V w, V acc) {
 #endif
 }
 
-// HybridConvOutput on a vector: float(acc) * scale (+ bias), then std::max(lo, v) =
-// (lo < v ? v : lo) and std::min(hi, m) = (m < hi ? m : hi); stores n <= lanes floats.
-HWY_INLINE void Finish(D d, V acc, hn::Vec<hn::Rebind<float, D>> scale,
-                       const float* bias, hn::Vec<hn::Rebind<float, D>> lo,
-                       hn::Vec<hn::Rebind<float, D>> hi, size_t n, float* out) {
-  const hn::Rebind<float, D> df;
-  auto v = hn::Mul(hn::ConvertTo(df, acc), scale);
-  if (bias) v = hn::Add(v, hn::LoadU(df, bias));
-  v = hn::IfThenElse(hn::Lt(lo, v), v, lo);
-  v = hn::IfThenElse(hn::Lt(v, hi), v, hi);
-  if (n >= hn::Lanes(d)) {
-    hn::StoreU(v, df, out);
-  } else {
-    HWY_ALIGN float tmp[64];
-    hn::Store(v, df, tmp);
-    std::memcpy(out, tmp, n * sizeof(float));
-  }
-}
-
 }  // namespace hdw
 
 // dst[c] = src[c] - zp for c < n (int8 to int16).
 void HybridDwWiden(const int8_t* src, int n, int16_t zp, int16_t* dst) {
-  const hn::ScalableTag<int16_t> d16;
-  const hn::Rebind<int8_t, decltype(d16)> d8;
-  const int N = static_cast<int>(hn::Lanes(d16));
-  const auto z = hn::Set(d16, zp);
-  int c = 0;
-  for (; c + N <= n; c += N)
-    hn::StoreU(hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, src + c)), z), d16, dst + c);
-  for (; c < n; ++c) dst[c] = static_cast<int16_t>(src[c] - zp);
+  hout::WidenMinusZeroPoint(src, n, zp, dst);
 }
 
 // Output rows [begin, end) of batch-major rows (row = b * out_h + y).
@@ -167,17 +142,17 @@ void HybridDwRows(const HybridDwPlan& p, int64_t begin, int64_t end) {
           a3 = hdw::MulAcc(d, hdw::LoadX(d, st + 3 * px_step), wv, a3);
         }
         float* o = dst + int64_t{x} * p.out_c;
-        hdw::Finish(d, a0, scale, bias, lo, hi, n, o);
-        hdw::Finish(d, a1, scale, bias, lo, hi, n, o + p.out_c);
-        hdw::Finish(d, a2, scale, bias, lo, hi, n, o + 2 * p.out_c);
-        hdw::Finish(d, a3, scale, bias, lo, hi, n, o + 3 * p.out_c);
+        hout::FinishHybridConv(d, a0, scale, bias, lo, hi, n, o);
+        hout::FinishHybridConv(d, a1, scale, bias, lo, hi, n, o + p.out_c);
+        hout::FinishHybridConv(d, a2, scale, bias, lo, hi, n, o + 2 * p.out_c);
+        hout::FinishHybridConv(d, a3, scale, bias, lo, hi, n, o + 3 * p.out_c);
       }
       for (; x < p.out_w; ++x) {
         auto a = hn::Zero(d);
         const int16_t* s = src + x * px_step;
         for (int t = 0; t < p.taps; ++t)
           a = hdw::MulAcc(d, hdw::LoadX(d, s + p.tap_offset[t]), hdw::LoadW(d, w + t * ocp), a);
-        hdw::Finish(d, a, scale, bias, lo, hi, n, dst + int64_t{x} * p.out_c);
+        hout::FinishHybridConv(d, a, scale, bias, lo, hi, n, dst + int64_t{x} * p.out_c);
       }
     }
   }

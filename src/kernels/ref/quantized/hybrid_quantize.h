@@ -46,8 +46,8 @@ inline bool HybridConvPerChannel(const std::vector<float>& weight_scales, bool d
 
 // A hybrid convolution's output for int32 sum acc of channel c (weight_scales as in
 // HybridConvPerChannel): acc * (in_scale * w_scale) + bias, clamped to [lo, hi].
-// fast/hybrid_depthwise.cc restates this arithmetic on vectors (per channel): change both
-// (FastHybridDepthwise.BitExactWithReference compares them).
+// fast/hybrid_output_hwy-inl.h restates this arithmetic on vectors (per channel): change both
+// (FastHybridConv and FastHybridDepthwise .BitExactWithReference compare them).
 inline float HybridConvOutput(int32_t acc, float in_scale, const std::vector<float>& weight_scales,
                               bool per_channel, const float* bias, int32_t c, float lo, float hi) {
   const float scale = per_channel ? weight_scales[c] * in_scale : in_scale * weight_scales[0];
