@@ -6,7 +6,10 @@
 // channels 1-40 in and 1-33 out, filters 1x1..5x5, strides 1-3, SAME/VALID, per-tensor weights
 // (symmetric input quantization) and per-channel weights (asymmetric, so padded taps meet a
 // non-zero zero point), with and without bias, every float fused activation the kernel takes,
-// inputs with and without negative values, and an all-zero batch.
+// inputs with and without negative values, and an all-zero batch. With AVX3_DL among the
+// targets, CONV_2D runs as the AVX-512 VNNI kernel (hybrid_conv_vnni.h) where the CPU has it.
+#define HWY_WANT_AVX3_DL  // list AVX3_DL among the targets (before hwy headers)
+
 #include <random>
 
 #include "fast_conv_support.h"
@@ -35,10 +38,6 @@ TEST(FastHybridConv, BitExactWithReference) {
     const bool per_channel = out_c > 1 && pick(0, 1) == 1;
     const bool positive = pick(0, 2) == 0;  // e.g. images in [0, 1]: zero point at -128
     const bool zero_batch = batch > 1 && pick(0, 3) == 0;
-    const int out_h = o.padding == Padding::kSame ? (in_h + o.stride_h - 1) / o.stride_h
-                                                   : (in_h - f_h) / o.stride_h + 1;
-    const int out_w = o.padding == Padding::kSame ? (in_w + o.stride_w - 1) / o.stride_w
-                                                   : (in_w - f_w) / o.stride_w + 1;
     SCOPED_TRACE(StrCat("case ", i, ": b", batch, " in", in_h, "x", in_w, "x", in_c, " oc", out_c,
                         " f", f_h, "x", f_w, " s", o.stride_h, ",", o.stride_w,
                         o.padding == Padding::kSame ? " SAME" : " VALID", " act",

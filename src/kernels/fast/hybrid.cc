@@ -16,7 +16,9 @@
 // are broadcast as one int32, and one pmaddwd-style ReorderWidenMulAccumulate adds both products
 // to every channel's sum; up to 2 vectors of channels for 4 pixels stay in registers. Output
 // rows are spread over the ThreadPool; each thread expands the images its rows read into its own
-// scratch (one image at a time), so memory does not grow with the batch.
+// scratch (one image at a time), so memory does not grow with the batch. With AVX-512 VNNI
+// (hybrid_conv_vnni.h: uint8 x + 128 times int8 weights, 4 channels per instruction) CONV_2D runs
+// there instead.
 // FULLY_CONNECTED: int16 dot products per unit (horizontal sums), units in blocks per task.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fast/hybrid.cc"
@@ -29,7 +31,9 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/fast/conv_int8_vnni.h"
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/fast/hybrid_conv_vnni.h"
 #include "kernels/fast/hybrid_quantize_fast.h"
 #include "kernels/parallel.h"
 #include "kernels/ref/quantized/conv_prepare.h"
@@ -315,16 +319,29 @@ class FastHybridConv : public OpKernel {
     plan_.pad_cols = int64_t{plan_.out_w - 1} * o.stride_w + kw_;
     lanes_ = 0;
     packed_for_ = nullptr;
+    vnni_.reset();
   }
 
   void Eval(const KernelContext& ctx) override {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
     const TensorView* bias = OptIn(ctx, 2);
-    const int lanes = HWY_DYNAMIC_DISPATCH(HybridConvLanes)();
-    if (lanes != lanes_ || !filter.is_constant || filter.data != packed_for_) Pack(filter, lanes);
+    // Checked per Eval: tests narrow the CPU targets between runs of one model.
+    const bool vnni = VnniAvailable();
+    const bool repack = !filter.is_constant || filter.data != packed_for_;
+    int64_t ocp = 0;
+    if (vnni) {
+      if (!vnni_) vnni_ = std::make_unique<HybridConvVnni>(VnniGeometry());
+      if (repack || vnni_packed_ != vnni) vnni_->SetWeights(filter.as<int8_t>());
+      ocp = vnni_->padded_out_c();
+    } else {
+      const int lanes = HWY_DYNAMIC_DISPATCH(HybridConvLanes)();
+      if (repack || vnni_packed_ != vnni || lanes != lanes_) Pack(filter, lanes);
+      ocp = plan_.ocp;
+    }
+    packed_for_ = filter.data;
+    vnni_packed_ = vnni;
     const int32_t batches = in.dim(0);
-    const int64_t ocp = plan_.ocp;
     QuantizeBatchesFast(in, batches, per_channel_, &qi_, ctx.pool);
     // HybridConvOutput's scale: w_scale[c] * in_scale, or in_scale * w_scale[0] (equal floats).
     scale_.assign(static_cast<size_t>(batches * ocp), 0.0f);
@@ -335,32 +352,43 @@ class FastHybridConv : public OpKernel {
       bias_.assign(static_cast<size_t>(ocp), 0.0f);
       std::copy_n(bias->as<float>(), cout_, bias_.begin());
     }
+    const float* bias_data = bias ? bias_.data() : nullptr;
     plan_.tap_offset = tap_offset_.data();
     plan_.weights = weights_.data();
-    plan_.bias = bias ? bias_.data() : nullptr;
+    plan_.bias = bias_data;
     float* dst = Out(ctx, 0).as<float>();
     const int64_t image_in = int64_t{plan_.in_h} * plan_.in_w * plan_.in_c;
     const int64_t image_out = int64_t{plan_.out_w} * cout_;
-    const size_t padded_size = static_cast<size_t>(plan_.pad_rows * plan_.pad_cols * plan_.cinp);
+    const int64_t padded_int16 =
+        vnni ? (vnni_->image_bytes() + 1) / 2 : plan_.pad_rows * plan_.pad_cols * plan_.cinp;
     const uint64_t eval_id = ++eval_counter_;
     ParallelFor(ctx.pool, int64_t{batches} * plan_.out_h, 1, [&](int64_t begin, int64_t end) {
-      // The padded image this thread holds: valid for image `b` of Eval `eval_id`.
+      // The padded image this thread holds (int16, or uint8 bytes for VNNI): valid for image
+      // `b` of Eval `eval_id`.
       thread_local struct {
         uint64_t eval_id = 0;
         int64_t b = -1;
         std::vector<int16_t> image;
       } held;
       for (int64_t row = begin; row < end; ++row) {
-        const int64_t b = row / plan_.out_h;
+        const int64_t b = row / plan_.out_h, y = row % plan_.out_h;
+        const int8_t* q = qi_.q.data() + b * image_in;
         if (held.eval_id != eval_id || held.b != b) {
-          held.image.resize(padded_size);
-          HWY_DYNAMIC_DISPATCH(HybridConvPadImage)(plan_, qi_.q.data() + b * image_in,
-                                                   qi_.offset[b], held.image.data());
+          held.image.resize(static_cast<size_t>(padded_int16));
+          if (vnni)
+            vnni_->PadImage(q, qi_.offset[b], reinterpret_cast<uint8_t*>(held.image.data()));
+          else
+            HWY_DYNAMIC_DISPATCH(HybridConvPadImage)(plan_, q, qi_.offset[b], held.image.data());
           held.eval_id = eval_id;
           held.b = b;
         }
-        HWY_DYNAMIC_DISPATCH(HybridConvRow)(plan_, held.image.data(), scale_.data() + b * ocp,
-                                            row % plan_.out_h, dst + row * image_out);
+        float* out_row = dst + row * image_out;
+        if (vnni)
+          vnni_->Row(reinterpret_cast<const uint8_t*>(held.image.data()), qi_.offset[b],
+                     scale_.data() + b * ocp, bias_data, plan_.lo, plan_.hi, y, out_row);
+        else
+          HWY_DYNAMIC_DISPATCH(HybridConvRow)(plan_, held.image.data(), scale_.data() + b * ocp,
+                                              y, out_row);
       }
     });
   }
@@ -384,7 +412,23 @@ class FastHybridConv : public OpKernel {
     for (int ky = 0; ky < kh_; ++ky)
       for (int kx = 0; kx < kw_; ++kx)
         tap_offset_[ky * kw_ + kx] = (int64_t{ky} * plan_.pad_cols + kx) * plan_.cinp;
-    packed_for_ = filter.data;
+  }
+
+  HybridConvVnni::Geometry VnniGeometry() const {
+    HybridConvVnni::Geometry g;
+    g.in_h = plan_.in_h;
+    g.in_w = plan_.in_w;
+    g.in_c = plan_.in_c;
+    g.out_h = plan_.out_h;
+    g.out_w = plan_.out_w;
+    g.out_c = cout_;
+    g.f_h = kh_;
+    g.f_w = kw_;
+    g.stride_h = plan_.stride_h;
+    g.stride_w = plan_.stride_w;
+    g.pad_h = plan_.pad_h;
+    g.pad_w = plan_.pad_w;
+    return g;
   }
 
   // Distinguishes Evals (of every instance) for the threads' held padded images.
@@ -393,10 +437,12 @@ class FastHybridConv : public OpKernel {
   bool per_channel_ = false;
   int32_t cout_ = 0, kh_ = 1, kw_ = 1;
   int lanes_ = 0;
-  const void* packed_for_ = nullptr;
+  const void* packed_for_ = nullptr;  // the filter data the packed weights came from
+  bool vnni_packed_ = false;          // which path packed them
   std::vector<float> scales_, scale_, bias_;
-  std::vector<int16_t> weights_;
+  std::vector<int16_t> weights_;  // Highway path: [tap][cinp / 2][ocp][2]
   std::vector<int64_t> tap_offset_;
+  std::unique_ptr<HybridConvVnni> vnni_;  // VNNI path (made at its first Eval)
   qref::QuantizedInput qi_;
   HybridConvPlan plan_;
 };
