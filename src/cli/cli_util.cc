@@ -8,10 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <new>
 
 #include "data/convert.h"
 #include "data/file_io.h"
 #include "graph/validate.h"
+#include "keras/hdf5_reader.h"
 #include "keras/keras_import.h"
 #include "report/json_util.h"
 #include "report/table.h"
@@ -52,6 +54,19 @@ bool HasTfliteIdentifier(const std::string& path) {
   return in.read(buf, 8) && std::memcmp(buf + 4, "TFL3", 4) == 0;
 }
 
+// --arch-json gives the architecture of a weights-only Keras HDF5 (save_weights). A file with an
+// architecture of its own (HDF5 with model_config, a .keras zip, a .tflite) would run that one and
+// ignore the flag; that is a usage error rather than a warning, since running another architecture
+// than the one the user named would be silently wrong, and dropping the flag is the whole fix.
+void RejectUnusedArchJson(const std::string& path, ModelKind kind) {
+  const bool weights_only = kind == ModelKind::kKeras && h5::HasHdf5Signature(path) &&
+                            !h5::File::Open(path).HasAttribute("/", "model_config");
+  if (!weights_only)
+    throw UsageError(StrCat(path, ": --arch-json is only for weights-only Keras HDF5 files (save_weights); this ",
+                            kind == ModelKind::kTflite ? "TFLite file" : "Keras file",
+                            " holds its own architecture (drop --arch-json)"));
+}
+
 }  // namespace
 
 LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json) {
@@ -75,6 +90,7 @@ LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json) 
     Fail(path, ": not a model file (expected Keras HDF5 .h5, Keras .keras, or .tflite)");
   }
   Check(!m.model.subgraphs.empty(), path, ": model has no graph");
+  if (!arch_json.empty()) RejectUnusedArchJson(path, m.kind);
   return m;
 }
 
@@ -195,8 +211,12 @@ TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions
     // A flat input [1,K] takes any data with K values per item (e.g. 28x28 images for Dense AEs).
     const bool flat = t.shape.size() == 2 && data.shape.size() >= 2 &&
                       NumElements(data.shape) == static_cast<int64_t>(n) * t.shape[1];
+    // Images of another size: point to --resize (run, compare and convert have it).
+    const bool other_size = t.shape.size() == 4 && data.shape.size() == 4 && data.shape[3] == t.shape[3] &&
+                            t.shape[1] > 0 && t.shape[2] > 0;
     if (!flat)
-      Fail(who, " expects shape ", ExpectedShape(t.shape), ", found ", ShapeToString(data.shape), " in ", source);
+      Fail(who, " expects shape ", ExpectedShape(t.shape), ", found ", ShapeToString(data.shape), " in ", source,
+           other_size ? StrCat("; images and IDX images are resized by --resize ", t.shape[1], "x", t.shape[2]) : "");
     data.shape = want;
   }
   if (options.raw) {
@@ -284,7 +304,12 @@ RunResult RunInBatches(const Model& model, const std::vector<TensorData>& inputs
     const int64_t bytes = NumBytes(shape, DTypeSize(interp.output(o).type));
     out_item_bytes.push_back(bytes / batch);
     shape[0] = static_cast<int32_t>(rows * r.items);
-    r.outputs.emplace_back(interp.output(o).type, shape);
+    try {
+      r.outputs.emplace_back(interp.output(o).type, shape);
+    } catch (const std::bad_alloc&) {
+      Fail(model.source, ": out of memory allocating output ", o, " '", interp.output(o).name, "' ",
+           ShapeToString(shape), " (", out_item_bytes.back() * r.items, " bytes); run on fewer items (--limit)");
+    }
   }
   std::vector<const void*> in_ptrs(inputs.size());
   std::vector<void*> out_ptrs(r.outputs.size());
@@ -358,12 +383,20 @@ Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const
   e.seconds = r.seconds;
   e.output = OutputToFloat(g, 0, std::move(r.outputs.at(0)));
   if (e.output.num_elements() == data.num_elements() && e.output.shape != data.shape) e.output.shape = data.shape;
-  if (e.output.shape == data.shape) e.vs_input = CompareReconstruction(e.output, data);
+  if (e.output.shape == data.shape) {
+    e.vs_input = CompareReconstruction(e.output, data);
+  } else {
+    e.note = StrCat("output ", ShapeToString(e.output.shape), " vs data ", ShapeToString(data.shape));
+  }
   return e;
 }
 
 void CompareToReference(const Evaluation& ref, Evaluation* e) {
-  if (ref.output.shape != e->output.shape) return;
+  if (ref.output.shape != e->output.shape) {
+    e->note += StrCat(e->note.empty() ? StrCat("output ", ShapeToString(e->output.shape)) : ";", " vs reference ",
+                      ShapeToString(ref.output.shape));
+    return;
+  }
   e->ref_mean_abs = MeanAbsError(e->output, ref.output);
   e->ref_max_abs = MaxAbsDiff(e->output, ref.output);
 }
@@ -380,18 +413,25 @@ nlohmann::json EvaluationJson(const Evaluation& e) {
   j["ssim"] = e.vs_input ? JsonNumber(e.vs_input->ssim) : nullptr;
   j["ref_mean_abs_diff"] = JsonNumber(e.ref_mean_abs);
   j["ref_max_abs_diff"] = JsonNumber(e.ref_max_abs);
+  j["note"] = e.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.note);
   return j;
 }
 
 std::string EvaluationTable(const std::vector<Evaluation>& evals) {
-  Table t({"model", "size", "time", "per image", "MAE", "MSE", "PSNR dB", "SSIM", "mean|d ref|", "max|d ref|"});
+  const bool notes = std::any_of(evals.begin(), evals.end(), [](const Evaluation& e) { return !e.note.empty(); });
+  std::vector<std::string> header = {"model", "size", "time", "per image", "MAE", "MSE", "PSNR dB", "SSIM",
+                                     "mean|d ref|", "max|d ref|"};
+  if (notes) header.push_back("note");
+  Table t(header);
   auto opt = [](const std::optional<double>& v, int digits) { return v ? FormatFixed(*v, digits) : std::string("-"); };
   for (const auto& e : evals) {
     const auto& m = e.vs_input;
-    t.AddRow({e.name, FormatBytes(static_cast<double>(e.file_size)), FormatSeconds(e.seconds),
-              FormatSeconds(e.items ? e.seconds / e.items : 0.0), m ? FormatFixed(m->mae, 6) : "-",
-              m ? FormatFixed(m->mse, 6) : "-", m ? FormatFixed(m->psnr, 2) : "-", m ? opt(m->ssim, 4) : "-",
-              opt(e.ref_mean_abs, 6), opt(e.ref_max_abs, 6)});
+    std::vector<std::string> row = {e.name, FormatBytes(static_cast<double>(e.file_size)), FormatSeconds(e.seconds),
+                                    FormatSeconds(e.items ? e.seconds / e.items : 0.0), m ? FormatFixed(m->mae, 6) : "-",
+                                    m ? FormatFixed(m->mse, 6) : "-", m ? FormatFixed(m->psnr, 2) : "-",
+                                    m ? opt(m->ssim, 4) : "-", opt(e.ref_mean_abs, 6), opt(e.ref_max_abs, 6)};
+    if (notes) row.push_back(e.note);
+    t.AddRow(row);
   }
   return t.Render();
 }

@@ -2,6 +2,7 @@
 // running it in batches with progress, naming output files, and reporting.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -62,7 +63,8 @@ struct LoadedModel {
 
 // Loads a Keras file (HDF5 or .keras zip, by content; .h5/.hdf5/.keras by extension) or a .tflite
 // file (TFL3 identifier or .tflite extension). arch_json: a model.to_json() file for weights-only
-// HDF5. Throws cae::Error naming the file.
+// HDF5; given with any other model file it is a UsageError naming the file (it would be ignored).
+// Throws cae::Error naming the file.
 LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json = "");
 
 // How data files become model inputs.
@@ -101,6 +103,14 @@ void CheckFiniteData(const TensorData& data, const std::string& source);
 // Output `index` of g as float32: quantized outputs are dequantized, float16 decoded; float32
 // data is returned as it is (moved when passed as an rvalue).
 TensorData OutputToFloat(const Graph& g, int index, TensorData out);
+
+// Largest --batch (images per interpreter call) of run, compare and demo: 2^20, shown by --help
+// as [1 - 1048576] like convert's static --batch. Memory does not set it: the interpreter runs a
+// call in chunks whose arena stays near InterpreterOptions::arena_budget_bytes, and a batch larger
+// than the data is the data's size; it keeps the count well inside the int32 batch dimension.
+inline constexpr int64_t kMaxBatch = int64_t{1} << 20;
+// Largest --limit: items are counted by the int32 dim 0 of the data.
+inline constexpr int64_t kMaxItems = INT32_MAX;
 
 struct RunOptions {
   int threads = 0;
@@ -144,6 +154,9 @@ struct Evaluation {
   TensorData output;       // output 0 as float32, in the data's shape when sizes agree
   std::optional<ReconstructionMetrics> vs_input;  // when output and data have the same shape
   std::optional<double> ref_mean_abs, ref_max_abs;  // vs the reference's output, when shapes agree
+  // Why metrics are missing, when they are: "output [10,32] vs data [10,28,28,1]", then
+  // "; vs reference [..]" (empty when everything was measured).
+  std::string note;
 };
 
 // Runs a single-input model on float32 data (quantizing for integer inputs) and measures output 0
@@ -152,14 +165,17 @@ struct Evaluation {
 Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const std::string& data_path,
                          const RunOptions& options, const FitOptions& fit = {});
 
-// Fills e.ref_* from the reference's output (left empty when shapes differ).
+// Fills e.ref_* from the reference's output; when shapes differ, leaves them empty and says so in
+// e.note.
 void CompareToReference(const Evaluation& ref, Evaluation* e);
 
 // JSON of an evaluation: {"model","file_size","images","seconds","seconds_per_image",
-// "mae","mse","psnr","ssim","ref_mean_abs_diff","ref_max_abs_diff"} (null when not applicable).
+// "mae","mse","psnr","ssim","ref_mean_abs_diff","ref_max_abs_diff"} (null when not applicable),
+// and "note": e.note, or null when empty.
 nlohmann::json EvaluationJson(const Evaluation& e);
 
-// The human table of several evaluations (first row is the reference).
+// The human table of several evaluations (first row is the reference); a last column "note" when
+// some evaluation has one.
 std::string EvaluationTable(const std::vector<Evaluation>& evals);
 
 }  // namespace cae::cli

@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/input_data.h"
 #include "data/dataset.h"
 
 namespace cae::cli {
@@ -18,6 +19,7 @@ struct CompareArgs {
   int64_t limit = 0;
   int64_t batch = 256;
   int threads = 0;
+  std::string resize;
   bool json = false;
 };
 
@@ -28,15 +30,8 @@ void Execute(const CompareArgs& a) {
     models.push_back(LoadAnyModel(path));
     CheckFiniteWeights(models.back());
   }
-  // Images get the reference's channel count; every model sees the same float data.
-  LoadOptions o;
-  o.limit = a.limit;
-  const Graph& rg = models.front().model.main();
-  if (!rg.inputs.empty()) {
-    const Tensor& t = rg.tensors.at(rg.inputs[0]);
-    if (t.shape.size() == 4 && (t.shape[3] == 1 || t.shape[3] == 3)) o.channels = t.shape[3];
-  }
-  const TensorData data = LoadData(a.data, o);
+  // Loaded as `run` loads the reference's input 0; every model sees the same float data.
+  const TensorData data = LoadData(a.data, InputLoadOptions(models.front().model.main(), 0, {a.limit, a.resize}));
   RunOptions ro;
   ro.batch = a.batch;
   ro.threads = a.threads;
@@ -68,9 +63,10 @@ void AddCompareCommand(CLI::App& app) {
                                                 "difference from a reference");
   cmd->add_option("models", args->models, "REF followed by one or more models (Keras or .tflite)")->required();
   cmd->add_option("-d,--data", args->data, "Input data: .npy, IDX, an image or a folder of images")->required();
-  cmd->add_option("--limit", args->limit, "Use only the first N items")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
-  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--limit", args->limit, "Use only the first N items")->check(CLI::Range(int64_t{1}, kMaxItems));
+  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, kMaxBatch));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
+  AddResizeOption(cmd, &args->resize, "the data");
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
   cmd->callback([args] { Execute(*args); });
 }

@@ -12,6 +12,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/input_data.h"
 #include "data/dataset.h"
 #include "graph/graph.h"
 #include "quant/convert.h"
@@ -33,8 +34,28 @@ struct ConvertArgs {
   bool per_tensor = false;
   int batch = 1;
   std::string arch_json;
+  std::string resize;
   bool json = false;
+  // Which int8-only options were given on the command line (their defaults are not "given").
+  bool calib_samples_given = false, calib_method_given = false, percentile_given = false;
 };
+
+// int8 calibration options that the chosen --quant / --calib-method would ignore are usage
+// mistakes (exit 2), not silently dropped: the user asked for something that would not happen.
+void RejectIgnoredOptions(const ConvertArgs& a, const quant::ConvertOptions& o) {
+  if (o.quant != quant::QuantMode::kInt8) {
+    for (const auto& [given, flag] : {std::pair{a.calib_samples_given, "--calib-samples"},
+                                      std::pair{a.calib_method_given, "--calib-method"},
+                                      std::pair{a.percentile_given, "--percentile"},
+                                      std::pair{!a.resize.empty(), "--resize"}})
+      if (given) throw UsageError(StrCat(flag, " is used only with --quant int8 (calibration)"));
+  }
+  if (a.per_tensor && o.quant != quant::QuantMode::kInt8 && o.quant != quant::QuantMode::kDynamic)
+    throw UsageError("--per-tensor is used only with --quant int8 or dynamic (weights)");
+  if (a.percentile_given && o.calibration.method != quant::CalibrationMethod::kPercentile)
+    throw UsageError(StrCat("--percentile is used only with --calib-method percentile (found --calib-method ",
+                            a.calib_method, ")"));
+}
 
 // "CONV_2D x4, MAX_POOL_2D x2, ..." in order of first appearance.
 std::string OpHistogram(const Graph& g) {
@@ -64,6 +85,7 @@ void Execute(const ConvertArgs& a) {
     throw UsageError("--calib is used only with --quant int8");
   if (o.io != quant::IoType::kFloat32 && o.quant != quant::QuantMode::kInt8)
     throw UsageError(StrCat("--io ", a.io, " needs --quant int8"));
+  RejectIgnoredOptions(a, o);
   o.per_tensor = a.per_tensor;
   o.batch = a.batch;
   o.calibration.max_samples = a.calib_samples;
@@ -77,13 +99,8 @@ void Execute(const ConvertArgs& a) {
   const Graph& fg = lm.model.main();
   TensorData calib;
   if (o.quant == quant::QuantMode::kInt8) {
-    LoadOptions lo;
-    lo.limit = a.calib_samples;
-    if (fg.inputs.size() == 1) {
-      const Tensor& t = fg.tensors.at(fg.inputs[0]);
-      if (t.shape.size() == 4 && (t.shape[3] == 1 || t.shape[3] == 3)) lo.channels = t.shape[3];
-    }
-    calib = LoadData(a.calib, lo);
+    // Read as `run` reads data for input 0 (a model with several inputs gets no channel count).
+    calib = LoadData(a.calib, InputLoadOptions(fg, fg.inputs.size() == 1 ? 0 : -1, {a.calib_samples, a.resize}));
     if (calib.type != DType::kFloat32) Fail(a.calib, ": calibration data is ", DTypeName(calib.type), ", expected float32");
   }
   std::unique_ptr<Progress> progress;
@@ -99,7 +116,11 @@ void Execute(const ConvertArgs& a) {
   } catch (const Error& e) {
     // Errors about the data name the data file; the rest name the model.
     const std::string msg = e.what();
-    if (msg.rfind("calibration data", 0) == 0) Fail(a.calib, ": ", msg);
+    if (msg.rfind("calibration data", 0) == 0)
+      Fail(a.calib, ": ", msg,
+           msg.find("does not fit") != std::string::npos && a.resize.empty()
+               ? "; image files and uint8 IDX images are resized by --resize HxW"
+               : "");
     if (msg.find(a.model) == std::string::npos) Fail(a.model, ": ", msg);
     throw;
   }
@@ -173,15 +194,25 @@ void AddConvertCommand(CLI::App& app) {
   cmd->add_option("--quant", args->quant, "float32 | float16 | dynamic | int8 (default float32)");
   cmd->add_option("--io", args->io, "int8 only: float32 (QUANTIZE/DEQUANTIZE at the edges) | int8 | uint8 (integer-only, Edge TPU)");
   cmd->add_option("--calib", args->calib, "int8: calibration data (images, IDX, .npy or a folder)");
-  cmd->add_option("--calib-samples", args->calib_samples, "int8: use the first N samples (default 100)")->check(CLI::PositiveNumber);
-  cmd->add_option("--calib-method", args->calib_method, "int8: minmax (as TFLite) | percentile | mse (default minmax)");
-  cmd->add_option("--percentile", args->percentile, "int8 --calib-method percentile: kept percentile (default 99.99)")
-      ->check(CLI::Range(50.0, 100.0));
+  CLI::Option* samples =
+      cmd->add_option("--calib-samples", args->calib_samples, "int8: use the first N samples (default 100)")
+          ->check(CLI::PositiveNumber);
+  CLI::Option* method =
+      cmd->add_option("--calib-method", args->calib_method, "int8: minmax (as TFLite) | percentile | mse (default minmax)");
+  CLI::Option* percentile =
+      cmd->add_option("--percentile", args->percentile, "int8 --calib-method percentile: kept percentile (default 99.99)")
+          ->check(CLI::Range(50.0, 100.0));
+  AddResizeOption(cmd, &args->resize, "int8 calibration images");
   cmd->add_flag("--per-tensor", args->per_tensor, "int8/dynamic: per-tensor weights instead of per-channel");
   cmd->add_option("--batch", args->batch, "Static batch size (default 1; the Edge TPU needs 1)")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--arch-json", args->arch_json, "model.to_json() file for a weights-only Keras HDF5");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
-  cmd->callback([args] { Execute(*args); });
+  cmd->callback([args, samples, method, percentile] {
+    args->calib_samples_given = samples->count() > 0;
+    args->calib_method_given = method->count() > 0;
+    args->percentile_given = percentile->count() > 0;
+    Execute(*args);
+  });
 }
 
 }  // namespace cae::cli

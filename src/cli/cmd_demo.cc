@@ -246,14 +246,14 @@ void AddDemoCommand(CLI::App& app) {
   cmd->add_option("--epochs", args->epochs, "Training epochs (default 2)")->check(CLI::Range(1, 1000));
   cmd->add_option("--train-data", args->train_data, "Training images (default: Debian's Fashion-MNIST train set)");
   cmd->add_option("--train-limit", args->train_limit, "Train on the first N images only")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+      ->check(CLI::Range(int64_t{1}, kMaxItems));
   cmd->add_option("--data", args->data, "Test images (default: Debian's Fashion-MNIST test set)");
   cmd->add_option("--limit", args->limit, "Evaluate on the first N test images only")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+      ->check(CLI::Range(int64_t{1}, kMaxItems));
   cmd->add_option("--calib-samples", args->calib_samples, "Calibration images for int8 (default 100)")
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+      ->check(CLI::Range(int64_t{1}, kMaxBatch));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {

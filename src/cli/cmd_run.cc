@@ -6,13 +6,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/input_data.h"
 #include "data/dataset.h"
 #include "data/npy.h"
 #include "edgetpu/pipeline.h"
@@ -92,17 +92,6 @@ std::string ProfileTable(const std::vector<OpProfileRow>& rows) {
   return t.Render();
 }
 
-// "HxW" -> height, width.
-void ParseResize(const std::string& text, LoadOptions* o) {
-  if (text.empty()) return;
-  int h = 0, w = 0;
-  char x = 0, extra = 0;
-  if (std::sscanf(text.c_str(), "%d%c%d%c", &h, &x, &w, &extra) != 3 || (x != 'x' && x != 'X') || h <= 0 || w <= 0)
-    throw UsageError(StrCat("--resize expects HxW (e.g. 28x28), found '", text, "'"));
-  o->height = h;
-  o->width = w;
-}
-
 // Item i of t (dim 0), keeping the other dims: [1, ...].
 TensorData Item(const TensorData& t, int64_t i) {
   std::vector<int32_t> shape = t.shape;
@@ -168,12 +157,7 @@ void Execute(const RunArgs& a) {
                             " --input given"));
   std::vector<TensorData> inputs;
   for (size_t i = 0; i < a.inputs.size(); ++i) {
-    const Tensor& t = g.tensors.at(g.inputs[i]);
-    LoadOptions o;
-    o.limit = a.limit;
-    o.keep_type = a.raw;
-    if (t.shape.size() == 4 && (t.shape[3] == 1 || t.shape[3] == 3)) o.channels = t.shape[3];
-    ParseResize(a.resize, &o);
+    const LoadOptions o = InputLoadOptions(g, static_cast<int>(i), {a.limit, a.resize, a.raw});
     FitOptions fit;
     fit.raw = a.raw;
     fit.model = model_name;
@@ -231,13 +215,13 @@ void AddRunCommand(CLI::App& app) {
                   "Data for each model input, in order: .npy, IDX (.gz or not), an image, or a folder of images")
       ->required();
   cmd->add_option("-o,--output", args->out, "Output .npy (several outputs: OUT_0.npy, OUT_1.npy, ...)")->required();
-  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, kMaxBatch));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
-  cmd->add_option("--limit", args->limit, "Use only the first N items of the data")->check(CLI::Range(int64_t{1}, int64_t{1} << 31));
+  cmd->add_option("--limit", args->limit, "Use only the first N items of the data")->check(CLI::Range(int64_t{1}, kMaxItems));
   cmd->add_flag("--raw", args->raw,
                 "Feed .npy values to the input tensor unchanged (type must match) and write outputs in their own type");
   cmd->add_option("--arch-json", args->arch_json, "model.to_json() file for a weights-only Keras HDF5");
-  cmd->add_option("--resize", args->resize, "Resize images to HxW (bilinear)");
+  AddResizeOption(cmd, &args->resize, "the input data");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->add_flag("--profile", args->profile,
                 "Time every op: index, op, kernel, output shape, ms, % of total, MACs, GMAC/s (in --json too)");

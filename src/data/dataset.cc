@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <new>
 
 #include "data/convert.h"
 #include "data/file_io.h"
@@ -11,6 +12,7 @@
 #include "data/image.h"
 #include "data/npy.h"
 #include "graph/error.h"
+#include "graph/graph.h"
 
 namespace cae {
 namespace {
@@ -82,10 +84,40 @@ TensorData PixelsToFloat(const TensorData& t) {
   return out;
 }
 
+// Image i of gray uint8 NHWC pixels [N,H,W,1] as an 8-bit Image with `channels` channels (3: the
+// gray value replicated, as the image decoders do), resized when o asks for it.
+Image IdxItemImage(const TensorData& gray, int64_t i, const LoadOptions& o, int channels) {
+  Image img;
+  img.height = gray.shape[1];
+  img.width = gray.shape[2];
+  img.channels = channels;
+  const size_t pixels = static_cast<size_t>(img.height) * img.width;
+  const uint8_t* src = gray.bytes.data() + static_cast<size_t>(i) * pixels;
+  img.pixels.resize(pixels * channels);
+  for (size_t p = 0; p < pixels; ++p)
+    for (int c = 0; c < channels; ++c) img.pixels[p * channels + c] = src[p];
+  if (o.height > 0 && o.width > 0) img = ResizeBilinear(img, o.width, o.height);
+  return img;
+}
+
 TensorData IdxTensor(const std::string& path, const LoadOptions& o) {
   TensorData raw = ReadIdx(path);
   if (raw.shape.size() == 3) raw.shape.push_back(1);  // images -> NHWC with one channel
-  if (o.height > 0 || o.channels > 1) Fail(path, ": IDX images cannot be resized or given channels here");
+  if (o.height > 0 || o.channels > 1) {
+    // uint8 images take the image files' path: 8-bit resize, gray replicated to 3 channels.
+    if (raw.type != DType::kUInt8 || raw.shape.size() != 4 || raw.shape[3] != 1)
+      Fail(path, ": IDX ", DTypeName(raw.type), " data ", ShapeToString(raw.shape),
+           " cannot be resized or given 3 channels (only uint8 images [N,H,W] can); save it as .npy in the "
+           "model's input shape");
+    raw = TakeFirst(raw, o.limit);
+    std::vector<Image> images;
+    images.reserve(static_cast<size_t>(raw.shape[0]));
+    const int channels = o.channels > 1 ? o.channels : 1;
+    for (int64_t i = 0; i < raw.shape[0]; ++i) images.push_back(IdxItemImage(raw, i, o, channels));
+    if (images.empty()) Fail(path, ": IDX file holds no images");
+    TensorData t = ImagesToTensor(images, o.keep_type || o.keep_uint8_values);
+    return o.keep_type ? t : ToFloat32(t);  // keep_uint8_values: 0..255 as float32
+  }
   if (o.keep_type) return raw;
   // uint8 images are pixels; labels (rank 1) and the other types keep their values.
   if (raw.type == DType::kUInt8 && raw.shape.size() > 1 && !o.keep_uint8_values) return PixelsToFloat(raw);
@@ -93,6 +125,9 @@ TensorData IdxTensor(const std::string& path, const LoadOptions& o) {
 }
 
 TensorData NpyTensor(const std::string& path, const LoadOptions& o) {
+  if (o.height > 0 || o.width > 0)
+    Fail(path, ": .npy arrays are not resized (only image files and uint8 IDX images are); save the array at "
+         "the model's input size");
   TensorData t = ReadNpy(path);
   if (o.keep_type) return t;
   if (t.type == DType::kUInt8 && !o.keep_uint8_values) return PixelsToFloat(t);
@@ -110,7 +145,9 @@ TensorData TakeFirst(const TensorData& t, int64_t n) {
   return out;
 }
 
-TensorData LoadData(const std::string& path, const LoadOptions& o) {
+namespace {
+
+TensorData LoadDataOrThrow(const std::string& path, const LoadOptions& o) {
   std::error_code ec;
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) Fail(path, ": no such file or folder");
@@ -130,6 +167,16 @@ TensorData LoadData(const std::string& path, const LoadOptions& o) {
     Fail(path, ": unknown data format (expected .npy, IDX (gzipped or not), an image, or a folder of images)");
   }
   return TakeFirst(t, o.limit);
+}
+
+}  // namespace
+
+TensorData LoadData(const std::string& path, const LoadOptions& o) {
+  try {
+    return LoadDataOrThrow(path, o);
+  } catch (const std::bad_alloc&) {
+    Fail(path, ": out of memory while loading the data; load fewer items");
+  }
 }
 
 }  // namespace cae

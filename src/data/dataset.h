@@ -4,14 +4,18 @@
 //   folder                 every image file in it (IsImageExtension), sorted by file name,
 //                          stacked to [N,H,W,C]; all must have the same size unless resized.
 //   .npy (\x93NUMPY magic) the array; converted to float32 unless keep_type. uint8 arrays are
-//                          pixels like IDX and images: / 255 (unless keep_uint8_values).
+//                          pixels like IDX and images: / 255 (unless keep_uint8_values). Not
+//                          resized: height/width set is an error naming the file.
 //   IDX (gzipped or not)   idx3 images -> float32 [N,H,W,1] (or the file's type when keep_type);
 //                          idx1 labels -> float32 [N] (file's type when keep_type). uint8 values
 //                          are / 255 except for rank-1 labels (and keep_uint8_values); other
-//                          types keep their values.
+//                          types keep their values. uint8 images are resized and given 3
+//                          channels (gray replicated) as image files are, at 8 bits; other IDX
+//                          data asked to be is an error naming the file.
 //   PNG / JPEG / BMP / ... one image -> [1,H,W,C], / 255 (16-bit PNG: / 65535); uint8 when
 //                          keep_type (16-bit PNG samples rounded to 8 bits).
-// Then `limit` keeps the first images along dim 0.
+// Then `limit` keeps the first images along dim 0. std::bad_alloc becomes cae::Error naming the
+// file ("<path>: out of memory while loading the data; ...").
 //
 // The rule: whatever is loaded as model input, 8-bit pixels become v / 255 whether they come from
 // an image, an IDX file or a uint8 .npy; everything else keeps its values.
@@ -25,7 +29,8 @@
 namespace cae {
 
 struct LoadOptions {
-  int channels = 0;      // images: 1 or 3 (0 = as stored, or from the first image of a folder)
+  int channels = 0;      // images: 1 or 3 (0 = as stored, or from the first image of a folder);
+                         // IDX images: 3 replicates their gray value
   int height = 0;        // images: resize to height x width (bilinear) when both > 0
   int width = 0;
   int64_t limit = 0;     // keep the first `limit` items along dim 0 (0 = all)

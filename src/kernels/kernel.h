@@ -74,7 +74,9 @@ class KernelRegistry {
   // The highest-priority kernel (priority <= max_priority) whose factory accepts ctx. Throws
   // cae::Error "<op>: no kernel for input types (...)" when none does.
   std::unique_ptr<OpKernel> Create(const KernelContext& ctx, int max_priority = INT_MAX) const;
-  // Name of the kernel Create would choose, or empty.
+  // Name of the kernel Create would choose, or empty. A "ref/float/<op>" kernel chosen for an op
+  // without any float32/float16 tensor (a type-generic copy such as an int8 CONCATENATION) is
+  // named "ref/generic/<op>".
   std::string Choose(const KernelContext& ctx, int max_priority = INT_MAX) const;
 
  private:

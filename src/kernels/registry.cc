@@ -41,6 +41,22 @@ std::string NoKernelMessage(const KernelContext& ctx) {
   return StrCat(ctx.Describe(), ": no kernel for input types ", InputTypes(ctx));
 }
 
+bool IsFloatType(DType t) { return t == DType::kFloat32 || t == DType::kFloat16; }
+
+// The name a chosen kernel is reported under. The float reference family also registers the
+// kernels that move elements of any type without reading them as numbers (CONCATENATION, RESHAPE,
+// PAD, TRANSPOSE, GATHER, ...) and the integer CAST/ARG_MAX/SHAPE: when such a kernel runs an op
+// with no float tensor (e.g. an int8 CONCATENATION, which copies bytes), "float" would be untrue,
+// so "ref/float/<op>" is reported as "ref/generic/<op>".
+std::string ReportedName(const std::string& registered, const KernelContext& ctx) {
+  static const std::string kFloatFamily = "ref/float/";
+  if (registered.rfind(kFloatFamily, 0) != 0) return registered;
+  for (const std::vector<TensorView*>* views : {&ctx.inputs, &ctx.outputs})
+    for (const TensorView* v : *views)
+      if (v != nullptr && IsFloatType(v->type)) return registered;
+  return "ref/generic/" + registered.substr(kFloatFamily.size());
+}
+
 }  // namespace
 
 std::unique_ptr<OpKernel> KernelRegistry::Create(const KernelContext& ctx, int max_priority) const {
@@ -56,7 +72,7 @@ std::string KernelRegistry::Choose(const KernelContext& ctx, int max_priority) c
   if (ctx.op == nullptr) return {};
   for (const Entry& e : entries_) {
     if (e.type != ctx.op->type || e.priority > max_priority) continue;
-    if (e.factory(ctx) != nullptr) return e.name;
+    if (e.factory(ctx) != nullptr) return ReportedName(e.name, ctx);
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <new>
 
 #include "graph/error.h"
 #include "graph/shape.h"
@@ -267,7 +268,18 @@ void Interpreter::Impl::Configure(int32_t n) {
     if (arena_bytes + kAlign > arena_capacity) {
       arena.reset();  // release before allocating the larger one
       arena_capacity = arena_bytes + kAlign;
-      arena.reset(new uint8_t[static_cast<size_t>(arena_capacity)]);  // not zero-filled
+      try {
+        arena.reset(new uint8_t[static_cast<size_t>(arena_capacity)]);  // not zero-filled
+      } catch (const std::bad_alloc&) {
+        arena_capacity = 0;
+        plan_offsets.clear();  // the next Configure plans and allocates again
+        size_t largest = 0;
+        for (size_t t = 1; t < requests.size(); ++t)
+          if (requests[t].bytes > requests[largest].bytes) largest = t;
+        Fail(Where(), ": out of memory allocating the activation arena (", arena_bytes, " bytes for a chunk of ", n,
+             " item(s); largest tensor ", largest, " '", graph.tensors[largest].name, "' ", requests[largest].bytes,
+             " bytes)");
+      }
       ++arena_allocations;
       const uintptr_t raw = reinterpret_cast<uintptr_t>(arena.get());
       arena_base = arena.get() + ((kAlign - raw % kAlign) % kAlign);

@@ -253,5 +253,49 @@ TEST(LoadDataRules, SixteenBitPngIsLinearWithFullPrecision) {
   }
 }
 
+// uint8 IDX images are resized and given 3 channels as image files are (8-bit bilinear, gray
+// replicated); the limit applies first; other data asked to be resized is an error naming the file.
+TEST(LoadDataRules, IdxImagesResizeLikeImageFilesAndNpyIsNotResized) {
+  testing::TempDir dir;
+  const std::vector<uint8_t> bytes = Pattern(3 * 4 * 5);
+  testing::WriteBytes(dir.File("x.idx"), IdxBytes(0x08, {3, 4, 5}, bytes));
+  Image img;
+  img.width = 5;
+  img.height = 4;
+  img.channels = 1;
+  img.pixels.assign(bytes.begin() + 20, bytes.begin() + 40);  // image 1
+  WritePng(dir.File("x1.png"), img);
+  LoadOptions o;
+  o.height = 7;
+  o.width = 3;
+  o.channels = 3;
+  o.limit = 2;
+  const TensorData idx = LoadData(dir.File("x.idx"), o);
+  ASSERT_EQ(idx.shape, (std::vector<int32_t>{2, 7, 3, 3}));
+  const TensorData png = LoadData(dir.File("x1.png"), o);
+  ASSERT_EQ(png.shape, (std::vector<int32_t>{1, 7, 3, 3}));
+  EXPECT_EQ(0, std::memcmp(idx.bytes.data() + png.bytes.size(), png.bytes.data(), png.bytes.size()));
+  o.keep_type = true;  // --raw: the resized bytes
+  EXPECT_EQ(LoadData(dir.File("x.idx"), o).type, DType::kUInt8);
+
+  auto error = [](const std::string& path, const LoadOptions& options) {
+    try {
+      LoadData(path, options);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  TensorData f(DType::kFloat32, {1, 4, 5, 1});
+  WriteNpy(dir.File("x.npy"), f);
+  LoadOptions resize;
+  resize.height = 8;
+  resize.width = 8;
+  EXPECT_EQ(error(dir.File("x.npy"), resize).rfind(dir.File("x.npy") + ": .npy arrays are not resized", 0), 0u);
+  testing::WriteBytes(dir.File("f.idx"), IdxBytes(0x0D, {1, 1, 1}, {0, 0, 0, 0}));
+  EXPECT_EQ(error(dir.File("f.idx"), resize).rfind(dir.File("f.idx") + ": IDX float32 data [1,1,1,1] cannot be resized", 0), 0u)
+      << error(dir.File("f.idx"), resize);
+}
+
 }  // namespace
 }  // namespace cae
