@@ -20,7 +20,7 @@ class BatchNorm : public Layer {
     if (axis != c.end() && axis->is_array() && axis->size() == 1) a = (*axis)[0].get<int>();
     else if (axis != c.end() && axis->is_number_integer()) a = axis->get<int>();
     else if (axis != c.end()) Fail("layer '", kl.name, "': unsupported axis ", axis->dump());
-    Check(a == -1 || a == 3 || a == 1, "layer '", kl.name,
+    Check(a == -1 || (a >= 1 && a <= 3), "layer '", kl.name,
           "': BatchNormalization must normalize the channel axis (got axis ", a, ")");
     axis_ = a;
     eps_ = c.value("epsilon", 1e-3);
@@ -31,8 +31,11 @@ class BatchNorm : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
-    Check(axis_ != 1 || (in[0].h == 1 && in[0].w == 1), "layer '", name,
-          "': axis 1 is only the channel axis for flat inputs");
+    // The channel axis is the last: 1, 2 or 3 for Keras ranks 2, 3, 4 (flat 1 x 1 without ranks).
+    const int rank = in_ranks.empty() ? (in[0].h == 1 && in[0].w == 1 ? 2 : 4) : in_ranks[0];
+    Check(axis_ == -1 || axis_ == rank - 1 || (in_ranks.empty() && axis_ == 3), "layer '", name,
+          "': BatchNormalization must normalize the channel axis ", rank - 1, " (got axis ", axis_,
+          ")");
     const int c = in[0].c;
     params.clear();
     if (scale_) params.push_back({"gamma", std::vector<float>(c, 1.0f), {}, true});

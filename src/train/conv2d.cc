@@ -2,6 +2,9 @@
 // Stride-1 layers that narrow the channels (and 1x1 layers without padding) use the kn2row form
 // instead (see ShiftAddTaps): its buffers are cout/cin the size of im2col's, and a 1x1 layer
 // needs none. Internal kernel layout W[co][(ci * kh + ky) * kw + kx]; Keras stores HWIO.
+// Conv1D is this layer with a 1 x k kernel along the width of a (C, 1, steps) input: its Keras
+// kernel [k, cin, cout] is the 2-D one without the leading 1 (same element order), and its
+// padding may also be "causal" (MakeCausalConvGeom).
 #include <cstring>
 
 #include <algorithm>
@@ -20,22 +23,36 @@ class Conv2D : public Layer {
     RequireChannelsLast(c, kl.name);
     filters_ = c.value("filters", 0);
     Check(filters_ > 0 && filters_ <= 65536, "layer '", kl.name, "': filters must be 1..65536");
-    std::tie(kh_, kw_) = ConfigPair(c, "kernel_size", 1, kl.name);
-    std::tie(sh_, sw_) = ConfigPair(c, "strides", 1, kl.name);
-    std::tie(dh_, dw_) = ConfigPair(c, "dilation_rate", 1, kl.name);
+    one_d_ = kl.class_name == "Conv1D" || kl.class_name == "Convolution1D";
+    if (one_d_) {
+      kw_ = ConfigSingle(c, "kernel_size", 1, kl.name);
+      sw_ = ConfigSingle(c, "strides", 1, kl.name);
+      dw_ = ConfigSingle(c, "dilation_rate", 1, kl.name);
+      const std::string pad = c.value("padding", std::string("valid"));
+      Check(pad == "same" || pad == "valid" || pad == "causal", "layer '", kl.name,
+            "': padding '", pad, "' is not supported (same, valid, causal)");
+      causal_ = pad == "causal";
+    } else {
+      std::tie(kh_, kw_) = ConfigPair(c, "kernel_size", 1, kl.name);
+      std::tie(sh_, sw_) = ConfigPair(c, "strides", 1, kl.name);
+      std::tie(dh_, dw_) = ConfigPair(c, "dilation_rate", 1, kl.name);
+    }
     Check((sh_ == 1 && sw_ == 1) || (dh_ == 1 && dw_ == 1), "layer '", kl.name,
           "': strides and dilation both > 1");
     const int groups = c.value("groups", 1);
     Check(groups == 1, "layer '", kl.name, "': grouped convolution (groups=", groups,
           ") is not supported");
-    same_ = ConfigSamePadding(c, kl.name);
+    same_ = !causal_ && ConfigSamePadding(c, kl.name);
     act_ = ParseActivation(ConfigActivation(c, kl.name), kl.name);
     use_bias_ = c.value("use_bias", true);
   }
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
-    g_ = MakeConvGeom(in[0].c, in[0].h, in[0].w, kh_, kw_, sh_, sw_, dh_, dw_, same_, name);
+    RequireInputRank(*this, one_d_ ? 3 : 4);
+    const Dims& d = in[0];
+    g_ = causal_ ? MakeCausalConvGeom(d.c, d.w, kw_, sw_, dw_, name)
+                 : MakeConvGeom(d.c, d.h, d.w, kh_, kw_, sh_, sw_, dh_, dw_, same_, name);
     params.clear();
     params.push_back({"kernel", std::vector<float>(filters_ * g_.K()), {}, true});
     if (use_bias_) params.push_back({"bias", std::vector<float>(filters_), {}, true});
@@ -51,7 +68,11 @@ class Conv2D : public Layer {
     if (use_bias_) std::fill(params[1].value.begin(), params[1].value.end(), 0.0f);
   }
 
-  std::vector<int32_t> KerasKernelShape() const { return {kh_, kw_, g_.cin, filters_}; }
+  // HWIO, or [k, cin, cout] for Conv1D.
+  std::vector<int32_t> KerasKernelShape() const {
+    if (one_d_) return {kw_, g_.cin, filters_};
+    return {kh_, kw_, g_.cin, filters_};
+  }
 
   void LoadKerasWeights(const std::vector<KerasWeight>& w) override {
     Check(w.size() == (use_bias_ ? 2u : 1u), "layer '", name, "': expected ",
@@ -98,7 +119,7 @@ class Conv2D : public Layer {
         Im2Col(g_, in[0] + s * in_size, col);
         GemmAcc(filters_, static_cast<int>(P), static_cast<int>(K), W, static_cast<int>(K), col,
                 static_cast<int>(P), y, static_cast<int>(P));
-        ApplyActivation(act_, 0.0f, y, filters_, P);
+        ApplyActivation(act_, DefaultActivationAlpha(act_), y, filters_, P);
       }
     });
   }
@@ -118,7 +139,7 @@ class Conv2D : public Layer {
       float* gb = db.chunk(chunk);
       for (int s = begin; s < end; ++s) {
         float* dz = dout + s * out_size;
-        ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, P);
+        ActivationBackward(act_, DefaultActivationAlpha(act_), out + s * out_size, dz, filters_, P);
         if (use_bias_) AddBiasGrad(dz, filters_, P, gb);
         // dW[Cout, K] += dz[Cout, P] * col[K, P]^T
         Im2Col(g_, in[0] + s * in_size, col);
@@ -181,7 +202,7 @@ class Conv2D : public Layer {
                g_.cin, x, static_cast<int>(in_pixels), 0.0f, z, static_cast<int>(in_pixels));
           ShiftAddTaps(g_, filters_, z, y);
         }
-        ApplyActivation(act_, 0.0f, y, filters_, P);
+        ApplyActivation(act_, DefaultActivationAlpha(act_), y, filters_, P);
       }
     });
   }
@@ -204,7 +225,7 @@ class Conv2D : public Layer {
       for (int s = begin; s < end; ++s) {
         float* dz = dout + s * out_size;
         const float* x = in + s * in_size;
-        ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, P);
+        ActivationBackward(act_, DefaultActivationAlpha(act_), out + s * out_size, dz, filters_, P);
         if (use_bias_) AddBiasGrad(dz, filters_, P, gb);
         // dz per tap over the input pixels: dWr[rows, cin] += dZ x x^T, din += Wr^T x dZ.
         const float* dZ = dz;
@@ -234,6 +255,7 @@ class Conv2D : public Layer {
   std::vector<float> wr_;  // TapMajorKernel's buffer
   int filters_ = 0, kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1, dh_ = 1, dw_ = 1;
   bool same_ = false, use_bias_ = true;
+  bool one_d_ = false, causal_ = false;  // Conv1D; its padding "causal"
   Act act_ = Act::kLinear;
   ConvGeom g_;
 };

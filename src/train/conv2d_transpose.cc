@@ -39,6 +39,7 @@ class Conv2DTranspose : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
+    RequireInputRank(*this, 4);
     cin_ = in[0].c;
     Check(kh_ > 0 && kw_ > 0 && sh_ > 0 && sw_ > 0 && kh_ <= 1024 && kw_ <= 1024 && sh_ <= 1024 &&
               sw_ <= 1024,
@@ -118,7 +119,7 @@ class Conv2DTranspose : public Layer {
           std::fill(y + f * OP, y + (f + 1) * OP, b);
         }
         Col2ImAdd(g_, col, y);
-        ApplyActivation(act_, 0.0f, y, filters_, OP);
+        ApplyActivation(act_, DefaultActivationAlpha(act_), y, filters_, OP);
       }
     });
   }
@@ -137,7 +138,8 @@ class Conv2DTranspose : public Layer {
       float* gb = db.chunk(chunk);
       for (int s = begin; s < end; ++s) {
         float* dz = dout + s * out_size;
-        ActivationBackward(act_, 0.0f, out + s * out_size, dz, filters_, OP);
+        ActivationBackward(act_, DefaultActivationAlpha(act_), out + s * out_size, dz, filters_,
+                           OP);
         if (use_bias_) AddBiasGrad(dz, filters_, OP, gb);
         Im2Col(g_, dz, col);
         if (din[0] != nullptr) {

@@ -39,6 +39,16 @@ ConvGeom MakeConvGeom(int cin, int ih, int iw, int kh, int kw, int sh, int sw, i
   return g;
 }
 
+ConvGeom MakeCausalConvGeom(int cin, int iw, int kw, int sw, int dw, const std::string& layer) {
+  Check(kw > 0 && dw > 0 && kw <= 1024 && dw <= 1024, "layer '", layer,
+        "': kernel/stride/dilation must be in 1..1024");
+  const int left = (kw - 1) * dw;
+  ConvGeom g = MakeConvGeom(cin, 1, iw + left, 1, kw, 1, sw, 1, dw, false, layer);
+  g.iw = iw;  // the padding is virtual: Im2Col and the taps read zeros left of column 0
+  g.pad_left = left;
+  return g;
+}
+
 namespace {
 
 // The output columns [lo, hi) whose input column ox * sw + x0 lies inside [0, iw).

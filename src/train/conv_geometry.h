@@ -23,6 +23,10 @@ struct ConvGeom {
 ConvGeom MakeConvGeom(int cin, int ih, int iw, int kh, int kw, int sh, int sw, int dh, int dw,
                       bool same, const std::string& layer);
 
+// Keras Conv1D's padding "causal" on a 1 x iw input: (kw - 1) * dw zeros before the sequence and
+// none after, then "valid", so ow = (iw - 1) / sw + 1 and output step t sees inputs up to t * sw.
+ConvGeom MakeCausalConvGeom(int cin, int iw, int kw, int sw, int dw, const std::string& layer);
+
 // col[K, P] with row (c * kh + ky) * kw + kx; zeros where the window reads padding.
 void Im2Col(const ConvGeom& g, const float* x, float* col);
 // x[c, y, x] += every col entry that Im2Col would have read from there (the adjoint of Im2Col).

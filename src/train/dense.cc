@@ -1,4 +1,6 @@
 // Dense on a flat input: out[n, U] = x[n, In] x W[In, U] + bias, then the activation.
+// On a [N, steps, C] or [N, H, W, C] input Keras applies it to the last axis, at every step or
+// pixel: per sample out[U, P] = W^T x[In, P] + bias in the trainer's channels-major layout.
 // The kernel keeps the Keras layout [In, U].
 #include <algorithm>
 #include "graph/error.h"
@@ -19,16 +21,18 @@ class Dense : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
-    Check(in[0].h == 1 && in[0].w == 1, "layer '", name, "': Dense on a ", DimsToString(in[0]),
-          " input is not supported by the trainer (add a Flatten)");
+    // Without the Net's ranks a 1 x 1 input is flat (the only form the layer then takes).
+    Check((in[0].h == 1 && in[0].w == 1) || (!in_ranks.empty() && in_ranks[0] >= 3), "layer '",
+          name, "': Dense on a ", DimsToString(in[0]), " input is not supported (add a Flatten)");
     in_ = in[0].c;
+    pixels_ = in[0].pixels();
     Check(static_cast<int64_t>(in_) * units_ <= (int64_t{1} << 28), "layer '", name,
           "': kernel too large");
     params.clear();
     params.push_back({"kernel", std::vector<float>(static_cast<size_t>(in_) * units_), {}, true});
     if (use_bias_) params.push_back({"bias", std::vector<float>(units_), {}, true});
     for (Param& p : params) p.grad.assign(p.value.size(), 0.0f);
-    return Dims{units_, 1, 1};
+    return Dims{units_, in[0].h, in[0].w};
   }
 
   void Initialize(uint64_t seed) override {
@@ -51,6 +55,7 @@ class Dense : public Layer {
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
+    if (pixels_ > 1) return ForwardPerPixel(ctx, n, in[0], out);
     ForSampleChunks(ctx, n, [&](int, int begin, int end) {
       for (int s = begin; s < end; ++s) {
         float* y = out + static_cast<int64_t>(s) * units_;
@@ -59,13 +64,15 @@ class Dense : public Layer {
       GemmAcc(end - begin, units_, in_, in[0] + static_cast<int64_t>(begin) * in_, in_,
               params[0].value.data(), units_, out + static_cast<int64_t>(begin) * units_, units_);
       for (int s = begin; s < end; ++s) {
-        ApplyActivation(act_, 0.0f, out + static_cast<int64_t>(s) * units_, units_, 1);
+        ApplyActivation(act_, DefaultActivationAlpha(act_), out + static_cast<int64_t>(s) * units_,
+                        units_, 1);
       }
     });
   }
 
   void Backward(const RunContext& ctx, int n, const std::vector<const float*>& in, const float* out,
                 float* dout, const std::vector<float*>& din) override {
+    if (pixels_ > 1) return BackwardPerPixel(ctx, n, in[0], out, dout, din[0]);
     const int chunks = SampleChunks(n);
     PartialGrads dw(chunks, params[0].value.size());
     PartialGrads db(chunks, use_bias_ ? units_ : 0);
@@ -73,7 +80,8 @@ class Dense : public Layer {
       const int m = end - begin;
       float* dz = dout + static_cast<int64_t>(begin) * units_;
       for (int s = 0; s < m; ++s) {
-        ActivationBackward(act_, 0.0f, out + static_cast<int64_t>(begin + s) * units_,
+        ActivationBackward(act_, DefaultActivationAlpha(act_),
+                           out + static_cast<int64_t>(begin + s) * units_,
                            dz + static_cast<int64_t>(s) * units_, units_, 1);
       }
       if (use_bias_) {
@@ -96,7 +104,50 @@ class Dense : public Layer {
   }
 
  private:
+  void ForwardPerPixel(const RunContext& ctx, int n, const float* in, float* out) {
+    const int P = static_cast<int>(pixels_);
+    const float* W = params[0].value.data();
+    ForSampleChunks(ctx, n, [&](int, int begin, int end) {
+      for (int s = begin; s < end; ++s) {
+        float* y = out + static_cast<int64_t>(s) * units_ * P;
+        for (int u = 0; u < units_; ++u)
+          std::fill(y + static_cast<int64_t>(u) * P, y + static_cast<int64_t>(u + 1) * P,
+                    use_bias_ ? params[1].value[u] : 0.0f);
+        // y[U, P] += W[In, U]^T x[In, P]
+        Gemm(Trans::kYes, Trans::kNo, units_, P, in_, W, units_,
+             in + static_cast<int64_t>(s) * in_ * P, P, 1.0f, y, P);
+        ApplyActivation(act_, DefaultActivationAlpha(act_), y, units_, P);
+      }
+    });
+  }
+
+  void BackwardPerPixel(const RunContext& ctx, int n, const float* in, const float* out,
+                        float* dout, float* din) {
+    const int P = static_cast<int>(pixels_);
+    const float* W = params[0].value.data();
+    const int chunks = SampleChunks(n);
+    PartialGrads dw(chunks, params[0].value.size());
+    PartialGrads db(chunks, use_bias_ ? units_ : 0);
+    ForSampleChunks(ctx, n, [&](int chunk, int begin, int end) {
+      for (int s = begin; s < end; ++s) {
+        float* dz = dout + static_cast<int64_t>(s) * units_ * P;
+        const float* x = in + static_cast<int64_t>(s) * in_ * P;
+        ActivationBackward(act_, DefaultActivationAlpha(act_),
+                           out + static_cast<int64_t>(s) * units_ * P, dz, units_, P);
+        if (use_bias_) AddBiasGrad(dz, units_, P, db.chunk(chunk));
+        // dW[In, U] += x[In, P] dz[U, P]^T;  dx[In, P] += W[In, U] dz[U, P]
+        Gemm(Trans::kNo, Trans::kYes, in_, units_, P, x, P, dz, P, 1.0f, dw.chunk(chunk), units_);
+        if (din != nullptr)
+          Gemm(Trans::kNo, Trans::kNo, in_, P, units_, W, units_, dz, P, 1.0f,
+               din + static_cast<int64_t>(s) * in_ * P, P);
+      }
+    });
+    dw.AddTo(params[0].grad);
+    if (use_bias_) db.AddTo(params[1].grad);
+  }
+
   int units_ = 0, in_ = 0;
+  int64_t pixels_ = 1;  // steps or pixels the kernel applies at (1 for a flat input)
   bool use_bias_ = true;
   Act act_ = Act::kLinear;
 };

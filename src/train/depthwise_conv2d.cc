@@ -25,6 +25,7 @@ class DepthwiseConv2D : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
+    RequireInputRank(*this, 4);
     g_ = MakeConvGeom(in[0].c, in[0].h, in[0].w, kh_, kw_, sh_, sw_, dh_, dw_, same_, name);
     const int cout = g_.cin * mult_;
     params.clear();
@@ -89,7 +90,7 @@ class DepthwiseConv2D : public Layer {
         for (int co = 0; co < out_dims.c; ++co)
           std::fill(y + co * P, y + (co + 1) * P, use_bias_ ? params[1].value[co] : 0.0f);
         ForTaps([&](int64_t o, int64_t i, int64_t w) { y[o] += x[i] * W[w]; });
-        ApplyActivation(act_, 0.0f, y, out_dims.c, P);
+        ApplyActivation(act_, DefaultActivationAlpha(act_), y, out_dims.c, P);
       }
     });
   }
@@ -107,7 +108,8 @@ class DepthwiseConv2D : public Layer {
       for (int s = begin; s < end; ++s) {
         const float* x = in[0] + s * in_size;
         float* dz = dout + s * out_size;
-        ActivationBackward(act_, 0.0f, out + s * out_size, dz, out_dims.c, P);
+        ActivationBackward(act_, DefaultActivationAlpha(act_), out + s * out_size, dz, out_dims.c,
+                           P);
         if (use_bias_)
           for (int co = 0; co < out_dims.c; ++co)
             for (int64_t p = 0; p < P; ++p) gb[co] += dz[co * P + p];

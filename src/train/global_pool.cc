@@ -3,7 +3,9 @@
 // whether keepdims is true ([N, 1, 1, C] in Keras) or false ([N, C]), the trainer keeps both the
 // same way. The average spreads dL/dy / pixels over the map. The maximum routes the gradient to
 // the first maximal pixel in row-major order (as MaxPooling2D here; TF's reduce_max gradient
-// splits it evenly among ties, which only differs on exact ties).
+// splits it evenly among ties, which only differs on exact ties). The 1-D layers
+// (GlobalAveragePooling1D, GlobalMaxPooling1D) pool the steps of a (C, 1, steps) input the same
+// way; keepdims=True keeps Keras rank 3 ([N, 1, C]).
 #include "graph/error.h"
 #include "train/layers.h"
 
@@ -14,14 +16,22 @@ class GlobalPool : public Layer {
  public:
   GlobalPool(const KerasLayer& kl, bool max) : max_(max) {
     RequireChannelsLast(kl.config, kl.name);
+    one_d_ = kl.class_name.find("1D") != std::string::npos;
     auto it = kl.config.find("keepdims");
     Check(it == kl.config.end() || it->is_null() || it->is_boolean(), "layer '", kl.name,
           "': keepdims must be true or false, got ", it == kl.config.end() ? "" : it->dump());
+    keepdims_ = it != kl.config.end() && it->is_boolean() && it->get<bool>();
   }
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
+    RequireInputRank(*this, one_d_ ? 3 : 4);
     return Dims{in[0].c, 1, 1};
+  }
+
+  int OutputRank() const override {
+    if (in_ranks.empty()) return 0;
+    return keepdims_ ? in_ranks[0] : 2;
   }
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
@@ -69,7 +79,7 @@ class GlobalPool : public Layer {
     return best;
   }
 
-  bool max_ = false;
+  bool max_ = false, one_d_ = false, keepdims_ = false;
 };
 
 }  // namespace

@@ -70,6 +70,12 @@ Act ParseActivation(const std::string& name, const std::string& layer) {
        "leaky_relu)");
 }
 
+float DefaultActivationAlpha(Act act) {
+  if (act == Act::kElu) return 1.0f;
+  if (act == Act::kLeakyRelu) return 0.2f;
+  return 0.0f;
+}
+
 void ApplyActivation(Act act, float alpha, float* x, int channels, int64_t pixels) {
   const int64_t count = channels * pixels;
   switch (act) {

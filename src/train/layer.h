@@ -2,8 +2,9 @@
 // it can train becomes one Layer with a forward pass, a backward pass and its weights.
 //
 // Internal layout: activations are stored per sample channels-major (C, H, W); a batch is n such
-// blocks back to back. Dense-style vectors are (C, 1, 1). Layers convert Keras weights (HWIO, ...)
-// to whatever layout their kernels want on load, and back on store.
+// blocks back to back. Dense-style vectors are (C, 1, 1); 1-D sequences [steps, C] are
+// (C, 1, steps), so a 1-D layer is its 2-D form along the width. Layers convert Keras weights
+// (HWIO, ...) to whatever layout their kernels want on load, and back on store.
 //
 // Determinism: every layer splits a batch into SampleChunks(n) fixed chunks (a function of n only),
 // keeps one partial weight gradient per chunk and sums them in chunk order, so results do not
@@ -51,6 +52,9 @@ class Layer {
   // Validates the input dims, creates the params (zero-sized values are filled by Initialize or
   // LoadKerasWeights) and returns the output dims. Throws cae::Error naming the layer.
   virtual Dims Setup(const std::vector<Dims>& in) = 0;
+  // The Keras rank of the output (with the batch axis), valid after Setup: the input's rank
+  // unless the layer changes it (Flatten, Reshape, global pooling). 0 when in_ranks is unset.
+  virtual int OutputRank() const { return in_ranks.empty() ? 0 : in_ranks[0]; }
   // Default Keras initialization (Glorot-uniform kernels, zero biases, BatchNorm 1/0/0/1).
   virtual void Initialize(uint64_t seed) { (void)seed; }
   // Converts Keras-order weights into params; throws on count or shape mismatch.
@@ -69,6 +73,10 @@ class Layer {
   std::string name;
   std::string class_name;
   std::vector<Dims> in_dims;
+  // The Keras ranks of the inputs with the batch axis (2: [N, D] as C x 1 x 1, 3: [N, steps, C]
+  // as C x 1 x steps, 4: [N, H, W, C]); set by Net before Setup. Empty for a layer built alone:
+  // layers then read a 1 x 1 input as flat and any other as an image.
+  std::vector<int> in_ranks;
   Dims out_dims;
   std::vector<Param> params;
 };
@@ -98,6 +106,9 @@ class PartialGrads {
 enum class Act { kLinear, kRelu, kRelu6, kSigmoid, kTanh, kSoftmax, kLeakyRelu, kElu };
 // Parses a Keras activation name; throws naming the layer for unsupported ones.
 Act ParseActivation(const std::string& name, const std::string& layer);
+// Keras's alpha of an activation given by name (activation="elu" / "leaky_relu" on a layer, or
+// an Activation layer): 1 for elu, 0.2 for leaky_relu (Keras 3's negative_slope), 0 otherwise.
+float DefaultActivationAlpha(Act act);
 // Applies act in place to one sample of `channels` x `pixels` values (softmax runs over channels).
 void ApplyActivation(Act act, float alpha, float* x, int channels, int64_t pixels);
 // dz = dy * act'(.) computed from the activation's output y, in place in dy.

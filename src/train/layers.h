@@ -15,7 +15,10 @@ namespace cae::train {
 // ZeroPadding2D, Cropping2D, BatchNormalization, Dropout, SpatialDropout2D, GaussianNoise,
 // GaussianDropout, AlphaDropout, ActivityRegularization, Activation, ReLU, LeakyReLU, PReLU, ELU,
 // Softmax, Rescaling, Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Flatten,
-// Reshape (and the Keras aliases MaxPool2D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D).
+// Reshape (and the Keras aliases MaxPool2D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D), and the
+// 1-D layers on [N, steps, C] inputs: Conv1D, MaxPooling1D, AveragePooling1D, UpSampling1D,
+// GlobalAveragePooling1D, GlobalMaxPooling1D (and their aliases Convolution1D, MaxPool1D,
+// AvgPool1D, GlobalAvgPool1D, GlobalMaxPool1D).
 // Anything else throws cae::Error naming the layer and its class.
 std::unique_ptr<Layer> MakeLayer(const KerasLayer& kl);
 
@@ -27,6 +30,12 @@ bool ConfigSamePadding(const nlohmann::json& config, const std::string& layer);
 std::string ConfigActivation(const nlohmann::json& config, const std::string& layer);
 // Requires data_format to be absent or "channels_last".
 void RequireChannelsLast(const nlohmann::json& config, const std::string& layer);
+// An int from `key` of a 1-D layer's config: a number or a 1-list (Keras writes (3,)).
+int ConfigSingle(const nlohmann::json& config, const char* key, int fallback,
+                 const std::string& layer);
+// Requires the layer's inputs to have Keras rank `rank` (3 for the 1-D layers, 4 for the 2-D
+// ones) when the Net has set in_ranks; throws naming the layer and the shape it expected.
+void RequireInputRank(const Layer& layer, int rank);
 
 // Factories, one per layer file.
 std::unique_ptr<Layer> MakeConv2D(const KerasLayer& kl);

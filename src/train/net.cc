@@ -11,14 +11,16 @@
 namespace cae::train {
 namespace {
 
-Dims InputDims(const KerasLayer& l, const std::string& source) {
+// The per-sample dims of an InputLayer and its Keras rank (with the batch axis).
+Dims InputDims(const KerasLayer& l, const std::string& source, int* rank) {
   nlohmann::json shape;
   for (const char* key : {"batch_input_shape", "batch_shape"}) {
     if (l.config.is_object() && l.config.contains(key) && !l.config[key].is_null())
       shape = l.config[key];
   }
-  Check(shape.is_array() && (shape.size() == 2 || shape.size() == 4), source, ": input '", l.name,
-        "' must have shape [None, D] or [None, H, W, C] for training, got ", shape.dump());
+  Check(shape.is_array() && shape.size() >= 2 && shape.size() <= 4, source, ": input '", l.name,
+        "' must have shape [None, D], [None, steps, C] or [None, H, W, C] for training, got ",
+        shape.dump());
   std::vector<int> d;
   for (size_t i = 1; i < shape.size(); ++i) {
     Check(shape[i].is_number_integer() && shape[i].get<int64_t>() > 0 &&
@@ -27,7 +29,10 @@ Dims InputDims(const KerasLayer& l, const std::string& source) {
           shape[i].dump());
     d.push_back(shape[i].get<int>());
   }
-  Dims dims = d.size() == 1 ? Dims{d[0], 1, 1} : Dims{d[2], d[0], d[1]};
+  *rank = static_cast<int>(shape.size());
+  Dims dims = d.size() == 1   ? Dims{d[0], 1, 1}
+              : d.size() == 2 ? Dims{d[1], 1, d[0]}
+                              : Dims{d[2], d[0], d[1]};
   Check(dims.size() <= (int64_t{1} << 26), source, ": input '", l.name, "' is too large");
   return dims;
 }
@@ -53,9 +58,13 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
   const KerasLayer* in = km.FindLayer(km.inputs[0].layer);
   Check(in != nullptr && in->class_name == "InputLayer", source_, ": model input '",
         km.inputs[0].layer, "' is not an InputLayer");
-  input_dims_ = InputDims(*in, source_);
+  int input_rank = 0;
+  input_dims_ = InputDims(*in, source_, &input_rank);
   std::map<std::string, int> node_of;
-  nodes_.push_back(Node{nullptr, {}, input_dims_, {}, {}});
+  Node input;
+  input.dims = input_dims_;
+  input.rank = input_rank;
+  nodes_.push_back(std::move(input));
   node_of[in->name] = 0;
 
   for (const KerasLayer& l : km.layers) {
@@ -75,12 +84,14 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
       if (node_of.count(ib.layer) == 0) return false;
     Node node;
     std::vector<Dims> in_dims;
+    std::vector<int> in_ranks;
     for (const KerasInbound& ib : l.calls[0]) {
       Check(ib.node_index == 0 && ib.tensor_index == 0, source_, ": layer '", l.name,
             "' reads output ", ib.tensor_index, " of call ", ib.node_index, " of '", ib.layer,
             "'; only single-call, single-output layers are supported");
       node.inputs.push_back(node_of[ib.layer]);
       in_dims.push_back(nodes_[node_of[ib.layer]].dims);
+      in_ranks.push_back(nodes_[node_of[ib.layer]].rank);
     }
     if (l.class_name == "UpSampling2D" && LegacyBilinearKeras(km.keras_version)) {
       KerasLayer legacy = l;  // tells the layer how this Keras version resized (see pool.cc)
@@ -90,8 +101,14 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
       node.layer = MakeLayer(l);
     }
     node.layer->in_dims = in_dims;
+    node.layer->in_ranks = in_ranks;
     node.dims = node.layer->Setup(in_dims);
     node.layer->out_dims = node.dims;
+    node.rank = node.layer->OutputRank();
+    Check((node.rank == 2 && node.dims.h == 1 && node.dims.w == 1) ||
+              (node.rank == 3 && node.dims.h == 1) || node.rank == 4,
+          source_, ": layer '", l.name, "' (", l.class_name, "): output ",
+          DimsToString(node.dims), " does not fit its Keras rank ", node.rank);
     for (const Param& p : node.layer->params) {
       const std::string prefix = WeightConfigPrefix(p.keras_name);
       RejectConstraint(l.config, prefix + "_constraint", l.name);
@@ -128,6 +145,12 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
   Check(found != node_of.end(), source_, ": model output '", out.layer, "' is not a layer");
   Check(found->second == static_cast<int>(nodes_.size()) - 1, source_, ": model output '",
         out.layer, "' must be the last layer; layers after it are not supported");
+}
+
+std::vector<int32_t> KerasSampleShape(const Dims& d, int rank) {
+  if (rank == 2) return {static_cast<int32_t>(d.size())};
+  if (rank == 3) return {d.w, d.c};
+  return {d.h, d.w, d.c};
 }
 
 void KerasToInternal(const float* nhwc, const Dims& d, int n, float* chw) {

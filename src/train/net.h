@@ -1,7 +1,8 @@
 // A trainable network built from a KerasModel: its layers in dependency order, forward and
 // backward passes over a batch, and the weights written back into the KerasModel.
 //
-// Supported models: one InputLayer (rank 2 [None, D] or rank 4 [None, H, W, C]), one output, every
+// Supported models: one InputLayer (rank 2 [None, D], rank 3 [None, steps, C] or rank 4
+// [None, H, W, C]; see layer.h for their internal dims), one output, every
 // layer called once, no nested models (InlineNestedModels in keras/keras_inline.h flattens them),
 // layers as listed in layers.h. Anything else throws cae::Error naming the model and the layer.
 #pragma once
@@ -17,6 +18,10 @@
 
 namespace cae::train {
 
+// The per-sample Keras shape of a tensor of dims d and Keras rank (with the batch axis) 2, 3 or
+// 4: {c}, {w, c} or {h, w, c}.
+std::vector<int32_t> KerasSampleShape(const Dims& d, int rank);
+
 class Net {
  public:
   // Layers whose KerasLayer has weights load them; the others get Keras's default initialization
@@ -29,6 +34,11 @@ class Net {
   // Per-sample input/output sizes in the trainer's layout (Keras shapes are H x W x C).
   const Dims& input_dims() const { return input_dims_; }
   const Dims& output_dims() const { return nodes_.back().dims; }
+  // Per-sample Keras shapes of the input and output: {D}, {steps, C} or {H, W, C}.
+  std::vector<int32_t> input_shape() const { return KerasSampleShape(input_dims_, nodes_[0].rank); }
+  std::vector<int32_t> output_shape() const {
+    return KerasSampleShape(nodes_.back().dims, nodes_.back().rank);
+  }
 
   // Runs n samples given in Keras order (NHWC, or [n, D]). Keeps every activation for Backward.
   void Forward(const RunContext& ctx, const float* x_nhwc, int n);
@@ -54,6 +64,7 @@ class Net {
     std::unique_ptr<Layer> layer;  // null for the input node
     std::vector<int> inputs;       // node indices
     Dims dims;
+    int rank = 0;  // Keras rank with the batch axis (2, 3 or 4)
     std::vector<float> value, grad;
     std::vector<std::optional<Regularizer>> weight_reg;  // per layer param (kernel_regularizer...)
     std::optional<Regularizer> activity_reg;             // on the layer's output

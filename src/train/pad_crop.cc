@@ -26,6 +26,7 @@ class PadCrop : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
+    RequireInputRank(*this, 4);
     const Dims& d = in[0];
     const int sign = crop_ ? -1 : 1;
     const int64_t h = d.h + sign * (static_cast<int64_t>(amounts_[0]) + amounts_[1]);

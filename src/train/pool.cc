@@ -2,7 +2,8 @@
 // average (as TensorFlow and TFLite). Max pooling routes the gradient to the first maximum of each
 // window in row-major window order. UpSampling2D: nearest, or bilinear with half-pixel centers
 // (tf.keras since TF 2.0, Keras 3) or without (standalone Keras before 2.4), as the importer
-// lowers it; the gradient spreads back with the same weights.
+// lowers it; the gradient spreads back with the same weights. The 1-D layers (MaxPooling1D,
+// AveragePooling1D, UpSampling1D) are the same code with a window of height 1 on (C, 1, steps).
 #include <cmath>
 #include <limits>
 
@@ -18,8 +19,15 @@ class Pool : public Layer {
  public:
   Pool(const KerasLayer& kl, bool max) : max_(max) {
     RequireChannelsLast(kl.config, kl.name);
-    std::tie(ph_, pw_) = ConfigPair(kl.config, "pool_size", 2, kl.name);
-    std::tie(sh_, sw_) = ConfigPair(kl.config, "strides", 0, kl.name);
+    one_d_ = kl.class_name.find("1D") != std::string::npos;
+    if (one_d_) {
+      ph_ = sh_ = 1;
+      pw_ = ConfigSingle(kl.config, "pool_size", 2, kl.name);
+      sw_ = ConfigSingle(kl.config, "strides", 0, kl.name);
+    } else {
+      std::tie(ph_, pw_) = ConfigPair(kl.config, "pool_size", 2, kl.name);
+      std::tie(sh_, sw_) = ConfigPair(kl.config, "strides", 0, kl.name);
+    }
     if (sh_ == 0) sh_ = ph_;
     if (sw_ == 0) sw_ = pw_;
     same_ = ConfigSamePadding(kl.config, kl.name);
@@ -27,6 +35,7 @@ class Pool : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
+    RequireInputRank(*this, one_d_ ? 3 : 4);
     g_ = MakeConvGeom(in[0].c, in[0].h, in[0].w, ph_, pw_, sh_, sw_, 1, 1, same_, name);
     return Dims{in[0].c, g_.oh, g_.ow};
   }
@@ -135,7 +144,7 @@ class Pool : public Layer {
     *arg = best_i;
   }
 
-  bool max_ = true, same_ = false;
+  bool max_ = true, same_ = false, one_d_ = false;
   int ph_ = 2, pw_ = 2, sh_ = 2, sw_ = 2;
   ConvGeom g_;
   std::vector<int32_t> argmax_;  // per output of the last Forward: input index of the maximum
@@ -145,7 +154,13 @@ class UpSampling2D : public Layer {
  public:
   explicit UpSampling2D(const KerasLayer& kl) {
     RequireChannelsLast(kl.config, kl.name);
-    std::tie(fh_, fw_) = ConfigPair(kl.config, "size", 2, kl.name);
+    one_d_ = kl.class_name == "UpSampling1D";
+    if (one_d_) {
+      fh_ = 1;
+      fw_ = ConfigSingle(kl.config, "size", 2, kl.name);
+    } else {
+      std::tie(fh_, fw_) = ConfigPair(kl.config, "size", 2, kl.name);
+    }
     Check(fh_ > 0 && fw_ > 0 && fh_ <= 1024 && fw_ <= 1024, "layer '", kl.name,
           "': size must be 1..1024");
     const std::string interp = kl.config.value("interpolation", std::string("nearest"));
@@ -159,6 +174,7 @@ class UpSampling2D : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
+    RequireInputRank(*this, one_d_ ? 3 : 4);
     Check(static_cast<int64_t>(in[0].h) * fh_ <= 65536 && static_cast<int64_t>(in[0].w) * fw_ <= 65536,
           "layer '", name, "': output too large");
     if (bilinear_) {
@@ -284,7 +300,7 @@ class UpSampling2D : public Layer {
   }
 
   int fh_ = 2, fw_ = 2;
-  bool bilinear_ = false, half_pixel_ = true;
+  bool bilinear_ = false, half_pixel_ = true, one_d_ = false;
   std::vector<Tap> rows_, cols_;
 };
 

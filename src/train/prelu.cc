@@ -1,12 +1,13 @@
 // PReLU: y = x if x > 0 else alpha * x, with one learned alpha per element of the per-sample input
 // shape, shared (size 1) along the Keras axes in shared_axes (1 = H, 2 = W, 3 = C for image
-// inputs; 1 = D for flat ones), as the importer's LowerPReLU reads it. The weight "alpha" keeps
-// the Keras layout (H, W, C) or (D); its default initializer is zeros (Keras's alpha_initializer).
-// dL/dalpha sums x * dL/dy over the negative inputs that share the alpha, per sample chunk.
+// inputs; 1 = steps, 2 = C for sequences; 1 = D for flat ones), as the importer's LowerPReLU reads
+// it. The weight "alpha" keeps the Keras layout (H, W, C), (steps, C) or (D); its default
+// initializer is zeros (Keras's alpha_initializer). dL/dalpha sums x * dL/dy over the negative
+// inputs that share the alpha, per sample chunk.
 //
-// The trainer's dims do not tell a flat [N, D] input from a [N, 1, 1, C] image: for 1 x 1 inputs
-// the layer takes the flat form unless shared_axes names axis 2 or 3, and loaded weights of rank 3
-// switch it to the image form.
+// The input's Keras rank comes from the Net (in_ranks). A layer built without it cannot tell a flat
+// [N, D] input from a [N, 1, 1, C] image: for 1 x 1 inputs it then takes the flat form unless
+// shared_axes names axis 2 or 3, and loaded weights of rank 3 switch it to the image form.
 #include <algorithm>
 
 #include "graph/error.h"
@@ -37,10 +38,9 @@ class PReLU : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
-    const bool flat_dims = in[0].h == 1 && in[0].w == 1;
-    bool image = !flat_dims;
-    for (int a : shared_) image = image || a >= 2;
-    Shape(in[0], image);
+    int rank = in[0].h == 1 && in[0].w == 1 ? 2 : 4;
+    for (int a : shared_) rank = a >= 2 ? 4 : rank;
+    Shape(in[0], in_ranks.empty() ? rank : in_ranks[0]);
     return in[0];
   }
 
@@ -53,7 +53,8 @@ class PReLU : public Layer {
   void LoadKerasWeights(const std::vector<KerasWeight>& w) override {
     Check(w.size() == 1, "layer '", name, "': expected 1 weight (alpha), got ", w.size());
     const Dims& d = in_dims[0];
-    if (d.h == 1 && d.w == 1) Shape(d, w[0].shape.size() == 3);  // the weight tells the rank
+    if (in_ranks.empty() && d.h == 1 && d.w == 1)  // the weight tells the rank
+      Shape(d, w[0].shape.size() == 3 ? 4 : 2);
     params[0].value = FindWeight(w, 0, "alpha", keras_shape_, name).values;
   }
 
@@ -95,21 +96,25 @@ class PReLU : public Layer {
   }
 
  private:
-  // Sets the Keras alpha shape for input d (image: H, W, C; flat: D), the alpha index of every
-  // element of a sample, and the param (resized, values kept when the size is unchanged).
-  void Shape(const Dims& d, bool image) {
+  // Sets the Keras alpha shape for input d of Keras rank 4 (H, W, C), 3 (steps, C) or 2 (D), the
+  // alpha index of every element of a sample, and the param (resized, values kept when the size
+  // is unchanged).
+  void Shape(const Dims& d, int rank) {
     int ah = d.h, aw = d.w, ac = d.c;
     for (int a : shared_) {
-      Check(image || a == 1, "layer '", name, "': shared axis ", a, " is out of range for a ",
-            DimsToString(d), " input");
-      if (!image || a == 3)
+      Check(a < rank, "layer '", name, "': shared axis ", a, " is out of range for a rank ", rank,
+            " input");
+      const int from_end = rank - 1 - a;  // 0: channels, 1: width (steps), 2: height
+      if (from_end == 0)
         ac = 1;
-      else if (a == 1)
-        ah = 1;
-      else
+      else if (from_end == 1)
         aw = 1;
+      else
+        ah = 1;
     }
-    keras_shape_ = image ? std::vector<int32_t>{ah, aw, ac} : std::vector<int32_t>{ac};
+    keras_shape_ = rank == 4   ? std::vector<int32_t>{ah, aw, ac}
+                   : rank == 3 ? std::vector<int32_t>{aw, ac}
+                               : std::vector<int32_t>{ac};
     index_.resize(static_cast<size_t>(d.size()));
     for (int c = 0; c < d.c; ++c)
       for (int y = 0; y < d.h; ++y)

@@ -56,6 +56,7 @@ class SeparableConv2D : public Layer {
 
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() == 1, "layer '", name, "': expects one input");
+    RequireInputRank(*this, 4);
     depthwise_->in_dims = in;
     depthwise_->out_dims = depthwise_->Setup(in);
     pointwise_->in_dims = {depthwise_->out_dims};

@@ -62,6 +62,7 @@ class ActivationLayer : public Layer {
     const nlohmann::json& c = kl.config;
     if (kl.class_name == "Activation") {
       act_ = ParseActivation(ConfigActivation(c, kl.name), kl.name);
+      alpha_ = DefaultActivationAlpha(act_);
     } else if (kl.class_name == "ReLU") {
       const double slope = c.contains("negative_slope") && !c["negative_slope"].is_null()
                                ? c["negative_slope"].get<double>() : 0.0;
@@ -124,13 +125,12 @@ class ActivationLayer : public Layer {
 // Concatenate along channels (the only axis the trainer's layout keeps contiguous per input).
 class Concatenate : public Layer {
  public:
-  explicit Concatenate(const KerasLayer& kl) {
-    const int axis = kl.config.value("axis", -1);
-    Check(axis == -1 || axis == 3, "layer '", kl.name,
-          "': Concatenate only along the channel axis (-1), got ", axis);
-  }
+  explicit Concatenate(const KerasLayer& kl) : axis_(kl.config.value("axis", -1)) {}
   Dims Setup(const std::vector<Dims>& in) override {
     Check(in.size() >= 2, "layer '", name, "': expects at least two inputs");
+    const int rank = in_ranks.empty() ? 4 : in_ranks[0];
+    Check(axis_ == -1 || axis_ == rank - 1, "layer '", name,
+          "': Concatenate only along the channel axis (-1 or ", rank - 1, "), got ", axis_);
     Dims d{0, in[0].h, in[0].w};
     for (const Dims& x : in) {
       Check(x.h == d.h && x.w == d.w, "layer '", name, "': inputs ", DimsToString(in[0]), " and ",
@@ -166,6 +166,9 @@ class Concatenate : public Layer {
       }
     });
   }
+
+ private:
+  int axis_ = -1;
 };
 
 // Flatten and Reshape: Keras orders values H, W, C; the trainer C, H, W. Both become a fixed
@@ -175,11 +178,12 @@ class Reshape : public Layer {
   explicit Reshape(const KerasLayer& kl) {
     if (kl.class_name == "Flatten") {
       RequireChannelsLast(kl.config, kl.name);
+      target_ = {-1};
       return;
     }
     auto it = kl.config.find("target_shape");
-    Check(it != kl.config.end() && it->is_array() && (it->size() == 1 || it->size() == 3),
-          "layer '", kl.name, "': Reshape target_shape must have 1 or 3 dims");
+    Check(it != kl.config.end() && it->is_array() && it->size() >= 1 && it->size() <= 3,
+          "layer '", kl.name, "': Reshape target_shape must have 1, 2 or 3 dims");
     for (const auto& v : *it) {
       Check(v.is_number_integer(), "layer '", kl.name, "': target_shape must hold integers");
       target_.push_back(v.get<int>());
@@ -189,10 +193,11 @@ class Reshape : public Layer {
     Check(in.size() == 1, "layer '", name, "': expects one input");
     const Dims& d = in[0];
     Dims o{static_cast<int>(d.size()), 1, 1};
-    if (target_.size() == 3) {
+    const int rank = static_cast<int>(target_.size());
+    if (rank >= 2) {
       int64_t known = 1;
       int unknown = -1;
-      for (int i = 0; i < 3; ++i) {
+      for (int i = 0; i < rank; ++i) {
         if (target_[i] == -1 && unknown < 0) unknown = i;
         else {
           Check(target_[i] > 0, "layer '", name, "': bad target_shape entry ", target_[i]);
@@ -201,13 +206,14 @@ class Reshape : public Layer {
       }
       std::vector<int> t = target_;
       if (unknown >= 0) t[unknown] = static_cast<int>(d.size() / known);
-      o = Dims{t[2], t[0], t[1]};
+      o = rank == 3 ? Dims{t[2], t[0], t[1]} : Dims{t[1], 1, t[0]};  // (H, W, C) or (steps, C)
     } else if (target_.size() == 1 && target_[0] != -1) {
       o = Dims{target_[0], 1, 1};
     }
     Check(o.size() == d.size(), "layer '", name, "': cannot reshape ", DimsToString(d), " (",
           d.size(), " values) to ", DimsToString(o));
     source_.resize(static_cast<size_t>(o.size()));
+    // Keras's flat index of an element is (y * w + x) * c + channel in both (h = 1 for 1-D).
     for (int c = 0; c < o.c; ++c)
       for (int y = 0; y < o.h; ++y)
         for (int x = 0; x < o.w; ++x) {
@@ -217,6 +223,8 @@ class Reshape : public Layer {
         }
     return o;
   }
+  int OutputRank() const override { return static_cast<int>(target_.size()) + 1; }
+
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
     const int64_t sz = out_dims.size();
@@ -236,7 +244,7 @@ class Reshape : public Layer {
   }
 
  private:
-  std::vector<int> target_;      // empty for Flatten
+  std::vector<int> target_;      // per-sample target shape; {-1} for Flatten
   std::vector<int64_t> source_;  // per output index: the input index
 };
 

@@ -36,22 +36,31 @@ nlohmann::json Trainer::TrainingConfig() const {
           {"loss_weights", nullptr}};
 }
 
-int64_t Trainer::CheckData(const TensorData& t, const Dims& dims, const char* what) const {
+int64_t Trainer::CheckData(const TensorData& t, const std::vector<int32_t>& shape,
+                           const char* what) const {
   Check(t.type == DType::kFloat32, what, ": expected float32 data, got ", DTypeName(t.type));
   Check(!t.shape.empty() && t.shape[0] > 0, what, ": no samples");
   std::vector<int32_t> expect{t.shape[0]};
-  if (t.shape.size() == 2) expect.push_back(static_cast<int32_t>(dims.size()));
-  else expect.insert(expect.end(), {dims.h, dims.w, dims.c});
-  // Also accept [N, H, W] for single-channel models, and images for a model with a flat input or
-  // output of the same size (Keras users feed x.reshape(-1, H * W * C): the same bytes).
-  const bool hw_only = t.shape.size() == 3 && dims.c == 1 && t.shape[1] == dims.h &&
-                       t.shape[2] == dims.w;
-  int64_t per_sample = 1;
+  expect.insert(expect.end(), shape.begin(), shape.end());
+  int64_t size = 1, per_sample = 1;
+  for (int32_t d : shape) size *= d;
   for (size_t i = 1; i < t.shape.size(); ++i) per_sample *= t.shape[i];
-  const bool flattened = dims.h == 1 && dims.w == 1 && t.shape.size() >= 3 && per_sample == dims.c;
-  Check(t.shape == expect || hw_only || flattened, what, ": shape ", ShapeToString(t.shape),
-        " does not fit the model's ", DimsToString(dims), " per sample (", source_, ")");
-  Check(static_cast<int64_t>(t.bytes.size()) == t.shape[0] * dims.size() * 4, what,
+  // Also accept flat rows [N, size] for any model, [N, H, W] for single-channel image models, and
+  // any [N, ...] of the same size for a flat model (Keras users feed x.reshape(-1, H * W * C) or
+  // the images: the same bytes).
+  const bool rows = t.shape.size() == 2 && per_sample == size;
+  const bool hw_only = shape.size() == 3 && shape[2] == 1 && t.shape.size() == 3 &&
+                       t.shape[1] == shape[0] && t.shape[2] == shape[1];
+  const bool flattened = shape.size() == 1 && t.shape.size() >= 3 && per_sample == size;
+  std::string sample;  // "28x28x1", "100x3" or "12", as Keras users read shapes
+  for (int32_t d : shape) {
+    if (!sample.empty()) sample += 'x';
+    sample += std::to_string(d);
+  }
+  Check(t.shape == expect || rows || hw_only || flattened, what, ": shape ",
+        ShapeToString(t.shape), " does not fit the model's ", sample, " per sample (", source_,
+        ")");
+  Check(static_cast<int64_t>(t.bytes.size()) == t.shape[0] * size * 4, what,
         ": data size does not match its shape");
   return t.shape[0];
 }
@@ -67,14 +76,15 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
                                      const TensorData* val_x, const TensorData* val_y,
                                      const TrainCallbacks& cb) {
   const Dims in = net_->input_dims(), out = net_->output_dims();
-  const int64_t n = CheckData(x, in, "training inputs");
-  const int64_t ny = CheckData(y, out, "training targets");
+  const std::vector<int32_t> in_shape = net_->input_shape(), out_shape = net_->output_shape();
+  const int64_t n = CheckData(x, in_shape, "training inputs");
+  const int64_t ny = CheckData(y, out_shape, "training targets");
   Check(ny == n, "training targets: ", ny, " samples for ", n, " inputs");
   if (val_x != nullptr) {
     Check(val_y != nullptr, "validation inputs without targets");
-    const int64_t vn = CheckData(*val_x, in, "validation inputs");
-    Check(CheckData(*val_y, out, "validation targets") == vn, "validation targets: count differs",
-          " from validation inputs");
+    const int64_t vn = CheckData(*val_x, in_shape, "validation inputs");
+    Check(CheckData(*val_y, out_shape, "validation targets") == vn,
+          "validation targets: count differs from validation inputs");
   }
   // Once per Fit (the per-epoch Evaluate does not rescan); y and val_y are often the inputs.
   CheckFinite(x, in, "training inputs");
@@ -156,8 +166,9 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
 
 double Trainer::Evaluate(const TensorData& x, const TensorData& y, int batch_size) {
   const Dims in = net_->input_dims(), out = net_->output_dims();
-  const int64_t n = CheckData(x, in, "evaluation inputs");
-  Check(CheckData(y, out, "evaluation targets") == n, "evaluation targets: count differs from inputs");
+  const int64_t n = CheckData(x, net_->input_shape(), "evaluation inputs");
+  Check(CheckData(y, net_->output_shape(), "evaluation targets") == n,
+        "evaluation targets: count differs from inputs");
   RunContext ctx{pool_, false, 0};
   std::vector<float> target(static_cast<size_t>(batch_size * out.size()));
   double sum = 0.0;
@@ -173,10 +184,10 @@ double Trainer::Evaluate(const TensorData& x, const TensorData& y, int batch_siz
 
 TensorData Trainer::Predict(const TensorData& x, int batch_size) {
   const Dims in = net_->input_dims(), out = net_->output_dims();
-  const int64_t n = CheckData(x, in, "prediction inputs");
+  const int64_t n = CheckData(x, net_->input_shape(), "prediction inputs");
   std::vector<int32_t> shape{static_cast<int32_t>(n)};
-  if (out.h == 1 && out.w == 1 && x.shape.size() == 2) shape.push_back(out.c);
-  else shape.insert(shape.end(), {out.h, out.w, out.c});
+  const std::vector<int32_t> sample = net_->output_shape();
+  shape.insert(shape.end(), sample.begin(), sample.end());
   TensorData result(DType::kFloat32, shape);
   RunContext ctx{pool_, false, 0};
   for (int64_t first = 0; first < n; first += batch_size) {

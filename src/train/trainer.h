@@ -72,7 +72,8 @@ class Trainer {
                               const TensorData* val_y, const TrainCallbacks& callbacks = {});
   // Mean loss in inference mode (with the regularization penalties, as Keras's evaluate).
   double Evaluate(const TensorData& x, const TensorData& y, int batch_size = 256);
-  // Model outputs in Keras layout [N, H, W, C] (or [N, D]), inference mode.
+  // Model outputs in the Keras shape of the model's output ([N, D], [N, steps, C] or
+  // [N, H, W, C]), inference mode.
   TensorData Predict(const TensorData& x, int batch_size = 256);
 
   // Writes the trained weights into km (the model the trainer was built from).
@@ -82,8 +83,9 @@ class Trainer {
   Net& net() { return *net_; }
 
  private:
-  // Checks that data fits `dims` (per sample) and returns the sample count.
-  int64_t CheckData(const TensorData& t, const Dims& dims, const char* what) const;
+  // Checks that data fits the per-sample Keras shape (or is the same values in a shape the
+  // trainer also takes, see trainer.cc) and returns the sample count.
+  int64_t CheckData(const TensorData& t, const std::vector<int32_t>& shape, const char* what) const;
   // Throws naming `what`, the value's index and sample when t holds NaN or infinity.
   void CheckFinite(const TensorData& t, const Dims& dims, const char* what) const;
 

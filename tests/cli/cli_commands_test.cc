@@ -10,6 +10,9 @@
 #include "cli_helpers.h"
 #include "data/image.h"
 #include "data/npy.h"
+#include "keras/keras_builders.h"
+#include "keras/keras_import.h"
+#include "keras/keras_writer.h"
 
 namespace cae::testing {
 namespace {
@@ -321,6 +324,71 @@ TEST(CliCommands, TrainTakesFlatRowsAndRefusesNonFiniteData) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(bad + ": value 3923 (item 5"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir.File("c.h5")));
+}
+
+// train --init on a 1-D Keras model (Conv1D same / causal, MaxPooling1D, UpSampling1D) with
+// [N, steps, C] .npy data: the loss goes down, the saved model keeps the Conv1D kernels in
+// Keras's [k, cin, cout] and inspects with the model's [1, steps, C] input and output; data of
+// another shape is refused naming the model's shape, and no output is written.
+TEST(CliCommands, TrainFineTunesA1DKerasModel) {
+  CAE_REQUIRE_BINARY();
+  TempDir dir;
+  auto conv1d = [](int filters, const std::string& padding, int dilation) {
+    return json{{"filters", filters},         {"kernel_size", {3}},   {"strides", {1}},
+                {"padding", padding},         {"activation", "relu"}, {"use_bias", true},
+                {"dilation_rate", {dilation}}, {"data_format", "channels_last"}};
+  };
+  KerasModelBuilder b("conv1d_ae");
+  std::string x = b.Input({16, 2});
+  x = b.Add("Conv1D", conv1d(8, "same", 1), {x});
+  x = b.Add("MaxPooling1D", {{"pool_size", {2}}, {"strides", {2}}, {"padding", "valid"}}, {x});
+  x = b.Add("Conv1D", conv1d(4, "causal", 2), {x});
+  x = b.Add("UpSampling1D", {{"size", 2}}, {x});
+  x = b.Add("Conv1D", conv1d(2, "same", 1), {x});
+  KerasModel km = b.Finish(x);
+  int cin = 2, seed = 0;
+  for (KerasLayer& l : km.layers) {  // kernel [3, cin, filters] U(-0.3, 0.3), bias 0
+    if (l.class_name != "Conv1D") continue;
+    const int filters = l.config["filters"].get<int>();
+    std::vector<float> kernel(static_cast<size_t>(3 * cin * filters));
+    for (float& v : kernel) v = 0.3f * std::sin(static_cast<float>(++seed) * 1.7f);
+    l.weights = {{"kernel", {3, cin, filters}, kernel},
+                 {"bias", {filters}, std::vector<float>(static_cast<size_t>(filters), 0.0f)}};
+    cin = filters;
+  }
+  const std::string model = dir.File("conv1d.h5");
+  SaveKerasH5(km, model);
+  TensorData rows(DType::kFloat32, {64, 16, 2});
+  for (int64_t i = 0; i < rows.num_elements(); ++i) {  // sample n, step t, channel c: sines
+    const int64_t n = i / 32, t = (i / 2) % 16, c = i % 2;
+    rows.as<float>()[i] = 0.5f + 0.4f * std::sin(0.3f * static_cast<float>(t * (1 + n % 4) + c));
+  }
+  const std::string data = dir.File("rows.npy");
+  WriteNpy(data, rows);
+  const std::string out = dir.File("out.h5");
+  const json r = ParseJson(Cli("train --init " + Q(model) + " --data " + Q(data) +
+                               " --epochs 4 --batch-size 16 --lr 0.01 --json -o " + Q(out)));
+  EXPECT_EQ(r["parameters"], (3 * 2 * 8 + 8) + (3 * 8 * 4 + 4) + (3 * 4 * 2 + 2));
+  ASSERT_EQ(r["epochs"].size(), 4u) << r.dump();
+  EXPECT_LT(r["epochs"][3]["train_loss"].get<double>(), r["epochs"][0]["train_loss"].get<double>());
+  const KerasModel back = LoadKerasModel(out);
+  ASSERT_NE(back.FindLayer("conv1d_2"), nullptr);
+  ASSERT_EQ(back.FindLayer("conv1d_2")->weights.size(), 2u);
+  EXPECT_EQ(back.FindLayer("conv1d_2")->weights[0].shape, (std::vector<int32_t>{3, 8, 4}));
+  const json j = ParseJson(Cli("inspect --json " + Q(out)));
+  EXPECT_EQ(j["params"], r["parameters"]);
+  EXPECT_EQ(j["inputs"][0]["shape"], json({1, 16, 2}));
+  EXPECT_EQ(j["outputs"][0]["shape"], json({1, 16, 2}));
+  TensorData wide(DType::kFloat32, {8, 16, 3});
+  for (int64_t i = 0; i < wide.num_elements(); ++i) wide.as<float>()[i] = 0.5f;
+  WriteNpy(dir.File("wide.npy"), wide);
+  CommandResult bad = Cli("train --init " + Q(model) + " --data " + Q(dir.File("wide.npy")) +
+                          " --epochs 1 -o " + Q(dir.File("bad.h5")));
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("shape [8,16,3] does not fit the model's 16x2 per sample"),
+            std::string::npos)
+      << bad.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("bad.h5")));
 }
 
 }  // namespace

@@ -40,61 +40,12 @@ KerasModel TwoBranches(const std::string& merge, bool three_inputs, json merge_c
   return b.Finish(out);
 }
 
-TensorData RandomImages(int n, const std::vector<int>& shape) {
-  std::vector<int32_t> s{n};
-  s.insert(s.end(), shape.begin(), shape.end());
-  TensorData t(DType::kFloat32, s);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.as<float>()[i] = 2 * UnitFloat(Mix(9, i, 3)) - 1;
-  return t;
-}
-
-// Shape without its size-1 dims after the batch: [n, 1, 1, c] and [n, c] compare equal (the
-// trainer keeps GlobalPooling's keepdims=False output as 1 x 1 x C).
-std::vector<int32_t> Squeezed(const std::vector<int32_t>& shape) {
-  std::vector<int32_t> out{shape[0]};
-  for (size_t i = 1; i < shape.size(); ++i)
-    if (shape[i] != 1) out.push_back(shape[i]);
-  return out;
-}
-
-// Random weights (every param U(-1, 1)) through the trainer, then Trainer::Predict (inference
-// mode) against the importer + interpreter on the same weights.
-void ExpectTrainerMatchesInterpreter(KerasModel km, int n, const std::vector<int>& input_shape) {
-  TrainOptions o;
-  o.epochs = 0;
-  Trainer t(km, o, nullptr);
-  uint64_t seed = 100;
-  for (Param* p : t.net().params()) p->value = RandomValues(p->value.size(), ++seed);
-  t.StoreWeights(km);
-  const TensorData x = RandomImages(n, input_shape);
-  const TensorData mine = t.Predict(x);
-  Interpreter interp(LowerKerasModel(km));
-  const std::vector<TensorData> ran = interp.Run({x});
-  ASSERT_EQ(ran.size(), 1u);
-  const std::string what = km.layers.back().name + " (" + km.layers.back().class_name + ")";
-  ASSERT_EQ(Squeezed(ran[0].shape), Squeezed(mine.shape)) << what;
-  float worst = 0.0f;
-  for (int64_t i = 0; i < mine.num_elements(); ++i)
-    worst = std::max(worst, std::abs(ran[0].as<float>()[i] - mine.as<float>()[i]));
-  EXPECT_LE(worst, 1e-5f) << what;
-}
-
 // input -> 1x1 conv "pre" -> the layer (-> optional tail).
 KerasModel OneLayer(std::vector<int> shape, const std::string& cls, const json& config,
                     const std::vector<std::pair<std::string, json>>& tail = {}) {
   std::vector<std::pair<std::string, json>> layers{{cls, config}};
   layers.insert(layers.end(), tail.begin(), tail.end());
   return Chain(shape, layers);
-}
-
-// Building a Net of km throws a cae::Error whose message contains `expected`.
-void ExpectNetError(const KerasModel& km, const std::string& expected) {
-  try {
-    Net net(km, 1);
-    ADD_FAILURE() << "no error; expected one containing '" << expected << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
 }
 
 json SeparableConfig(int filters, int kernel, const std::string& activation,
@@ -409,32 +360,6 @@ TEST(MoreLayersInterpreter, PReLU) {
       OneLayer({3, 4, 2}, "GlobalAveragePooling2D", {{"keepdims", true}},
                {{"PReLU", {{"shared_axes", {1, 2}}}}}),
       2, {3, 4, 2});
-}
-
-// LoadKerasWeights then StoreKerasWeights gives back the same Keras arrays.
-// The layer is the model's last of class cls.
-void ExpectWeightRoundTrip(KerasModel km, const std::string& cls,
-                           const std::vector<std::pair<std::string, std::vector<int32_t>>>& want) {
-  KerasLayer* l = nullptr;
-  for (KerasLayer& kl : km.layers)
-    if (kl.class_name == cls) l = &kl;
-  ASSERT_NE(l, nullptr);
-  uint64_t seed = 300;
-  for (const auto& [name, shape] : want) {
-    int64_t count = 1;
-    for (int32_t d : shape) count *= d;
-    l->weights.push_back({name, shape, RandomValues(static_cast<size_t>(count), ++seed)});
-  }
-  const std::vector<KerasWeight> original = l->weights;
-  Net net(km, 1);
-  for (KerasLayer& kl : km.layers) kl.weights.clear();
-  net.StoreWeights(km);
-  ASSERT_EQ(l->weights.size(), original.size());
-  for (size_t i = 0; i < original.size(); ++i) {
-    EXPECT_EQ(l->weights[i].name, original[i].name);
-    EXPECT_EQ(l->weights[i].shape, original[i].shape) << original[i].name;
-    EXPECT_EQ(l->weights[i].values, original[i].values) << original[i].name;
-  }
 }
 
 TEST(MoreLayers, PReLUWeightRoundTrip) {
