@@ -146,44 +146,79 @@ using V = hn::Vec<D>;
 // every tap and input channel pair, then the float outputs. s: the first pixel's window;
 // w: the weights at channel oc0 of (tap 0, pair 0); scale: [ocp] for this image; out: the first
 // pixel's outputs (channel 0).
+using D16 = hn::Repartition<int16_t, D>;
+using V16 = hn::Vec<D16>;
+
+// One pixel's two input channels x times NV vectors of channel weights: s0/o0 and s1/o1 are
+// ReorderWidenMulAccumulate's two sums per vector. (Separate variables, not arrays: SVE's
+// vectors are sizeless.)
+template <int NV>
+HWY_INLINE void PairMulAcc(D d, V16 x, V16 w0, V16 w1, V& s0, V& o0, V& s1, V& o1) {
+  s0 = hn::ReorderWidenMulAccumulate(d, x, w0, s0, o0);
+  if (NV > 1) s1 = hn::ReorderWidenMulAccumulate(d, x, w1, s1, o1);
+}
+
+// Two input channels of one pixel broadcast to every int32 lane.
+HWY_INLINE V16 TwoChannels(D d, const int16_t* p) {
+  int32_t two;
+  std::memcpy(&two, p, sizeof(two));
+  return hn::BitCast(D16(), hn::Set(d, two));
+}
+
+// Pixel px's outputs of vector v (channels c = oc0 + v * lanes) from its two sums.
+HWY_INLINE void FinishPixel(D d, const HybridConvPlan& p, V s, V o, const float* scale, int c,
+                            float* out) {
+  const hn::Rebind<float, D> df;
+  const size_t n = static_cast<size_t>(std::min(static_cast<int>(hn::Lanes(d)), p.out_c - c));
+  hout::FinishHybridConv(d, hn::RearrangeToOddPlusEven(s, o), hn::LoadU(df, scale + c),
+                         p.bias ? p.bias + c : nullptr, hn::Set(df, p.lo), hn::Set(df, p.hi), n,
+                         out + c);
+}
+
+// Output pixels [x, x + PX) (PX 4 or 1) of a row, channels [oc0, oc0 + NV * lanes): the int32
+// sums over every tap and input channel pair, then the float outputs. s: the first pixel's
+// window; w: the weights at channel oc0 of (tap 0, pair 0); scale: [ocp] for this image; out:
+// the first pixel's outputs (channel 0).
 template <int NV, int PX>
 HWY_INLINE void Pixels(const HybridConvPlan& p, const int16_t* s, int64_t px_step,
                        const int16_t* w, const float* scale, int oc0, float* out) {
+  static_assert(PX == 4 || PX == 1, "4 pixels or 1");
   const D d;
-  const hn::Repartition<int16_t, D> d16;
-  const hn::Rebind<float, D> df;
+  const D16 d16;
   const int N = static_cast<int>(hn::Lanes(d));
   const int pairs = p.cinp / 2;
   const int64_t w_step = int64_t{p.ocp} * 2;  // int16 elements per (tap, pair)
-  V sum[PX * NV], odd[PX * NV];               // odd: ReorderWidenMulAccumulate's second sum
-  for (int i = 0; i < PX * NV; ++i) sum[i] = odd[i] = hn::Zero(d);
+  V s00 = hn::Zero(d), o00 = s00, s01 = s00, o01 = s00;  // pixel 0, vectors 0 and 1
+  V s10 = s00, o10 = s00, s11 = s00, o11 = s00;          // pixel 1 (PX 4 only), ...
+  V s20 = s00, o20 = s00, s21 = s00, o21 = s00;
+  V s30 = s00, o30 = s00, s31 = s00, o31 = s00;
   for (int t = 0; t < p.taps; ++t) {
     const int16_t* st = s + p.tap_offset[t];
     const int16_t* wt = w + int64_t{t} * pairs * w_step;
     for (int cp = 0; cp < pairs; ++cp, wt += w_step) {
-      const auto w0 = hn::LoadU(d16, wt);
-      const auto w1 = NV > 1 ? hn::LoadU(d16, wt + 2 * N) : w0;
-#pragma GCC unroll 4
-      for (int px = 0; px < PX; ++px) {
-        int32_t two_channels;
-        std::memcpy(&two_channels, st + px * px_step + 2 * cp, sizeof(two_channels));
-        const auto x = hn::BitCast(d16, hn::Set(d, two_channels));
-        sum[px * NV] = hn::ReorderWidenMulAccumulate(d, x, w0, sum[px * NV], odd[px * NV]);
-        if (NV > 1)
-          sum[px * NV + 1] =
-              hn::ReorderWidenMulAccumulate(d, x, w1, sum[px * NV + 1], odd[px * NV + 1]);
+      const V16 w0 = hn::LoadU(d16, wt);
+      const V16 w1 = NV > 1 ? hn::LoadU(d16, wt + 2 * N) : w0;
+      const int16_t* x = st + 2 * cp;
+      PairMulAcc<NV>(d, TwoChannels(d, x), w0, w1, s00, o00, s01, o01);
+      if constexpr (PX > 1) {
+        PairMulAcc<NV>(d, TwoChannels(d, x + px_step), w0, w1, s10, o10, s11, o11);
+        PairMulAcc<NV>(d, TwoChannels(d, x + 2 * px_step), w0, w1, s20, o20, s21, o21);
+        PairMulAcc<NV>(d, TwoChannels(d, x + 3 * px_step), w0, w1, s30, o30, s31, o31);
       }
     }
   }
-  const auto lo = hn::Set(df, p.lo), hi = hn::Set(df, p.hi);
-  for (int v = 0; v < NV; ++v) {
-    const int c = oc0 + v * N;
-    const auto sc = hn::LoadU(df, scale + c);
-    const float* bias = p.bias ? p.bias + c : nullptr;
-    const size_t n = static_cast<size_t>(std::min(N, p.out_c - c));
-    for (int px = 0; px < PX; ++px)
-      hout::FinishHybridConv(d, hn::RearrangeToOddPlusEven(sum[px * NV + v], odd[px * NV + v]),
-                             sc, bias, lo, hi, n, out + int64_t{px} * p.out_c + c);
+  const int64_t oc = p.out_c;
+  FinishPixel(d, p, s00, o00, scale, oc0, out);
+  if (NV > 1) FinishPixel(d, p, s01, o01, scale, oc0 + N, out);
+  if constexpr (PX > 1) {
+    FinishPixel(d, p, s10, o10, scale, oc0, out + oc);
+    FinishPixel(d, p, s20, o20, scale, oc0, out + 2 * oc);
+    FinishPixel(d, p, s30, o30, scale, oc0, out + 3 * oc);
+    if (NV > 1) {
+      FinishPixel(d, p, s11, o11, scale, oc0 + N, out + oc);
+      FinishPixel(d, p, s21, o21, scale, oc0 + N, out + 2 * oc);
+      FinishPixel(d, p, s31, o31, scale, oc0 + N, out + 3 * oc);
+    }
   }
 }
 
