@@ -7,7 +7,8 @@
 #      here, calibrated on the first 100 train images) vs ONNX Runtime (float and MinMax QInt8),
 #      2 threads, one batch of N images and N batch-1 calls; GMAC/s and peak RSS of cae2tpu.
 #   2. mobilenet_v1_0.25_128_quant, tf2_mobilenet_v2_1.0_224_ptq: cae2tpu vs TFLite (XNNPACK) per
-#      invoke, 1 and 2 threads.
+#      invoke, 1 and 2 threads; then cae12785_fmnist's .tflite variants (float32, float16,
+#      dynamic-range, int8) per batch-1 invoke against TFLite, 1 thread.
 #   3. bench_conv: CONV_2D reference vs fast kernels (Google Benchmark).
 # GMAC/s columns are also given as a share of the machine's peak, measured first by machine_peak
 # (float32 FMA and int8 VNNI/AVX2 multiply-accumulate loops on every core).
@@ -116,6 +117,25 @@ for name in mobilenet_v1_0.25_128_quant tf2_mobilenet_v2_1.0_224_ptq; do
     printf '%-32s %-8s %10.2f %10.2f %12s %10.2f %6s\n' "$name" "$t" "$ms" "$tf" "$(ratio "$tf" "$ms")" \
       "$gmacs" "$(pct "$gmacs" "$(peak_on "$peak_int8" "$t")")"
   done
+done
+
+echo
+echo "cae12785_fmnist variants, per batch-1 invoke (ms), 1 thread: cae2tpu ($n1 test images) vs TFLite + XNNPACK (median of $repeat, one test image)"
+printf '%-10s %10s %10s %12s\n' variant cae2tpu tflite tflite/cae
+# The first test image as the oracle's raw float32 input ([1,28,28,1], /255 as cae2tpu reads it).
+node -e 'const fs=require("fs"); const zlib=require("zlib");
+  const idx=zlib.gunzipSync(fs.readFileSync(process.argv[1])); const f=new Float32Array(784);
+  for (let i=0;i<784;++i) f[i]=idx[16+i]/255; fs.writeFileSync(process.argv[2], Buffer.from(f.buffer));' \
+  "$fm/t10k-images-idx3-ubyte.gz" "$tmp/one_image.bin"
+for variant in float32 float16 dynamic int8; do
+  model=$tmp/cae_$variant.tflite
+  [ "$variant" = int8 ] || "$cli" convert "$anchors/cae12785_fmnist.h5" -o "$model" --quant "$variant" > /dev/null
+  "$oracle" "$model" --in "$tmp/one_image.bin" --repeat "$repeat" --warmup 3 --threads 1 --quiet \
+    --out-dir "$tmp/oracle" > "$tmp/oracle.json"
+  tf=$(json "$tmp/oracle.json" 'j.invoke.median_ms')
+  read -r s _ < <(cae_run "$model" 1 "$n1" 1)
+  ms=$(awk -v s="$s" -v i="$n1" 'BEGIN { print s * 1000 / i }')
+  printf '%-10s %10.4f %10.4f %12s\n' "$variant" "$ms" "$tf" "$(ratio "$tf" "$ms")"
 done
 
 echo
