@@ -136,12 +136,15 @@ struct Interpreter::Impl {
   std::vector<int64_t> in_item_bytes;      // 0 for scalar inputs
 
   std::vector<double> op_seconds;
+  // Ops run once at construction (FoldConstantDequantize); Invoke skips them.
+  std::vector<bool> folded;
 
   static constexpr int64_t kAlign = 64;
 
   std::string Where() const { return model.source.empty() ? std::string("model") : model.source; }
 
   void ResolveKernels();
+  void FoldConstantDequantize();
   void Configure(int32_t n);
   bool OutputsScale(int32_t chunk) const;
   void PrepareBatch(int32_t n);
@@ -183,6 +186,40 @@ void Interpreter::Impl::ResolveKernels() {
     } catch (const Error& e) {
       Fail(Where(), ": ", e.what());
     }
+  }
+}
+
+// A DEQUANTIZE of a constant tensor (float16 or int8 weights) runs once here and its output
+// becomes a constant held in the model copy, as TFLite's DEQUANTIZE does for a constant input:
+// Invoke skips the op (same values, no per-invoke conversion) and the ops reading the output see
+// constant weights, which the fast kernels pack once. Outputs that are graph outputs or variables
+// keep running every invoke.
+void Interpreter::Impl::FoldConstantDequantize() {
+  Graph& g = model.main();
+  folded.assign(g.ops.size(), false);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    if (op.type != OpType::DEQUANTIZE || op.inputs.size() != 1 || op.outputs.size() != 1) continue;
+    const int in = op.inputs[0], out = op.outputs[0];
+    if (in < 0 || out < 0 || !views[in].is_constant || views[out].is_constant) continue;
+    Tensor& t = g.tensors[out];
+    if (t.is_variable || std::find(g.outputs.begin(), g.outputs.end(), out) != g.outputs.end())
+      continue;
+    if (std::any_of(t.shape.begin(), t.shape.end(), [](int32_t d) { return d < 0; })) continue;
+    const int64_t bytes = NumBytes(t.shape, DTypeSize(t.type));
+    if (bytes <= 0) continue;
+    t.data.assign(static_cast<size_t>(bytes), 0);
+    TensorView& v = views[out];
+    v.shape = t.shape;
+    v.data = t.data.data();
+    v.is_constant = true;
+    try {
+      kernels[i]->Prepare(contexts[i]);
+      kernels[i]->Eval(contexts[i]);
+    } catch (const Error& e) {
+      Fail(Where(), ": ", e.what());
+    }
+    folded[i] = true;
   }
 }
 
@@ -231,7 +268,7 @@ void Interpreter::Impl::Configure(int32_t n) {
       touch(static_cast<int>(t), -1);
       touch(static_cast<int>(t), num_ops);
     }
-    if (!used[t] || tensor.is_constant()) continue;
+    if (!used[t] || views[t].is_constant) continue;  // constants, folded ones included
     requests[t].bytes = NumBytes(tensor.shape, DTypeSize(tensor.type));
     unshared_bytes += requests[t].bytes;
   }
@@ -344,6 +381,10 @@ void Interpreter::Impl::Configure(int32_t n) {
 
 void Interpreter::Impl::Invoke(const OpObserver* observer) {
   for (size_t i = 0; i < kernels.size(); ++i) {
+    if (folded[i]) {  // its constant output was computed at construction
+      if (observer && *observer) (*observer)(static_cast<int>(i), contexts[i].outputs);
+      continue;
+    }
     const auto start = options.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
       kernels[i]->Eval(contexts[i]);
@@ -458,6 +499,7 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
   if (options.threads != 1) impl_->pool = std::make_unique<ThreadPool>(options.threads);
   impl_->graph = impl_->model.main();
   impl_->ResolveKernels();
+  impl_->FoldConstantDequantize();
   impl_->op_seconds.assign(impl_->kernels.size(), 0.0);
   // Plan for the stored batch so shape or type problems surface before anything runs.
   const Graph& g = impl_->model.main();

@@ -1,6 +1,6 @@
 // Interpreter: batching (batch 1 vs N vs chunks), thread-count independence, memory sharing,
 // bounded arena with automatic chunks, RunInto, input checks, observer, kernel names and MAC
-// counts, profiling, unsupported ops.
+// counts, profiling, DEQUANTIZE of constants run once, unsupported ops.
 #include "runtime/interpreter.h"
 
 #include <gtest/gtest.h>
@@ -266,6 +266,60 @@ TEST(Interpreter, ObserverSeesEveryOpOfEveryChunk) {
     ASSERT_NE(outs[0]->data, nullptr);
   });
   EXPECT_EQ(seen.size(), 3u * 8u);  // 3 chunks (2+2+1) x 8 ops
+}
+
+// A float16 model's CONV_2D weights come from DEQUANTIZE of float16 constants (as the converter
+// writes them). expose_weights also makes the dequantized weights a graph output, which keeps
+// that DEQUANTIZE running every invoke.
+Model Float16Conv(bool expose_weights) {
+  Model m;
+  GraphBuilder b(m);
+  const int x = b.Input({1, 6, 6, 2});
+  Tensor half;
+  half.name = "w16";
+  half.type = DType::kFloat16;
+  half.shape = {3, 3, 3, 2};
+  std::mt19937 rng(5);
+  std::vector<uint16_t> h(54);
+  for (uint16_t& v : h)  // normal halves between 2^-5 and 2^5, either sign
+    v = static_cast<uint16_t>((rng() & 1) << 15 | (10 + rng() % 11) << 10 | (rng() & 0x3FF));
+  half.data.resize(h.size() * 2);
+  std::memcpy(half.data.data(), h.data(), half.data.size());
+  const int w16 = b.g().AddTensor(half);
+  const int w = b.Op1(OpType::DEQUANTIZE, {w16});
+  const int y = b.Op1(OpType::CONV_2D, {x, w, b.ConstF({3}, 2)}, Conv());
+  b.g().outputs = {y};
+  if (expose_weights) b.g().outputs.push_back(w);
+  InferShapes(b.g());
+  return m;
+}
+
+TEST(Interpreter, DequantizeOfConstantsRunsOnceAtConstruction) {
+  InterpreterOptions o;
+  o.threads = 1;
+  o.profile = true;
+  Interpreter folded(Float16Conv(false), o);
+  Interpreter every_invoke(Float16Conv(true), o);
+  TensorData x(DType::kFloat32, {3, 6, 6, 2});
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int64_t i = 0; i < x.num_elements(); ++i) x.as<float>()[i] = dist(rng);
+  std::vector<const void*> weight_data;
+  const std::vector<TensorData> a = folded.Run({x}, [&](int op, const std::vector<TensorView*>& outs) {
+    if (op == 0) weight_data.push_back(outs[0]->data);
+  });
+  const std::vector<TensorData> b = every_invoke.Run({x});
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(a[0].bytes, b[0].bytes);
+  // The folded DEQUANTIZE took no time, still reported its (constant) output to the observer,
+  // and its output is outside the activation arena.
+  EXPECT_EQ(folded.op_seconds()[0], 0.0);
+  EXPECT_GT(folded.op_seconds()[1], 0.0);
+  ASSERT_FALSE(weight_data.empty());
+  EXPECT_EQ(std::memcmp(weight_data[0], b[1].bytes.data(), b[1].bytes.size()), 0);
+  EXPECT_LT(folded.unshared_activation_bytes(), every_invoke.unshared_activation_bytes());
+  EXPECT_EQ(every_invoke.unshared_activation_bytes() - folded.unshared_activation_bytes(),
+            static_cast<int64_t>(b[1].bytes.size()));
 }
 
 TEST(Interpreter, KernelNamesAndMacs) {
