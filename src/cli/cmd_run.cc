@@ -56,6 +56,16 @@ std::vector<OpProfileRow> ProfileRows(const Model& model, const RunResult& r) {
   const std::vector<int64_t> macs = interp.MacsPerImage();
   double total = 0;
   for (double s : r.op_seconds) total += s;
+  // Tensors computed from the data (dim 0 counts items); the others (e.g. DEQUANTIZE of
+  // weights) keep their own shape.
+  std::vector<bool> from_data(g.tensors.size(), false);
+  for (int t : g.inputs) from_data[t] = true;
+  for (const Op& op : g.ops) {
+    bool any = false;
+    for (int t : op.inputs) any = any || (t >= 0 && from_data[t]);
+    for (int t : op.outputs)
+      if (t >= 0) from_data[t] = any;
+  }
   std::vector<OpProfileRow> rows;
   for (size_t i = 0; i < g.ops.size() && i < r.op_seconds.size(); ++i) {
     OpProfileRow row;
@@ -63,8 +73,9 @@ std::vector<OpProfileRow> ProfileRows(const Model& model, const RunResult& r) {
     row.op = OpTypeName(g.ops[i].type);
     row.kernel = interp.kernel_names()[i];
     if (!g.ops[i].outputs.empty() && g.ops[i].outputs[0] >= 0) {
-      std::vector<int32_t> shape = g.tensors[g.ops[i].outputs[0]].shape;
-      if (!shape.empty()) shape[0] = static_cast<int32_t>(r.items);
+      const int out = g.ops[i].outputs[0];
+      std::vector<int32_t> shape = g.tensors[out].shape;
+      if (!shape.empty() && from_data[out]) shape[0] = static_cast<int32_t>(r.items);
       row.shape = ShapeToString(shape);
     }
     row.ms = r.op_seconds[i] * 1e3;

@@ -208,6 +208,34 @@ TEST(CliOptions, ProfileNamesTypeGenericKernelsAsGeneric) {
   }
 }
 
+// A float16 model's weights are DEQUANTIZE outputs: the profile shows them in their own shape
+// (not with dim 0 replaced by the item count) and at 0 ms (run once when the model is loaded).
+TEST(CliOptions, ProfileShowsWeightTensorsInTheirOwnShape) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(MilesWq());
+  TempDir dir;
+  const std::string f16 = dir.File("f16.tflite");
+  ASSERT_EQ(Cli("convert " + Q(MilesWq()) + " -o " + Q(f16) + " --quant float16 --quiet").exit_code, 0);
+  const CommandResult r = Cli("run " + Q(f16) + " -i " + Q(Mnist()) + " --limit 3 --batch 1 --profile --json -o " +
+                              Q(dir.File("y.npy")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json out = json::parse(r.output);
+  int dequantize = 0, convs = 0;
+  for (const json& row : out["profile"]) {
+    const std::string shape = row["output_shape"];
+    if (row["op"] == "DEQUANTIZE") {
+      ++dequantize;
+      EXPECT_NE(shape.rfind("[3,", 0), 0u) << shape;  // a weight's own dim 0, not the 3 items
+      EXPECT_EQ(row["ms"], 0.0) << shape;
+    } else if (row["op"] == "CONV_2D") {
+      ++convs;
+      EXPECT_EQ(shape.rfind("[3,", 0), 0u) << shape;  // activations: dim 0 = items
+    }
+  }
+  EXPECT_GT(dequantize, 0);
+  EXPECT_GT(convs, 0);
+}
+
 TEST(CliOptions, CompareSaysWhyMetricsAreMissing) {
   CAE_REQUIRE_BINARY();
   const std::string ae = SharedPath("fixtures/keras/zxzhaixiang__autoencoder_mnist.h5");
