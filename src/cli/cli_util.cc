@@ -54,6 +54,8 @@ bool HasTfliteIdentifier(const std::string& path) {
   return in.read(buf, 8) && std::memcmp(buf + 4, "TFL3", 4) == 0;
 }
 
+}  // namespace
+
 // --arch-json gives the architecture of a weights-only Keras HDF5 (save_weights). A file with an
 // architecture of its own (HDF5 with model_config, a .keras zip, a .tflite) would run that one and
 // ignore the flag; that is a usage error rather than a warning, since running another architecture
@@ -66,8 +68,6 @@ void RejectUnusedArchJson(const std::string& path, ModelKind kind) {
                             kind == ModelKind::kTflite ? "TFLite file" : "Keras file",
                             " holds its own architecture (drop --arch-json)"));
 }
-
-}  // namespace
 
 LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json) {
   std::error_code ec;

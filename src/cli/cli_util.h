@@ -67,6 +67,10 @@ struct LoadedModel {
 // Throws cae::Error naming the file.
 LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json = "");
 
+// UsageError "<path>: --arch-json is only for weights-only Keras HDF5 files (save_weights); ..."
+// unless path is a Keras HDF5 without model_config (kind: what path was read as).
+void RejectUnusedArchJson(const std::string& path, ModelKind kind);
+
 // How data files become model inputs.
 struct FitOptions {
   bool raw = false;  // feed values as they are (type must match); otherwise quantize float data

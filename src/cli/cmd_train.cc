@@ -143,6 +143,7 @@ void Execute(const TrainArgs& a) {
   std::string flattened;  // the nested models the trainer flattened, for the summary line
   if (!a.init.empty()) {
     km = LoadKerasModel(a.init, a.arch_json);
+    if (!a.arch_json.empty()) RejectUnusedArchJson(a.init, ModelKind::kKeras);
     if (HasNestedModels(km)) {
       for (const KerasLayer& l : km.layers)
         if (l.submodel) flattened += (flattened.empty() ? "" : ", ") + l.name;

@@ -143,7 +143,7 @@ TEST(CliOptions, ConvertRefusesOptionsItsModeWouldIgnore) {
   EXPECT_EQ(Cli(head + "--quant dynamic --per-tensor --quiet").exit_code, 0);
 }
 
-TEST(CliOptions, ArchJsonWithAModelThatHasItsOwnArchitectureIsAUsageError) {
+TEST(CliOptions, ArchJsonWithAModelThatHasItsOwnArchitectureIsAUsageError) {  // run, convert, train
   CAE_REQUIRE_BINARY();
   CAE_REQUIRE_FILE(MilesWq());
   CAE_REQUIRE_FILE(Mobilenet());
@@ -161,8 +161,15 @@ TEST(CliOptions, ArchJsonWithAModelThatHasItsOwnArchitectureIsAUsageError) {
           << args << "\n" << r.output;
     }
   }
+  // train --init: the same rule for the model it fine-tunes.
+  const CommandResult train = Cli("train --init " + Q(MilesWq()) + " --arch-json " + Q(dir.File("arch.json")) +
+                                  " --data " + Q(Mnist()) + " --limit 8 --epochs 1 -o " + Q(dir.File("t.h5")));
+  EXPECT_EQ(train.exit_code, 2) << train.output;
+  EXPECT_TRUE(Has(OneErrorLine(train), MilesWq() + ": --arch-json is only for weights-only Keras HDF5 files"))
+      << train.output;
   EXPECT_FALSE(std::filesystem::exists(dir.File("y.npy")));
   EXPECT_FALSE(std::filesystem::exists(dir.File("m.tflite")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("t.h5")));
 }
 
 TEST(CliOptions, BatchIsAtMostTwoToTheTwentieth) {
