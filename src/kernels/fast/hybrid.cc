@@ -29,6 +29,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/fast/conv_int8_vnni.h"
@@ -252,23 +253,19 @@ void HybridConvRow(const HybridConvPlan& p, const int16_t* image, const float* s
   for (int oc0 = 0; oc0 < p.out_c; oc0 += 2 * N) {
     const bool two = oc0 + N < p.out_c;
     const int16_t* w = p.weights + int64_t{oc0} * 2;
+    // Pixels [x, x + px) (px 4 or 1) with one or two vectors of channels.
+    auto pixels = [&](auto px, int x) {
+      constexpr int kPx = decltype(px)::value;
+      const int16_t* s = base + x * px_step;
+      float* o = out_row + int64_t{x} * p.out_c;
+      if (two)
+        hconv::Pixels<2, kPx>(p, s, px_step, w, scale, oc0, o);
+      else
+        hconv::Pixels<1, kPx>(p, s, px_step, w, scale, oc0, o);
+    };
     int x = 0;
-    for (; x + 4 <= p.out_w; x += 4) {
-      const int16_t* s = base + x * px_step;
-      float* o = out_row + int64_t{x} * p.out_c;
-      if (two)
-        hconv::Pixels<2, 4>(p, s, px_step, w, scale, oc0, o);
-      else
-        hconv::Pixels<1, 4>(p, s, px_step, w, scale, oc0, o);
-    }
-    for (; x < p.out_w; ++x) {
-      const int16_t* s = base + x * px_step;
-      float* o = out_row + int64_t{x} * p.out_c;
-      if (two)
-        hconv::Pixels<2, 1>(p, s, px_step, w, scale, oc0, o);
-      else
-        hconv::Pixels<1, 1>(p, s, px_step, w, scale, oc0, o);
-    }
+    for (; x + 4 <= p.out_w; x += 4) pixels(std::integral_constant<int, 4>(), x);
+    for (; x < p.out_w; ++x) pixels(std::integral_constant<int, 1>(), x);
   }
 #endif
 }
