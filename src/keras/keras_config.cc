@@ -1,5 +1,6 @@
 #include "keras/keras_config.h"
 
+#include <cstdio>
 #include <map>
 
 #include "graph/error.h"
@@ -262,6 +263,13 @@ std::array<int32_t, 4> KerasPadPairs(const nlohmann::json& config, const char* k
   }
   Fail(where, ": config '", key, "' must be an int, a pair or ((top, bottom), (left, right)), got ",
        v.dump());
+}
+
+bool StandaloneKerasBefore24(const std::string& version) {
+  if (version.empty() || version.find("-tf") != std::string::npos) return false;
+  int major = 0, minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major < 2 || (major == 2 && minor < 4);
 }
 
 }  // namespace cae

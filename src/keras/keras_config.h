@@ -21,6 +21,11 @@ KerasModel ParseKerasModelConfig(const nlohmann::json& model, const std::string&
 nlohmann::json ParseJsonText(const std::string& text, const std::string& source,
                              const std::string& what);
 
+// True for versions of standalone Keras before 2.4 ("2.2.4", "2.3.1", "1.2.2"), whose bilinear
+// UpSampling2D resized without half-pixel centers; false for tf.keras ("2.3.0-tf"), 2.4 and later,
+// and an empty or unreadable version. Shared by the importer and the trainer.
+bool StandaloneKerasBefore24(const std::string& version);
+
 // ZeroPadding2D / Cropping2D amounts {top, bottom, left, right} from config[key]: an int (all four
 // sides), a pair (symmetric height, symmetric width) or ((top, bottom), (left, right)); fallback
 // on all four when absent or null. Throws cae::Error "<where>: config '<key>' ..." for other forms

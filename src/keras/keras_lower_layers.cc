@@ -62,15 +62,6 @@ std::array<int32_t, 4> PadPairs(const LayerContext& ctx, const char* key, int32_
   return KerasPadPairs(ctx.layer().config, key, fallback, ctx.Where());
 }
 
-// True for versions of standalone Keras before 2.4 ("2.2.4", "2.3.1", "1.2.2"); tf.keras
-// writes "-tf" suffixed versions ("2.3.0-tf") or 2.4 and later.
-bool StandaloneKerasBefore24(const std::string& v) {
-  if (v.empty() || v.find("-tf") != std::string::npos) return false;
-  int major = 0, minor = 0;
-  if (std::sscanf(v.c_str(), "%d.%d", &major, &minor) != 2) return false;
-  return major < 2 || (major == 2 && minor < 4);
-}
-
 // Merges inputs pairwise with op: ((a op b) op c) ...
 Value MergeChain(LayerContext& ctx, const std::vector<Value>& in, OpType op, const char* what,
                  size_t min_inputs, size_t max_inputs) {

@@ -2,10 +2,10 @@
 #include "train/net.h"
 
 #include <cmath>
-#include <cstdio>
 #include <map>
 
 #include "graph/error.h"
+#include "keras/keras_config.h"
 #include "train/layers.h"
 
 namespace cae::train {
@@ -35,16 +35,6 @@ Dims InputDims(const KerasLayer& l, const std::string& source, int* rank) {
                               : Dims{d[2], d[0], d[1]};
   Check(dims.size() <= (int64_t{1} << 26), source, ": input '", l.name, "' is too large");
   return dims;
-}
-
-// Standalone Keras before 2.4 wrote "2.2.4"-style versions and resized bilinearly without
-// half-pixel centers (as the importer lowers it); tf.keras writes "-tf" versions or 2.4 and later.
-bool LegacyBilinearKeras(const std::string& version) {
-  int major = 0, minor = 0;
-  if (version.find("-tf") != std::string::npos ||
-      std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2)
-    return false;
-  return major < 2 || (major == 2 && minor < 4);
 }
 
 }  // namespace
@@ -93,7 +83,7 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
       in_dims.push_back(nodes_[node_of[ib.layer]].dims);
       in_ranks.push_back(nodes_[node_of[ib.layer]].rank);
     }
-    if (l.class_name == "UpSampling2D" && LegacyBilinearKeras(km.keras_version)) {
+    if (l.class_name == "UpSampling2D" && StandaloneKerasBefore24(km.keras_version)) {
       KerasLayer legacy = l;  // tells the layer how this Keras version resized (see pool.cc)
       legacy.config["half_pixel_centers"] = false;
       node.layer = MakeLayer(legacy);
