@@ -3,9 +3,9 @@
 // threads. FULLY_CONNECTED: 1-5 rows, depths 1-300 (around the vector widths), 1-150 units (over
 // the 64-unit task blocks), symmetric and asymmetric input quantization, per-tensor and
 // per-channel weights, with and without bias, every float fused activation. CONV_2D: batch 1-3,
-// channels 1-40 in and 1-33 out, filters 1x1..5x5, strides 1-3, SAME/VALID, per-tensor weights
-// (symmetric input quantization) and per-channel weights (asymmetric, so padded taps meet a
-// non-zero zero point), with and without bias, every float fused activation the kernel takes,
+// channels 1-40 in and 1-33 out, filters 1x1..5x5, strides 1-3, dilations 1-3, SAME/VALID,
+// per-tensor weights (symmetric input quantization) and per-channel weights (asymmetric, so
+// padded taps meet a non-zero zero point), with and without bias, every float fused activation the kernel takes,
 // inputs with and without negative values, and an all-zero batch. With AVX3_DL among the
 // targets, CONV_2D runs as the AVX-512 VNNI kernel (hybrid_conv_vnni.h) where the CPU has it.
 #define HWY_WANT_AVX3_DL  // list AVX3_DL among the targets (before hwy headers)
@@ -32,6 +32,9 @@ TEST(FastHybridConv, BitExactWithReference) {
     OpOptions o;
     o.stride_h = first ? 1 : pick(1, 3);
     o.stride_w = first ? 1 : pick(1, 3);
+    // Dilation where the dilated filter still fits the input (VALID needs it).
+    o.dilation_h = first || f_h == 1 ? 1 : std::max(1, std::min(pick(1, 3), (in_h - 1) / (f_h - 1)));
+    o.dilation_w = first || f_w == 1 ? 1 : std::max(1, std::min(pick(1, 3), (in_w - 1) / (f_w - 1)));
     o.padding = first || pick(0, 1) ? Padding::kSame : Padding::kValid;
     o.activation = kQuantActivations[first ? 1 : pick(0, 3)];
     const bool bias = first || pick(0, 2) != 0;
@@ -39,7 +42,8 @@ TEST(FastHybridConv, BitExactWithReference) {
     const bool positive = pick(0, 2) == 0;  // e.g. images in [0, 1]: zero point at -128
     const bool zero_batch = batch > 1 && pick(0, 3) == 0;
     SCOPED_TRACE(StrCat("case ", i, ": b", batch, " in", in_h, "x", in_w, "x", in_c, " oc", out_c,
-                        " f", f_h, "x", f_w, " s", o.stride_h, ",", o.stride_w,
+                        " f", f_h, "x", f_w, " s", o.stride_h, ",", o.stride_w, " d", o.dilation_h, ",",
+                        o.dilation_w,
                         o.padding == Padding::kSame ? " SAME" : " VALID", " act",
                         static_cast<int>(o.activation), bias ? " bias" : "",
                         per_channel ? " per-channel" : " per-tensor",

@@ -458,21 +458,32 @@ TEST(QuantOps, SumSameQuantization) {
   ExpectMatchesOracle(b.Build(), {1});
 }
 
+// Strided, and dilated (TFLite's hybrid CONV_2D honours dilation: a kernel that ignored it was
+// off by up to 0.5 on a dilated Keras model).
 TEST(QuantOps, HybridConvPerChannelAndPerTensor) {
   CAE_REQUIRE_ORACLE();
   for (bool per_channel : {true, false}) {
-    OpBuilder b(OpType::CONV_2D);
-    b.Input(DType::kFloat32, {2, 7, 8, 3});
-    b.Const(kI8, {4, 3, 3, 3},
-            per_channel ? std::vector<float>{0.01f, 0.02f, 0.005f, 0.03f}
-                        : std::vector<float>{0.01f},
-            {}, 0);
-    b.Const(DType::kFloat32, {4}, {}, {}, 0, FloatBytes({0.1f, -0.2f, 0.3f, 0.05f}));
-    b.Output(DType::kFloat32, {2, 4, 4, 4});
-    b.options().stride_h = b.options().stride_w = 2;
-    b.options().activation = Activation::kRelu;
-    SCOPED_TRACE(per_channel ? "per-channel" : "per-tensor");
-    ExpectFloatCloseToOracle(b.Build(), 1e-6);
+    for (bool dilated : {false, true}) {
+      OpBuilder b(OpType::CONV_2D);
+      b.Input(DType::kFloat32, {2, 7, 8, 3});
+      b.Const(kI8, {4, 3, 3, 3},
+              per_channel ? std::vector<float>{0.01f, 0.02f, 0.005f, 0.03f}
+                          : std::vector<float>{0.01f},
+              {}, 0);
+      b.Const(DType::kFloat32, {4}, {}, {}, 0, FloatBytes({0.1f, -0.2f, 0.3f, 0.05f}));
+      if (dilated) {
+        b.Output(DType::kFloat32, {2, 7, 8, 4});
+        b.options().dilation_h = 2;
+        b.options().dilation_w = 3;
+      } else {
+        b.Output(DType::kFloat32, {2, 4, 4, 4});
+        b.options().stride_h = b.options().stride_w = 2;
+      }
+      b.options().activation = Activation::kRelu;
+      SCOPED_TRACE(std::string(per_channel ? "per-channel" : "per-tensor") +
+                   (dilated ? " dilation 2x3" : " stride 2"));
+      ExpectFloatCloseToOracle(b.Build(), 1e-6);
+    }
   }
 }
 

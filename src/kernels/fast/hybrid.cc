@@ -1,6 +1,6 @@
 // Fast hybrid (dynamic-range) CONV_2D and FULLY_CONNECTED: float32 input and output, int8 weights
-// (per-tensor or per-channel scales), float32 bias. CONV_2D: any stride and padding (TFLite's
-// hybrid CONV_2D ignores dilation, and so do the reference kernel and this one). Bit-exact with
+// (per-tensor or per-channel scales), float32 bias. CONV_2D: any stride, dilation and padding.
+// Bit-exact with
 // ref/hybrid/conv_2d and ref/hybrid/fully_connected:
 //  - every batch is quantized by the same code (QuantizeBatchesFast, equal to
 //    kernels/ref/quantized/hybrid_quantize.h), and the path choice is the reference's own
@@ -327,7 +327,8 @@ class FastHybridConv : public OpKernel {
     const TensorView& filter = In(ctx, 1);
     const TensorView& out = Out(ctx, 0);
     const OpOptions& o = ctx.op->options;
-    const qref::ConvPadding2D pad = qref::CheckConvGeometry(ctx, false, 1, 1);
+    const qref::ConvPadding2D pad =
+        qref::CheckConvGeometry(ctx, false, o.dilation_h, o.dilation_w);
     cout_ = qref::ConvOutChannels(filter, false);
     qref::CheckBias(ctx, OptIn(ctx, 2), DType::kFloat32, cout_);
     scales_ = qref::ChannelScales(ctx, filter, cout_);
@@ -347,8 +348,10 @@ class FastHybridConv : public OpKernel {
     plan_.stride_w = o.stride_w;
     plan_.pad_h = pad.h;
     plan_.pad_w = pad.w;
-    plan_.pad_rows = int64_t{plan_.out_h - 1} * o.stride_h + kh_;
-    plan_.pad_cols = int64_t{plan_.out_w - 1} * o.stride_w + kw_;
+    dil_h_ = o.dilation_h;
+    dil_w_ = o.dilation_w;
+    plan_.pad_rows = int64_t{plan_.out_h - 1} * o.stride_h + int64_t{kh_ - 1} * dil_h_ + 1;
+    plan_.pad_cols = int64_t{plan_.out_w - 1} * o.stride_w + int64_t{kw_ - 1} * dil_w_ + 1;
     lanes_ = 0;
     packed_for_ = nullptr;
     vnni_.reset();
@@ -443,7 +446,8 @@ class FastHybridConv : public OpKernel {
     tap_offset_.resize(static_cast<size_t>(taps));
     for (int ky = 0; ky < kh_; ++ky)
       for (int kx = 0; kx < kw_; ++kx)
-        tap_offset_[ky * kw_ + kx] = (int64_t{ky} * plan_.pad_cols + kx) * plan_.cinp;
+        tap_offset_[ky * kw_ + kx] =
+            (int64_t{ky} * dil_h_ * plan_.pad_cols + int64_t{kx} * dil_w_) * plan_.cinp;
   }
 
   HybridConvVnni::Geometry VnniGeometry() const {
@@ -458,6 +462,8 @@ class FastHybridConv : public OpKernel {
     g.f_w = kw_;
     g.stride_h = plan_.stride_h;
     g.stride_w = plan_.stride_w;
+    g.dil_h = dil_h_;
+    g.dil_w = dil_w_;
     g.pad_h = plan_.pad_h;
     g.pad_w = plan_.pad_w;
     return g;
@@ -467,7 +473,7 @@ class FastHybridConv : public OpKernel {
   static inline std::atomic<uint64_t> eval_counter_{0};
 
   bool per_channel_ = false;
-  int32_t cout_ = 0, kh_ = 1, kw_ = 1;
+  int32_t cout_ = 0, kh_ = 1, kw_ = 1, dil_h_ = 1, dil_w_ = 1;
   int lanes_ = 0;
   const void* packed_for_ = nullptr;  // the filter data the packed weights came from
   bool vnni_packed_ = false;          // which path packed them

@@ -28,12 +28,13 @@ HybridConvVnni::HybridConvVnni(const Geometry& g) : g_(g) {
   cin4_ = (g.in_c + 3) / 4 * 4;
   quads_ = cin4_ / 4;
   ocp_ = (g.out_c + 15) / 16 * 16;
-  pad_rows_ = int64_t{g.out_h - 1} * g.stride_h + g.f_h;
-  pad_cols_ = int64_t{g.out_w - 1} * g.stride_w + g.f_w;
+  pad_rows_ = int64_t{g.out_h - 1} * g.stride_h + int64_t{g.f_h - 1} * g.dil_h + 1;
+  pad_cols_ = int64_t{g.out_w - 1} * g.stride_w + int64_t{g.f_w - 1} * g.dil_w + 1;
   tap_off_.resize(static_cast<size_t>(g.f_h) * g.f_w);
   for (int ky = 0; ky < g.f_h; ++ky)
     for (int kx = 0; kx < g.f_w; ++kx)
-      tap_off_[ky * g.f_w + kx] = static_cast<int32_t>((ky * pad_cols_ + kx) * cin4_);
+      tap_off_[ky * g.f_w + kx] =
+          static_cast<int32_t>((int64_t{ky} * g.dil_h * pad_cols_ + int64_t{kx} * g.dil_w) * cin4_);
 }
 
 void HybridConvVnni::SetWeights(const int8_t* filter) {

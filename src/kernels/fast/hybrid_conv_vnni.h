@@ -23,7 +23,8 @@ class HybridConvVnni {
   struct Geometry {
     int in_h = 0, in_w = 0, in_c = 0;
     int out_h = 0, out_w = 0, out_c = 0;
-    int f_h = 1, f_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;  // pads >= 0
+    int f_h = 1, f_w = 1, stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1;
+    int pad_h = 0, pad_w = 0;  // >= 0
   };
 
   explicit HybridConvVnni(const Geometry& g);

@@ -4,7 +4,9 @@
 // and the result is rescaled in float:
 //  - CONV_2D: per-channel (weight scales that differ) quantizes each batch asymmetrically and
 //    computes acc * (w_scale[c] * in_scale[b]) + bias; per-tensor quantizes symmetrically and
-//    computes acc * (in_scale[b] * w_scale) + bias. TFLite ignores dilation here (uses 1).
+//    computes acc * (in_scale[b] * w_scale) + bias. Dilation applies as in float CONV_2D (checked
+//    against TFLite 2.12, with and without XNNPACK; an earlier reading that TFLite ignores it
+//    here was wrong).
 //  - DEPTHWISE_CONV_2D: always asymmetric per batch, acc * (w_scale[c] * in_scale[b]) + bias.
 //  - FULLY_CONNECTED: symmetric, or asymmetric with asymmetric_quantize_inputs; output
 //    bias + acc * (in_scale[b] * w_scale[row]).
@@ -141,9 +143,8 @@ class HybridConv : public OpKernel {
     const TensorView& in = In(ctx, 0);
     const TensorView& filter = In(ctx, 1);
     const OpOptions& o = ctx.op->options;
-    // TFLite's hybrid CONV_2D runs with dilation 1 whatever the options say; depthwise honours it.
-    dil_h_ = depthwise_ ? o.dilation_h : 1;
-    dil_w_ = depthwise_ ? o.dilation_w : 1;
+    dil_h_ = o.dilation_h;
+    dil_w_ = o.dilation_w;
     const ConvPadding2D pad = CheckConvGeometry(ctx, depthwise_, dil_h_, dil_w_);
     pad_h_ = pad.h;
     pad_w_ = pad.w;
