@@ -32,27 +32,34 @@ int SetBatch(Graph& g, int batch) {
     old_batch = b;
   }
   const auto consumers = ConsumersOf(g);
+  // Sets dim 0 of the constant int32 shape operand `input` of op i (a RESHAPE target, a
+  // TRANSPOSE_CONV output shape); a constant shared with other ops is copied first.
+  auto fix_shape_operand = [&](size_t i, size_t input) {
+    Op& op = g.ops[i];
+    if (op.inputs.size() <= input || !ValidTensor(g, op.inputs[input])) return;
+    const int s = op.inputs[input];
+    const Tensor& st = g.tensors[s];
+    if (!st.is_constant() || st.type != DType::kInt32 || st.data.size() < 4) return;
+    int32_t d0;
+    std::memcpy(&d0, st.data.data(), 4);
+    const int32_t before = d0;
+    FixTarget(g, static_cast<int>(i), d0, old_batch, batch);
+    if (d0 == before) return;
+    if (consumers[s].size() > 1) {  // shared shape constant: give this op its own copy
+      Tensor copy = st;
+      copy.name += "/batch";
+      op.inputs[input] = g.AddTensor(std::move(copy));
+    }
+    std::memcpy(g.tensors[op.inputs[input]].data.data(), &d0, 4);
+  };
   for (size_t i = 0; i < g.ops.size(); ++i) {
     Op& op = g.ops[i];
-    if (op.type != OpType::RESHAPE) continue;
-    if (!op.options.new_shape.empty()) FixTarget(g, static_cast<int>(i), op.options.new_shape[0], old_batch, batch);
-    if (op.inputs.size() >= 2 && ValidTensor(g, op.inputs[1])) {
-      const int s = op.inputs[1];
-      Tensor& st = g.tensors[s];
-      if (st.is_constant() && st.type == DType::kInt32 && st.data.size() >= 4) {
-        int32_t d0;
-        std::memcpy(&d0, st.data.data(), 4);
-        const int32_t before = d0;
-        FixTarget(g, static_cast<int>(i), d0, old_batch, batch);
-        if (d0 != before) {
-          if (consumers[s].size() > 1) {  // shared shape constant: give this op its own copy
-            Tensor copy = st;
-            copy.name += "/batch";
-            op.inputs[1] = g.AddTensor(std::move(copy));
-          }
-          std::memcpy(g.tensors[op.inputs[1]].data.data(), &d0, 4);
-        }
-      }
+    if (op.type == OpType::RESHAPE) {
+      if (!op.options.new_shape.empty())
+        FixTarget(g, static_cast<int>(i), op.options.new_shape[0], old_batch, batch);
+      fix_shape_operand(i, 1);
+    } else if (op.type == OpType::TRANSPOSE_CONV) {
+      fix_shape_operand(i, 0);  // output_shape [N, H, W, C]
     }
   }
   int changed = 0;

@@ -198,6 +198,24 @@ TEST(SetBatch, RejectsReshapeThatFoldsTheBatch) {
   EXPECT_THROW(SetBatch(g, 1), Error);
 }
 
+// A TRANSPOSE_CONV's output shape (constant input 0) follows the batch; convert --batch 3 left it
+// at 1, and TFLite then produced [1,...] (or refused a following CONCATENATION).
+TEST(SetBatch, SetsTransposeConvOutputShapes) {
+  Graph g;
+  const int x = Act(g, "x", {1, 4, 4, 2});
+  const int shp = ConstI32(g, "output_shape", {4}, {1, 8, 8, 3});
+  const int w = ConstI32(g, "w_stand_in", {1}, {0});  // the weights' contents do not matter here
+  const int y = Act(g, "y", {1, 8, 8, 3});
+  g.inputs = {x};
+  g.outputs = {y};
+  AddOp(g, OpType::TRANSPOSE_CONV, {shp, w, x}, {y});
+  SetBatch(g, 3);
+  int32_t d0;
+  std::memcpy(&d0, g.tensors[g.ops[0].inputs[0]].data.data(), 4);
+  EXPECT_EQ(d0, 3);
+  EXPECT_EQ(g.tensors[y].shape, (std::vector<int32_t>{3, 8, 8, 3}));
+}
+
 TEST(Pipeline, ReportsEveryPass) {
   Graph g = ConvBnRelu();
   const auto results = RunStandardPasses(g, {});
