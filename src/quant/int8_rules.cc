@@ -27,6 +27,8 @@ Int8Kind Int8KindOf(OpType t) {
     case OpType::STRIDED_SLICE:
     case OpType::MAXIMUM:
     case OpType::MINIMUM:
+    case OpType::REDUCE_MAX:
+    case OpType::REDUCE_MIN:
     case OpType::BATCH_TO_SPACE_ND:
     case OpType::SPACE_TO_BATCH_ND:
       return Int8Kind::kSameScale;

@@ -155,6 +155,10 @@ int Version(const Use& u) {
       return 1;
     case OpType::LEAKY_RELU:
       return u.in_is(0, DType::kInt16) ? 2 : 1;
+    case OpType::REDUCE_MAX:
+    case OpType::REDUCE_MIN:
+      if (u.in_is(0, DType::kInt16)) return 3;
+      return u.in_is(0, DType::kInt8) ? 2 : 1;
     case OpType::RESIZE_BILINEAR:
       if (u.in_is(0, DType::kInt16)) return 4;
       if (o.half_pixel_centers) return 3;
@@ -294,6 +298,12 @@ const std::map<std::pair<OpType, int>, std::string>& RuntimeVersions() {
       {{OpType::MEAN, 1}, "1.6.0"},
       {{OpType::MEAN, 2}, "1.14.0"},
       {{OpType::MEAN, 3}, "2.4.0"},
+      {{OpType::REDUCE_MAX, 1}, "1.11.0"},
+      {{OpType::REDUCE_MAX, 2}, "1.14.0"},
+      {{OpType::REDUCE_MAX, 3}, "2.5.0"},
+      {{OpType::REDUCE_MIN, 1}, "1.11.0"},
+      {{OpType::REDUCE_MIN, 2}, "1.14.0"},
+      {{OpType::REDUCE_MIN, 3}, "2.5.0"},
       {{OpType::RELU6, 1}, "1.5.0"},
       {{OpType::RELU6, 2}, "1.14.0"},
       {{OpType::RELU6, 3}, "2.5.0"},

@@ -449,6 +449,23 @@ TEST(QuantOps, MeanSameQuantizationManyOutputs) {
   }
 }
 
+// REDUCE_MAX / REDUCE_MIN (GlobalMax/MinPooling) on int8 and uint8 with the output's scale and
+// zero point equal to the input's, as the converter writes them.
+TEST(QuantOps, ReduceMaxAndMinSameQuantization) {
+  CAE_REQUIRE_ORACLE();
+  for (OpType t : {OpType::REDUCE_MAX, OpType::REDUCE_MIN}) {
+    for (DType dt : {kI8, kU8}) {
+      const int64_t z = dt == kI8 ? -7 : 121;
+      OpBuilder b(t);
+      b.Input(dt, {2, 5, 6, 7}, 0.04f, z);
+      b.Int32Const({2}, {1, 2});
+      b.Output(dt, {2, 7}, 0.04f, z);
+      SCOPED_TRACE(OpTypeName(t) + " " + std::string(DTypeName(dt)));
+      ExpectMatchesOracle(b.Build(), {1});
+    }
+  }
+}
+
 TEST(QuantOps, SumSameQuantization) {
   CAE_REQUIRE_ORACLE();
   OpBuilder b(OpType::SUM);

@@ -11,6 +11,7 @@
 #include "quant/float16.h"
 #include "quant/int8_quantizer.h"
 #include "quant/quant_math.h"
+#include "tflite/op_version.h"
 
 namespace cae::quant {
 namespace {
@@ -197,6 +198,30 @@ TEST(FullInt8, PerTensorOption) {
   QuantizeFullInt8(m.g, Ranges(m), {.io = IoType::kInt8, .per_tensor = true});
   EXPECT_EQ(m.g.tensors[m.w].quant.scale.size(), 1u);
   EXPECT_FLOAT_EQ(m.g.tensors[m.w].quant.scale[0], 2.0f / 127.0f);
+}
+
+// GlobalMaxPooling lowers to REDUCE_MAX: int8 with the input's scale and zero point (it was
+// refused as having no int8 form). TFLite's int8 REDUCE_MAX is version 2.
+TEST(FullInt8, ReduceMaxKeepsItsInputsParameters) {
+  Graph g;
+  const int x = Act(g, "x", {1, 4, 4, 3});
+  const int w = Const(g, "w", {3, 1, 1, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  const int b = Const(g, "b", {3}, {0, 0, 0});
+  const int c = Act(g, "conv", {1, 4, 4, 3});
+  const int axes = ConstI32(g, "axes", {2}, {1, 2});
+  const int y = Act(g, "gmp", {1, 3});
+  g.inputs = {x};
+  g.outputs = {y};
+  AddOp(g, OpType::CONV_2D, {x, w, b}, {c});
+  AddOp(g, OpType::REDUCE_MAX, {c, axes}, {y});
+  RangeTable r(g.tensors.size());
+  r[x] = {-1.0f, 1.0f, true};
+  r[c] = {-1.0f, 1.0f, true};
+  r[y] = {-0.5f, 1.0f, true};
+  QuantizeFullInt8(g, r, {.io = IoType::kInt8});
+  EXPECT_EQ(g.tensors[y].type, DType::kInt8);
+  EXPECT_TRUE(SameParams(g.tensors[y], g.tensors[c]));
+  EXPECT_EQ(TfliteOpVersion(g, 1), 2);
 }
 
 TEST(FullInt8, RejectsUnsupportedOpsAndMissingRangesByName) {

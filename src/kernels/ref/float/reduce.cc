@@ -1,5 +1,7 @@
 // MEAN, SUM, REDUCE_MAX, REDUCE_MIN over the axes of input 1 (int32/int64, negative wraps,
 // repeats allowed), float32 (int32 too for SUM/MAX/MIN). keep_dims only changes the output shape.
+// REDUCE_MAX / REDUCE_MIN also take int8 and uint8 whose output has the input's scale and zero
+// point (what the int8 converter writes; TFLite's kernel compares the raw values the same way).
 #include <limits>
 
 #include "graph/shape_inference.h"
@@ -75,6 +77,17 @@ std::unique_ptr<OpKernel> Create(const KernelContext& ctx) {
     return std::make_unique<Reduce<float, kR>>();
   if (kR != Reduction::kMean && InputIs(ctx, 0, DType::kInt32) && OutputIs(ctx, 0, DType::kInt32))
     return std::make_unique<Reduce<int32_t, kR>>();
+  if (kR == Reduction::kMax || kR == Reduction::kMin) {
+    const TensorView* in = ctx.inputs[0];
+    const TensorView* out = ctx.outputs.empty() ? nullptr : ctx.outputs[0];
+    const bool same_quant = in && out && in->quant && out->quant &&
+                            in->quant->scale == out->quant->scale &&
+                            in->quant->zero_point == out->quant->zero_point;
+    if (same_quant && InputIs(ctx, 0, DType::kInt8) && OutputIs(ctx, 0, DType::kInt8))
+      return std::make_unique<Reduce<int8_t, kR>>();
+    if (same_quant && InputIs(ctx, 0, DType::kUInt8) && OutputIs(ctx, 0, DType::kUInt8))
+      return std::make_unique<Reduce<uint8_t, kR>>();
+  }
   return nullptr;
 }
 
