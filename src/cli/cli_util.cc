@@ -208,9 +208,19 @@ TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions
   if (n < 1) Fail(source, ": data holds no items");
   std::vector<int32_t> want = WithBatch(t.shape, n);
   if (data.shape != want) {
-    // A flat input [1,K] takes any data with K values per item (e.g. 28x28 images for Dense AEs).
-    const bool flat = t.shape.size() == 2 && data.shape.size() >= 2 &&
-                      NumElements(data.shape) == static_cast<int64_t>(n) * t.shape[1];
+    // Same values per item, read in row-major order, in three unambiguous cases (train accepts
+    // the same): a flat input [1,K] takes any data with K values per item (e.g. 28x28 images for
+    // Dense AEs); flat rows [N,K] fill any input with K values per item (e.g. [N,32] rows for a
+    // [1,16,2] sequence input); and shapes that differ only by trailing 1s ([N,28,28,1] IDX
+    // images for a [1,28,28] sequence input).
+    auto without_trailing_ones = [](std::vector<int32_t> s) {
+      while (s.size() > 1 && s.back() == 1) s.pop_back();
+      return s;
+    };
+    const int64_t per_item = NumElements(WithBatch(t.shape, 1));
+    const bool same_count = per_item > 0 && NumElements(data.shape) == int64_t{n} * per_item;
+    const bool flat = same_count && (t.shape.size() == 2 || data.shape.size() == 2 ||
+                                     without_trailing_ones(data.shape) == without_trailing_ones(want));
     // Images of another size: point to --resize (run, compare and convert have it).
     const bool other_size = t.shape.size() == 4 && data.shape.size() == 4 && data.shape[3] == t.shape[3] &&
                             t.shape[1] > 0 && t.shape[2] > 0;

@@ -82,8 +82,10 @@ struct FitOptions {
   std::string model;
 };
 
-// Checks data against input `index` of graph g and converts it: shapes must agree except dim 0
-// (a rank-2 input [1,K] also takes any data with K values per item); float data is quantized with
+// Checks data against input `index` of graph g and converts it: shapes must agree except dim 0,
+// or hold the same values per item as flat data: a rank-2 input [1,K] takes any data with K
+// values per item, rank-2 rows [N,K] fill any input of K values per item, and shapes that differ
+// only by trailing 1s agree; float data is quantized with
 // the input's scale/zero point for int8/uint8/int16 inputs unless raw. Errors name the input
 // tensor, the expected and found shapes and `source` (the data file). Float data with a NaN or an
 // infinity is rejected naming `source` and the first such value's index (raw or not).

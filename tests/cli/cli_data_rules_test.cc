@@ -1,4 +1,5 @@
 // How data meets models in `run` and `compare`: uint8 .npy pixels scale like IDX and images,
+// rows and trailing-1 shapes fit an input with the same values per item,
 // non-finite data and weights are refused, Keras models without outputs are refused, and integer
 // image models fed [0,1] floats get a warning that points to --raw.
 #include <gtest/gtest.h>
@@ -6,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -75,6 +77,38 @@ TEST(CliDataRules, Uint8NpyRunsLikeTheSameBytesAsIdx) {
   const double m_idx = mae(dir.File("x.idx"));
   EXPECT_EQ(mae(dir.File("x.npy")), m_idx);
   EXPECT_LT(m_idx, 1.0);
+}
+
+// Data with the model input's values per item but another shape: flat rows [N,K] and shapes
+// that differ only by trailing 1s are read in row-major order (as train reads them); other
+// shapes with the same count are ambiguous and refused.
+TEST(CliDataRules, RowsAndTrailingOnesFitTheInputOtherShapesAreRefused) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(MilesWq());
+  TempDir dir;
+  TensorData images(DType::kFloat32, {3, 28, 28, 1});
+  for (int64_t i = 0; i < images.num_elements(); ++i) images.as<float>()[i] = float((i * 37) % 101) / 100.0f;
+  WriteNpy(dir.File("images.npy"), images);
+  TensorData rows = images, squeezed = images, ambiguous = images;
+  rows.shape = {3, 784};
+  squeezed.shape = {3, 28, 28};
+  ambiguous.shape = {3, 784, 1};
+  WriteNpy(dir.File("rows.npy"), rows);
+  WriteNpy(dir.File("squeezed.npy"), squeezed);
+  WriteNpy(dir.File("ambiguous.npy"), ambiguous);
+  auto run = [&](const std::string& data, const std::string& out) {
+    return Cli("run " + Q(MilesWq()) + " -i " + Q(dir.File(data)) + " -o " + Q(dir.File(out)));
+  };
+  ASSERT_EQ(run("images.npy", "a.npy").exit_code, 0);
+  for (const char* data : {"rows.npy", "squeezed.npy"}) {
+    const CommandResult r = run(data, "b.npy");
+    ASSERT_EQ(r.exit_code, 0) << data << "\n" << r.output;
+    EXPECT_EQ(ReadBytes(dir.File("a.npy")), ReadBytes(dir.File("b.npy"))) << data;
+  }
+  const CommandResult bad = run("ambiguous.npy", "c.npy");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("expects shape [N,28,28,1], found [3,784,1]"), std::string::npos) << bad.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("c.npy")));
 }
 
 TEST(CliDataRules, NonFiniteDataIsRefusedByRunAndCompare) {
