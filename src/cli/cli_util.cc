@@ -364,6 +364,33 @@ void CheckWritable(const std::string& path) {
   if (access(dir.c_str(), W_OK) != 0) Fail(path, ": cannot write: folder '", dir.string(), "' is not writable");
 }
 
+void CheckOutputExtension(const std::string& path, const std::string& ext, const std::string& what) {
+  if (LowerExtension(path) == ext || path.rfind("/dev/", 0) == 0) return;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) return;
+  // A link's final target (which need not exist yet) is what WriteOutputFile replaces.
+  fs::path target = path;
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {
+    const fs::path next = fs::read_symlink(target, ec);
+    if (ec) break;
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  if (target != fs::path(path) && LowerExtension(target.string()) == ext) return;
+  throw UsageError(StrCat("-o ", path, ": ", what, ", so the name must end in ", ext));
+}
+
+void CheckOutputFolder(const std::string& path, const std::string& flag) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_directory(st))
+    throw UsageError(StrCat(flag, " ", path, ": exists and is not a folder; give a folder for the output files"));
+  const std::string ext = LowerExtension(path);
+  for (const char* file_ext : {".tflite", ".npy", ".h5", ".hdf5", ".keras"})
+    if (ext == file_ext)
+      throw UsageError(StrCat(flag, " ", path, ": names a folder for the output files, not a ", ext, " file"));
+}
+
 uint64_t FileSize(const std::string& path) {
   std::error_code ec;
   const uint64_t s = fs::file_size(path, ec);

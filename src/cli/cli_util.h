@@ -143,6 +143,18 @@ std::vector<std::string> OutputPaths(const std::string& out, int count);
 // fails before it starts).
 void CheckWritable(const std::string& path);
 
+// Usage checks of output names, made before any work (exit 2, one line).
+// A file option must end in `ext` (any case), else UsageError "-o PATH: <what>, so the name must
+// end in <ext>" (what: e.g. "run writes .npy arrays"). Also accepted: a symbolic link whose
+// final target ends in ext (WriteOutputFile replaces the target), and, since their names carry no
+// type, a path that exists and, links followed, is neither a regular file nor a folder (a device
+// or FIFO such as /dev/null), and any path under /dev/ (/dev/stdout, /dev/fd/N).
+void CheckOutputExtension(const std::string& path, const std::string& ext, const std::string& what);
+// A folder option (`flag`, e.g. "-o"): UsageError when path exists and is not a folder (links
+// followed), or when its name ends in the extension of a file this tool writes (.tflite, .npy,
+// .h5, .hdf5, .keras), which is a file name given where a folder was meant.
+void CheckOutputFolder(const std::string& path, const std::string& flag);
+
 // Size of a file in bytes (0 if unreadable).
 uint64_t FileSize(const std::string& path);
 

@@ -57,6 +57,18 @@ void RejectIgnoredOptions(const ConvertArgs& a, const quant::ConvertOptions& o) 
                             a.calib_method, ")"));
 }
 
+// --percentile accepts what PercentileRange accepts, (50, 100]; NaN is refused too (CLI::Range
+// lets it through, as every comparison with NaN is false).
+CLI::Validator PercentileCheck() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double v = 0;
+        if (CLI::detail::lexical_cast(text, v) && v > 50 && v <= 100) return "";
+        return "Value " + text + " not in range (50 - 100] (above 50, at most 100)";
+      },
+      "FLOAT in (50 - 100]");
+}
+
 // "CONV_2D x4, MAX_POOL_2D x2, ..." in order of first appearance.
 std::string OpHistogram(const Graph& g) {
   std::vector<std::string> order;
@@ -90,10 +102,11 @@ void Execute(const ConvertArgs& a) {
   o.batch = a.batch;
   o.calibration.max_samples = a.calib_samples;
   o.calibration.percentile = a.percentile;
-  CheckWritable(a.out);
   std::error_code same_ec;
   if (std::filesystem::equivalent(a.model, a.out, same_ec))
     throw UsageError(StrCat("-o ", a.out, " is the input model; write the converted model to another file"));
+  CheckOutputExtension(a.out, ".tflite", "convert writes a TFLite model");
+  CheckWritable(a.out);
 
   const LoadedModel lm = LoadAnyModel(a.model, a.arch_json);
   const Graph& fg = lm.model.main();
@@ -196,12 +209,12 @@ void AddConvertCommand(CLI::App& app) {
   cmd->add_option("--calib", args->calib, "int8: calibration data (images, IDX, .npy or a folder)");
   CLI::Option* samples =
       cmd->add_option("--calib-samples", args->calib_samples, "int8: use the first N samples (default 100)")
-          ->check(CLI::PositiveNumber);
+          ->check(CLI::Range(1, 1 << 20));
   CLI::Option* method =
       cmd->add_option("--calib-method", args->calib_method, "int8: minmax (as TFLite) | percentile | mse (default minmax)");
   CLI::Option* percentile =
       cmd->add_option("--percentile", args->percentile, "int8 --calib-method percentile: kept percentile (default 99.99)")
-          ->check(CLI::Range(50.0, 100.0));
+          ->check(PercentileCheck());
   AddResizeOption(cmd, &args->resize, "int8 calibration images");
   cmd->add_flag("--per-tensor", args->per_tensor, "int8/dynamic: per-tensor weights instead of per-channel");
   cmd->add_option("--batch", args->batch, "Static batch size (default 1; the Edge TPU needs 1)")->check(CLI::Range(1, 1 << 20));

@@ -257,6 +257,7 @@ void AddDemoCommand(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
+    CheckOutputFolder(args->out, "--out");
     DemoContext c;
     c.args = *args;
     for (Step step : kSteps) step(c);

@@ -101,6 +101,7 @@ void AddCompile(CLI::App& parent) {
   cmd->add_option("--compiler", *compiler, "Path of edgetpu_compiler (default: from PATH)");
   cmd->allow_extras();  // flags after -- go to the compiler
   cmd->callback([=] {
+    CheckOutputFolder(*out_dir, "-o");
     // Everything from the first argument that starts with '-' goes to the compiler.
     edgetpu::CompileOptions options;
     options.out_dir = *out_dir;
@@ -185,6 +186,7 @@ void AddSegment(CLI::App& parent) {
   cmd->add_flag("--json", *as_json, "Print JSON");
   cmd->callback([=] {
     RefuseExtras(*cmd);
+    CheckOutputFolder(*out_dir, "-o");
     LoadedModel lm = LoadAnyModel(*model);
     lm.model.source = lm.path;
     const edgetpu::SegmentPlan plan = edgetpu::PlanSegments(lm.model, *segments);

@@ -1,4 +1,5 @@
-// `cae2tpu inspect MODEL [--json]`: what a Keras or TFLite file holds.
+// `cae2tpu inspect MODEL [--arch-json ARCH.json] [--json]`: what a Keras or TFLite file holds
+// (--arch-json: the architecture of a weights-only Keras HDF5, as for run and convert).
 //   Keras: layers (output shapes, Keras's parameter counts), totals, file facts, and the lowered
 //   graph's ops. TFLite: ops, tensors, quantization, inputs/outputs, parameter bytes, and for
 //   Edge TPU compiled files the edgetpu-custom-op payload.
@@ -191,11 +192,13 @@ void InspectTflite(const LoadedModel& lm, bool as_json) {
 void AddInspectCommand(CLI::App& app) {
   auto model = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
+  auto arch_json = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("inspect", "Show what a Keras or TFLite model file holds");
   cmd->add_option("model", *model, "Model file: Keras .h5/.keras or .tflite (Edge TPU compiled too)")->required();
+  cmd->add_option("--arch-json", *arch_json, "model.to_json() file for a weights-only Keras HDF5");
   cmd->add_flag("--json", *as_json, "Print JSON instead of tables");
-  cmd->callback([model, as_json] {
-    const LoadedModel lm = LoadAnyModel(*model);
+  cmd->callback([model, as_json, arch_json] {
+    const LoadedModel lm = LoadAnyModel(*model, *arch_json);
     if (lm.kind == ModelKind::kKeras) InspectKeras(lm, *as_json);
     else InspectTflite(lm, *as_json);
   });

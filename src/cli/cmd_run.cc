@@ -152,6 +152,7 @@ RunResult RunSegments(const std::vector<LoadedModel>& segments, const std::vecto
 }
 
 void Execute(const RunArgs& a) {
+  CheckOutputExtension(a.out, ".npy", "run writes .npy arrays");
   CheckWritable(a.out);
   if (a.models.size() > 1 && !a.pipeline)
     throw UsageError("run: several models are run only as a pipeline of segments (--pipeline)");

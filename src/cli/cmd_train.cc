@@ -262,14 +262,16 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--targets", a->targets, "segment: target masks or class maps for --data");
   cmd->add_option("--val-targets", a->val_targets, "segment: targets for --val");
   cmd->add_option("--noise", a->noise, "denoise: Gaussian noise sigma added to inputs (default 0.2)");
-  cmd->add_option("--epochs", a->epochs, "Epochs (default 10)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--batch-size", a->batch_size, "Batch size (default 128)")->check(CLI::PositiveNumber);
+  // --epochs and --batch-size take the trainer's bounds (train::Trainer checks the same).
+  cmd->add_option("--epochs", a->epochs, "Epochs (default 10)")->check(CLI::Range(0, 100000));
+  cmd->add_option("--batch-size", a->batch_size, "Batch size (default 128)")->check(CLI::Range(1, 65536));
   cmd->add_option("--lr", a->lr, "Learning rate (default 1e-3)");
   cmd->add_option("--momentum", a->momentum, "sgd momentum (default 0)");
   cmd->add_option("--loss", a->loss, "mse | bce | cce (default mse; segment: bce, or cce with --classes > 1)");
   cmd->add_option("--optimizer", a->optimizer, "adam | sgd (default adam)");
   cmd->add_option("--seed", a->seed, "Seed for init, shuffling, noise, dropout (default 1)");
-  cmd->add_option("--limit", a->limit, "Use only the first N images of each data set")->check(CLI::PositiveNumber);
+  cmd->add_option("--limit", a->limit, "Use only the first N images of each data set")
+      ->check(CLI::Range(int64_t{1}, kMaxItems));
   cmd->add_option("--init", a->init, "Start from this Keras model (fine-tuning) instead of --arch");
   cmd->add_option("--arch-json", a->arch_json, "--init: model.to_json() file for a weights-only Keras HDF5");
   cmd->add_option("--filters", a->filters, "cae: encoder filters (default 32,16,8)");
@@ -278,7 +280,7 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--base-filters", a->base_filters, "unet: filters at the first level (default 16)");
   cmd->add_option("--classes", a->classes, "unet: output channels; 1 = sigmoid, more = softmax (default 1)");
   cmd->add_option("--upsample", a->upsample, "unet: transpose | nearest (default transpose)");
-  cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_option("-o,--output", a->out, "Output Keras .h5")->required();
   cmd->add_flag("--json", a->json, "Print the per-epoch figures as JSON");
   cmd->callback([a] { Execute(*a); });

@@ -2,7 +2,9 @@
 // image files and uint8 IDX images the same way and refuses .npy; convert refuses options its mode
 // would ignore; --arch-json with a model that has its own architecture is refused; --batch is
 // bounded at 2^20; `run --profile` names type-generic kernels truthfully; compare says why a
-// metric is missing; "out of memory" names the file, output or tensor.
+// metric is missing; "out of memory" names the file, output or tensor; count options show their
+// real bounds; --percentile takes what the calibrator takes; output names match what is written;
+// inspect takes --arch-json.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -337,6 +339,129 @@ TEST(CliOptions, OutOfMemoryNamesTheFileTheOutputOrTheTensor) {
   EXPECT_TRUE(Has(OneErrorLine(outputs), model + ": out of memory allocating output 0 'tiled' [8,67108864]"))
       << outputs.output;
   EXPECT_FALSE(std::filesystem::exists(dir.File("y.npy")));
+}
+
+// Count options state their real bounds ([1 - 65536], not CLI11's "0.000000 to 1797...") in the help
+// and in the one-line error, which names the option.
+TEST(CliOptions, CountOptionsShowReadableBounds) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(MilesWq());
+  TempDir dir;
+  const std::string convert = "convert " + Q(MilesWq()) + " -o " + Q(dir.File("m.tflite")) + " --quant int8 --calib " +
+                              Q(Mnist()) + " ";
+  const std::string train = "train --arch cae -o " + Q(dir.File("t.h5")) + " ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {convert + "--calib-samples 0", "--calib-samples: Value 0 not in range 1 to 1048576"},
+      {train + "--batch-size 0", "--batch-size: Value 0 not in range 1 to 65536"},
+      {train + "--batch-size 65537", "--batch-size: Value 65537 not in range 1 to 65536"},
+      {train + "--epochs -1", "--epochs: Value -1 not in range 0 to 100000"},
+      {train + "--limit 0", "--limit: Value 0 not in range 1 to 2147483647"},
+      {train + "--threads 257", "--threads: Value 257 not in range 0 to 256"}};
+  for (const auto& [args, expected] : cases) {
+    const CommandResult r = Cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_TRUE(Has(OneErrorLine(r), expected)) << args << "\n" << r.output;
+  }
+  const std::string help = Cli("train --help").output + Cli("convert --help").output;
+  for (const char* shown : {"--epochs INT:INT in [0 - 100000]", "--batch-size INT:INT in [1 - 65536]",
+                            "--limit INT:INT in [1 - 2147483647]", "--threads INT:INT in [0 - 256]",
+                            "--calib-samples INT:INT in [1 - 1048576]"})
+    EXPECT_TRUE(Has(help, shown)) << shown << "\n" << help;
+  EXPECT_FALSE(Has(help, "POSITIVE")) << help;
+  EXPECT_FALSE(Has(help, "1797693")) << help;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("m.tflite")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("t.h5")));
+}
+
+// --percentile takes what the calibrator takes, (50, 100]: 50, NaN and 100.5 are usage errors
+// naming --percentile (not the model), and 100 is accepted.
+TEST(CliOptions, PercentileOptionMatchesTheCalibrator) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(MilesWq());
+  TempDir dir;
+  const std::string head = "convert " + Q(MilesWq()) + " -o " + Q(dir.File("m.tflite")) + " --quant int8 --calib " +
+                           Q(Mnist()) + " --calib-samples 8 --calib-method percentile --percentile ";
+  for (const char* bad : {"50", "nan", "100.5", "-inf", "x"}) {
+    const CommandResult r = Cli(head + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.output;
+    const std::string line = OneErrorLine(r);
+    EXPECT_TRUE(Has(line, std::string("--percentile: Value ") + bad + " not in range (50 - 100]")) << r.output;
+    EXPECT_FALSE(Has(line, MilesWq())) << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.File("m.tflite")));
+  EXPECT_TRUE(Has(Cli("convert --help").output, "--percentile FLOAT:FLOAT in (50 - 100]"));
+  const CommandResult ok = Cli(head + "100 --quiet");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+// Output names say what is written: run writes .npy, convert .tflite (any case); other names are
+// refused before any work. Devices and FIFOs (no extension) and links to a right name still work.
+// Folder options (edgetpu segment -o, demo --out) refuse a file and a model/array file name.
+TEST(CliOptions, OutputNamesMatchWhatIsWritten) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(MilesWq());
+  CAE_REQUIRE_FILE(Mobilenet());
+  TempDir dir;
+  const std::string run = "run " + Q(MilesWq()) + " -i " + Q(Mnist()) + " --limit 2 --quiet -o ";
+  const std::string convert = "convert " + Q(MilesWq()) + " --quiet -o ";
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {run + Q(dir.File("out.h5")), "out.h5: run writes .npy arrays, so the name must end in .npy"},
+      {run + Q(dir.File("out")), "out: run writes .npy arrays, so the name must end in .npy"},
+      {convert + Q(dir.File("x.npy")), "x.npy: convert writes a TFLite model, so the name must end in .tflite"},
+      {"edgetpu segment " + Q(Mobilenet()) + " -n 2 -o " + Q(dir.File("seg.tflite")),
+       "seg.tflite: names a folder for the output files, not a .tflite file"},
+      {"demo --out " + Q(dir.File("m.h5")), "m.h5: names a folder for the output files, not a .h5 file"}};
+  for (const auto& [args, expected] : refused) {
+    const CommandResult r = Cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_TRUE(Has(OneErrorLine(r), expected)) << args << "\n" << r.output;
+  }
+  EXPECT_TRUE(ListFiles(dir.path()).empty());
+  WriteText(dir.File("afile"), "kept");
+  const CommandResult file_as_folder = Cli("edgetpu segment " + Q(Mobilenet()) + " -n 2 -o " + Q(dir.File("afile")));
+  EXPECT_EQ(file_as_folder.exit_code, 2) << file_as_folder.output;
+  EXPECT_TRUE(Has(OneErrorLine(file_as_folder), "afile: exists and is not a folder")) << file_as_folder.output;
+
+  EXPECT_EQ(Cli(run + "/dev/null").exit_code, 0);
+  EXPECT_EQ(Cli(convert + "/dev/null").exit_code, 0);
+  EXPECT_EQ(Cli(run + Q(dir.File("Y.NPY"))).exit_code, 0);
+  EXPECT_EQ(Cli(convert + Q(dir.File("M.TFLite"))).exit_code, 0);
+  std::filesystem::create_symlink(dir.File("target.npy"), dir.File("link"));
+  EXPECT_EQ(Cli(run + Q(dir.File("link"))).exit_code, 0);
+  EXPECT_EQ(ReadBytes(dir.File("target.npy")), ReadBytes(dir.File("Y.NPY")));
+  // A FIFO without extension: the .npy bytes come out of the pipe.
+  const std::string fifo = dir.File("pipe"), copy = dir.File("copy.bin");
+  ASSERT_EQ(RunCommand("mkfifo " + Q(fifo)).exit_code, 0);
+  const CommandResult piped = RunCommand("cat " + Q(fifo) + " > " + Q(copy) + " & reader=$!; " + Q(Cae2tpu()) + " " +
+                                         run + Q(fifo) + "; rc=$?; wait $reader; exit $rc");
+  EXPECT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(ReadBytes(copy), ReadBytes(dir.File("Y.NPY")));
+}
+
+// inspect reads a weights-only Keras HDF5 with --arch-json, as run and convert do; the error
+// without it points at the architecture JSON, and --arch-json with a full model is refused.
+TEST(CliOptions, InspectTakesArchJsonForWeightsOnlyFiles) {
+  CAE_REQUIRE_BINARY();
+  const std::string w = SharedPath("fixtures/keras/HouYueJie_CAE_Keras__autoencoder_weights_only.h5");
+  CAE_REQUIRE_FILE(w);
+  CAE_REQUIRE_FILE(MilesWq());
+  TempDir dir;
+  const std::string arch = dir.File("arch.json");
+  WriteText(arch, HouYueJieArchJson());
+  const CommandResult missing = Cli("inspect " + Q(w));
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_TRUE(Has(OneErrorLine(missing), w + ": weights-only file")) << missing.output;
+  EXPECT_TRUE(Has(Cli("inspect --help").output, "--arch-json")) << "inspect offers the option the error asks for";
+  const CommandResult ok = Cli("inspect " + Q(w) + " --arch-json " + Q(arch) + " --json");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  const json j = json::parse(ok.output);
+  EXPECT_EQ(j["format"], "keras");
+  EXPECT_EQ(j["params"], 12537);
+  EXPECT_EQ(Cli("inspect " + Q(w) + " --arch-json " + Q(arch)).exit_code, 0);
+  const CommandResult unused = Cli("inspect " + Q(MilesWq()) + " --arch-json " + Q(arch));
+  EXPECT_EQ(unused.exit_code, 2) << unused.output;
+  EXPECT_TRUE(Has(OneErrorLine(unused), MilesWq() + ": --arch-json is only for weights-only Keras HDF5 files"))
+      << unused.output;
 }
 
 }  // namespace
