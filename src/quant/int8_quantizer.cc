@@ -163,29 +163,11 @@ void AddIoEdges(Graph& g, IoType io) {
 
 }  // namespace
 
-Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Options& options,
-                             const ChannelMeans* channel_means) {
-  Int8Summary summary;
-  // 1. Every op must have an int8 form and float32 data; weights and biases become private.
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    const Op& op = g.ops[i];
-    const Int8Kind kind = Int8KindOf(op.type);
-    Check(kind != Int8Kind::kUnsupported, DescribeOp(g, static_cast<int>(i)),
-          ": this op has no int8 form; the layer cannot be quantized to full integer");
-    for (int t : op.outputs) {
-      Check(IsFloat(g, t), DescribeOp(g, static_cast<int>(i)), ": output ", DescribeTensor(g, t),
-            " is ", passes::ValidTensor(g, t) ? std::string(DTypeName(g.tensors[t].type)) : "invalid",
-            ", expected float32");
-    }
-    if (kind == Int8Kind::kWeighted) {
-      const WeightSlots s = WeightSlotsOf(op.type, options.per_tensor);
-      Check(static_cast<int>(op.inputs.size()) > std::max(s.weights, s.input) &&
-                IsFloat(g, op.inputs[s.weights]) && g.tensors[op.inputs[s.weights]].is_constant(),
-            DescribeOp(g, static_cast<int>(i)), ": weights are not a float32 constant");
-      MakePrivate(g, static_cast<int>(i), s.weights);
-      MakePrivate(g, static_cast<int>(i), s.bias);
-    }
-  }
+std::vector<std::optional<QuantParams>> ChooseActivationQuantization(const Graph& g,
+                                                                    const RangeTable& ranges,
+                                                                    const Int8Options& options,
+                                                                    bool allow_missing,
+                                                                    int* same_scale_groups) {
   const size_t n = g.tensors.size();
   const auto producers = passes::ProducersOf(g);
 
@@ -256,6 +238,7 @@ Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Optio
           continue;
         }
       }
+      if (allow_missing && (ti >= ranges.size() || !ranges[t].valid)) continue;
       Check(ti < ranges.size() && ranges[t].valid, DescribeTensor(g, t),
             ": no calibration statistics for this activation",
             p >= 0 ? " (output of " + DescribeOp(g, p) + ")" : std::string());
@@ -285,15 +268,54 @@ Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Optio
 
   // 4. Parameters of every activation and grouped constant.
   std::vector<std::optional<QuantParams>> params(n);
+  int groups_seen = 0;
   for (size_t ti = 0; ti < n; ++ti) {
     const int t = static_cast<int>(ti);
     if (!IsFloat(g, t) || (g.tensors[t].is_constant() && !in_group[t])) continue;
     const int root = groups.Find(t);
-    if (root == t && group_size[t] > 1) ++summary.same_scale_groups;
+    if (root == t && group_size[t] > 1) ++groups_seen;
     const GroupInfo& gi = info[root];
-    params[t] = gi.fixed ? FixedToParams(*gi.fixed) : ChooseActivationParams(gi.min, gi.max, DType::kInt8);
-    if (!g.tensors[t].is_constant()) ++summary.activations;
+    if (gi.fixed) {
+      params[t] = FixedToParams(*gi.fixed);
+    } else if (gi.has_range) {
+      params[t] = ChooseActivationParams(gi.min, gi.max, DType::kInt8);
+    }
   }
+  if (same_scale_groups != nullptr) *same_scale_groups = groups_seen;
+  return params;
+}
+
+
+Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Options& options,
+                             const ChannelMeans* channel_means) {
+  Int8Summary summary;
+  // 1. Every op must have an int8 form and float32 data; weights and biases become private.
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    const Int8Kind kind = Int8KindOf(op.type);
+    Check(kind != Int8Kind::kUnsupported, DescribeOp(g, static_cast<int>(i)),
+          ": this op has no int8 form; the layer cannot be quantized to full integer");
+    for (int t : op.outputs) {
+      Check(IsFloat(g, t), DescribeOp(g, static_cast<int>(i)), ": output ", DescribeTensor(g, t),
+            " is ", passes::ValidTensor(g, t) ? std::string(DTypeName(g.tensors[t].type)) : "invalid",
+            ", expected float32");
+    }
+    if (kind == Int8Kind::kWeighted) {
+      const WeightSlots s = WeightSlotsOf(op.type, options.per_tensor);
+      Check(static_cast<int>(op.inputs.size()) > std::max(s.weights, s.input) &&
+                IsFloat(g, op.inputs[s.weights]) && g.tensors[op.inputs[s.weights]].is_constant(),
+            DescribeOp(g, static_cast<int>(i)), ": weights are not a float32 constant");
+      MakePrivate(g, static_cast<int>(i), s.weights);
+      MakePrivate(g, static_cast<int>(i), s.bias);
+    }
+  }
+  int same_scale_groups = 0;
+  std::vector<std::optional<QuantParams>> params =
+      ChooseActivationQuantization(g, ranges, options, false, &same_scale_groups);
+  summary.same_scale_groups = same_scale_groups;
+  const size_t n = g.tensors.size();
+  for (size_t t = 0; t < n; ++t)
+    if (params[t] && !g.tensors[t].is_constant()) ++summary.activations;
 
   // 5. Weights and biases.
   std::vector<bool> done(n, false);

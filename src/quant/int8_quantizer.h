@@ -34,6 +34,9 @@
 //    float32 IO edges.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "graph/graph.h"
 #include "quant/tensor_range.h"
 
@@ -58,5 +61,19 @@ struct Int8Summary {
 
 Int8Summary QuantizeFullInt8(Graph& g, const RangeTable& ranges, const Int8Options& options,
                              const ChannelMeans* channel_means = nullptr);
+
+// The int8 parameters QuantizeFullInt8 gives each float32 activation of g (and each constant in a
+// same-scale group) for these ranges and options: the same-scale groups, the producing op's
+// activation bounds, saturation clipping, fixed outputs and nudging of the contract above,
+// indexed by tensor (nullopt for other tensors). QuantizeFullInt8 uses it, so quantization-aware
+// training (train/qat.h) simulates exactly what conversion will write. With allow_missing, an
+// activation without a valid range is skipped (its group's range comes from the other members;
+// a group with none gets nullopt) instead of throwing. same_scale_groups (optional) receives the
+// number of groups of more than one tensor.
+std::vector<std::optional<QuantParams>> ChooseActivationQuantization(const Graph& g,
+                                                                    const RangeTable& ranges,
+                                                                    const Int8Options& options,
+                                                                    bool allow_missing,
+                                                                    int* same_scale_groups = nullptr);
 
 }  // namespace cae::quant
