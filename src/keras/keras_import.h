@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ KerasModel LoadKerasModel(const std::string& path, const std::string& arch_json_
 
 // Lowers to a float32 graph in TFLite's vocabulary (Model with one subgraph). Stored batch is 1.
 Model LowerKerasModel(const KerasModel& km);
+// The same, also recording for every top-level layer (InputLayers included) the graph tensor
+// indices of its first call's outputs, in Keras output order.
+Model LowerKerasModel(const KerasModel& km, std::map<std::string, std::vector<int>>* layer_outputs);
 
 // Per-layer rows for `inspect`: name, class, output shape(s) (batch as -1/None), param count.
 struct KerasLayerSummary {

@@ -132,6 +132,13 @@ KerasModel LoadKerasHdf5(const std::string& path, const std::string& arch_json_p
       km.backend = file.ReadOptionalStringAttribute(where, "backend").value_or("");
     }
   }
+  // Quantization-aware training ranges written by `train --qat` (train/qat.h); Keras ignores them.
+  if (const auto qat = file.ReadOptionalStringAttribute("/", "cae2tpu_qat")) {
+    km.qat = ParseJsonText(*qat, path, "cae2tpu_qat attribute");
+    Check(km.qat.is_object() && km.qat.value("format", "") == "cae2tpu-qat" &&
+              km.qat.contains("ranges") && km.qat["ranges"].is_object(),
+          path, ": attribute cae2tpu_qat is not cae2tpu's QAT ranges");
+  }
   // model.to_json() records the versions too.
   if (km.keras_version.empty()) km.keras_version = JsonString(model, "keras_version");
   if (km.backend.empty()) km.backend = JsonString(model, "backend");

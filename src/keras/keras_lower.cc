@@ -174,6 +174,22 @@ Model LowerKerasModel(const KerasModel& km) {
   }
 }
 
+Model LowerKerasModel(const KerasModel& km, std::map<std::string, std::vector<int>>* layer_outputs) {
+  LayerOutputs outputs;
+  Model model;
+  try {
+    model = Lower(km, &outputs);
+  } catch (const nlohmann::json::exception& e) {
+    Fail(km.source, ": malformed Keras config (", e.what(), ")");
+  }
+  layer_outputs->clear();
+  for (const auto& [name, values] : outputs) {
+    std::vector<int>& tensors = (*layer_outputs)[name];
+    for (const Value& v : values) tensors.push_back(v.tensor);
+  }
+  return model;
+}
+
 std::vector<KerasLayerSummary> SummarizeKerasModel(const KerasModel& km) {
   LayerOutputs outputs;
   try {

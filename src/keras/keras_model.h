@@ -44,6 +44,9 @@ struct KerasModel {
   std::string name;
   std::vector<KerasLayer> layers;
   std::vector<KerasInbound> inputs, outputs;
+  // Quantization-aware training ranges stored by `train --qat` (train/qat.h RangesJson; the
+  // HDF5 root attribute "cae2tpu_qat"); null when the file has none.
+  nlohmann::json qat;
 
   // Keras's count: every weight incl. BatchNorm moving stats, nested models included.
   int64_t ParamCount() const;

@@ -135,6 +135,7 @@ void WriteFile(const KerasModel& km, const std::string& tmp, const std::string& 
   if (training_config != nullptr) {
     w.StringAttr(file.get(), "training_config", training_config->dump());
   }
+  if (!km.qat.is_null()) w.StringAttr(file.get(), "cae2tpu_qat", km.qat.dump());
   Handle weights = w.Group(file.get(), "model_weights");
   std::vector<std::string> layer_names;
   for (const KerasLayer& l : km.layers) layer_names.push_back(l.name);
