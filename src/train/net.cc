@@ -41,7 +41,15 @@ Dims InputDims(const KerasLayer& l, const std::string& source, int* rank) {
 
 Net::~Net() = default;
 
-Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "model" : km.source) {
+Net::Net(const KerasModel& km, uint64_t seed, const QatOptions* qat)
+    : source_(km.source.empty() ? "model" : km.source) {
+  if (qat != nullptr) {
+    // The simulator lowers the model, which needs every weight: those of a new model are the
+    // ones this Net initializes from seed, so a plain Net provides them.
+    KerasModel full = km;
+    Net(km, seed).StoreWeights(full);
+    qat_ = std::make_unique<QatSimulator>(full, *qat);
+  }
   Check(km.inputs.size() == 1 && km.outputs.size() == 1, source_,
         ": the trainer needs exactly one model input and one output (has ", km.inputs.size(),
         " and ", km.outputs.size(), ")");
@@ -54,6 +62,7 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
   Node input;
   input.dims = input_dims_;
   input.rank = input_rank;
+  if (qat_) input.qat_point = qat_->OutputPoint(in->name);
   nodes_.push_back(std::move(input));
   node_of[in->name] = 0;
 
@@ -83,12 +92,24 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
       in_dims.push_back(nodes_[node_of[ib.layer]].dims);
       in_ranks.push_back(nodes_[node_of[ib.layer]].rank);
     }
+    // QAT: a layer whose activation stays a separate op in the int8 model runs without it here,
+    // followed by an Activation node, so the tensor between them can be fake-quantized.
+    std::string split_activation;
+    const int pre_point = qat_ ? qat_->PreActivationPoint(l.name, &split_activation) : -1;
     if (l.class_name == "UpSampling2D" && StandaloneKerasBefore24(km.keras_version)) {
       KerasLayer legacy = l;  // tells the layer how this Keras version resized (see pool.cc)
       legacy.config["half_pixel_centers"] = false;
       node.layer = MakeLayer(legacy);
+    } else if (pre_point >= 0) {
+      KerasLayer linear = l;
+      linear.config["activation"] = "linear";
+      node.layer = MakeLayer(linear);
     } else {
       node.layer = MakeLayer(l);
+    }
+    if (qat_) {
+      node.qat_point = pre_point >= 0 ? pre_point : qat_->OutputPoint(l.name);
+      node.quantize_weights = HasQuantizedKernels(l.class_name);
     }
     node.layer->in_dims = in_dims;
     node.layer->in_ranks = in_ranks;
@@ -126,6 +147,25 @@ Net::Net(const KerasModel& km, uint64_t seed) : source_(km.source.empty() ? "mod
     }
     node_of[l.name] = static_cast<int>(nodes_.size());
     nodes_.push_back(std::move(node));
+    if (pre_point >= 0) {
+      Node act;
+      KerasLayer a;
+      a.name = l.name + "/activation";
+      a.class_name = "Activation";
+      a.config = {{"name", a.name}, {"activation", split_activation}};
+      const Node& conv = nodes_.back();
+      act.inputs = {static_cast<int>(nodes_.size()) - 1};
+      act.layer = MakeLayer(a);
+      act.layer->in_dims = {conv.dims};
+      act.layer->in_ranks = {conv.rank};
+      act.dims = act.layer->Setup(act.layer->in_dims);
+      act.layer->out_dims = act.dims;
+      act.rank = conv.rank;
+      act.qat_point = qat_->OutputPoint(l.name);
+      act.synthetic = true;
+      node_of[l.name] = static_cast<int>(nodes_.size());
+      nodes_.push_back(std::move(act));
+    }
     return true;
   });
   Check(stuck == nullptr, source_, ": layer '", stuck ? stuck->name : "",
@@ -166,16 +206,50 @@ void InternalToKeras(const float* chw, const Dims& d, int n, float* nhwc) {
 void Net::Forward(const RunContext& ctx, const float* x_nhwc, int n) {
   Check(n > 0, source_, ": empty batch");
   batch_ = n;
+  if (qat_) QuantizeWeights();
   Node& input = nodes_[0];
   input.value.resize(static_cast<size_t>(n * input.dims.size()));
   KerasToInternal(x_nhwc, input.dims, n, input.value.data());
-  for (size_t i = 1; i < nodes_.size(); ++i) {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
     Node& node = nodes_[i];
-    node.value.resize(static_cast<size_t>(n * node.dims.size()));
-    std::vector<const float*> ins;
-    for (int k : node.inputs) ins.push_back(nodes_[k].value.data());
-    node.layer->Forward(ctx, n, ins, node.value.data());
+    if (i > 0) {
+      node.value.resize(static_cast<size_t>(n * node.dims.size()));
+      std::vector<const float*> ins;
+      for (int k : node.inputs) ins.push_back(nodes_[k].out().data());
+      node.layer->Forward(ctx, n, ins, node.value.data());
+    }
+    if (node.qat_point >= 0) {
+      node.qvalue.resize(node.value.size());
+      node.mask.resize(node.value.size());
+      qat_->Apply(node.qat_point, node.value.data(), static_cast<int64_t>(node.value.size()),
+                  ctx.training, node.qvalue.data(), node.mask.data());
+    }
   }
+  if (!ctx.training) RestoreWeights();  // no Backward follows
+}
+
+void Net::QuantizeWeights() {
+  if (weights_quantized_) return;
+  for (Node& node : nodes_) {
+    if (!node.layer || !node.quantize_weights) continue;
+    std::vector<KerasWeight> w = node.layer->StoreKerasWeights();
+    if (!FakeQuantizeKerasWeights(node.layer->class_name, qat_->per_tensor(), w)) continue;
+    node.master.clear();
+    for (const Param& p : node.layer->params) node.master.push_back(p.value);
+    node.layer->LoadKerasWeights(w);
+  }
+  weights_quantized_ = true;
+}
+
+void Net::RestoreWeights() {
+  if (!weights_quantized_) return;
+  for (Node& node : nodes_) {
+    if (node.master.empty()) continue;
+    for (size_t k = 0; k < node.master.size(); ++k)
+      node.layer->params[k].value = std::move(node.master[k]);
+    node.master.clear();
+  }
+  weights_quantized_ = false;
 }
 
 void Net::Backward(const RunContext& ctx, const std::vector<float>& doutput) {
@@ -191,14 +265,19 @@ void Net::Backward(const RunContext& ctx, const std::vector<float>& doutput) {
     std::vector<const float*> ins;
     std::vector<float*> dins;
     for (int k : node.inputs) {
-      ins.push_back(nodes_[k].value.data());
+      ins.push_back(nodes_[k].out().data());
       dins.push_back(k == 0 ? nullptr : nodes_[k].grad.data());
+    }
+    if (node.qat_point >= 0) {  // straight through where the value was not clipped
+      for (size_t j = 0; j < node.grad.size(); ++j)
+        if (!node.mask[j]) node.grad[j] = 0.0f;
     }
     if (node.activity_reg)
       node.activity_reg->AddGradient(node.value.data(), static_cast<int64_t>(node.value.size()),
                                      1.0f / static_cast<float>(batch_), node.grad.data());
     node.layer->Backward(ctx, batch_, ins, node.value.data(), node.grad.data(), dins);
   }
+  RestoreWeights();  // the gradients apply to the float weights (straight through)
   for (Node& node : nodes_) {
     if (!node.layer) continue;
     for (size_t k = 0; k < node.weight_reg.size(); ++k) {
@@ -217,8 +296,9 @@ double Net::RegularizationLoss() const {
     if (!node.layer) continue;
     for (size_t k = 0; k < node.weight_reg.size(); ++k) {
       if (!node.weight_reg[k]) continue;
-      const Param& p = node.layer->params[k];
-      total += node.weight_reg[k]->Penalty(p.value.data(), static_cast<int64_t>(p.value.size()));
+      const std::vector<float>& v =
+          node.master.empty() ? node.layer->params[k].value : node.master[k];  // float weights
+      total += node.weight_reg[k]->Penalty(v.data(), static_cast<int64_t>(v.size()));
     }
     if (node.activity_reg && batch_ > 0)
       total += node.activity_reg->Penalty(node.value.data(),
@@ -252,7 +332,7 @@ int64_t Net::ParamCount() const {
 
 void Net::StoreWeights(KerasModel& km) const {
   for (const Node& n : nodes_) {
-    if (!n.layer) continue;
+    if (!n.layer || n.synthetic) continue;
     KerasLayer* l = nullptr;
     for (KerasLayer& kl : km.layers)
       if (kl.name == n.layer->name) l = &kl;

@@ -14,6 +14,7 @@
 
 #include "keras/keras_model.h"
 #include "train/layer.h"
+#include "train/qat.h"
 #include "train/regularizer.h"
 
 namespace cae::train {
@@ -25,8 +26,11 @@ std::vector<int32_t> KerasSampleShape(const Dims& d, int rank);
 class Net {
  public:
   // Layers whose KerasLayer has weights load them; the others get Keras's default initialization
-  // derived from seed (the same seed gives the same weights).
-  Net(const KerasModel& km, uint64_t seed);
+  // derived from seed (the same seed gives the same weights). With qat, the Net simulates int8
+  // conversion (train/qat.h): weights and the converted graph's activations are fake-quantized
+  // in every Forward, layers whose activation conversion keeps separate are split in two, and
+  // gradients pass straight through the roundings.
+  Net(const KerasModel& km, uint64_t seed, const QatOptions* qat = nullptr);
   ~Net();
   Net(const Net&) = delete;
   Net& operator=(const Net&) = delete;
@@ -42,8 +46,9 @@ class Net {
 
   // Runs n samples given in Keras order (NHWC, or [n, D]). Keeps every activation for Backward.
   void Forward(const RunContext& ctx, const float* x_nhwc, int n);
-  // The output of the last Forward in the trainer's layout (n blocks of C x H x W).
-  const std::vector<float>& output() const { return nodes_.back().value; }
+  // The output of the last Forward in the trainer's layout (n blocks of C x H x W); with QAT the
+  // fake-quantized output.
+  const std::vector<float>& output() const { return nodes_.back().out(); }
   // Zeroes the param grads, then back-propagates dL/doutput (trainer layout) of the last Forward;
   // the grads are those of L + RegularizationLoss().
   void Backward(const RunContext& ctx, const std::vector<float>& doutput);
@@ -59,6 +64,13 @@ class Net {
   // this Net was built from.
   void StoreWeights(KerasModel& km) const;
 
+  // The QAT simulation (null without --qat), and its end of a training step (after the
+  // optimizer step: the ranges' moving averages take the step's statistics).
+  QatSimulator* qat() { return qat_.get(); }
+  void EndQatStep() {
+    if (qat_) qat_->EndStep();
+  }
+
  private:
   struct Node {
     std::unique_ptr<Layer> layer;  // null for the input node
@@ -68,7 +80,21 @@ class Net {
     std::vector<float> value, grad;
     std::vector<std::optional<Regularizer>> weight_reg;  // per layer param (kernel_regularizer...)
     std::optional<Regularizer> activity_reg;             // on the layer's output
+    // QAT: the point fake-quantizing this node's output (-1: none), the quantized values the
+    // consumers read, the straight-through mask, and the float weights while the layer holds
+    // fake-quantized ones (quantize_weights: the layer has kernels to quantize).
+    int qat_point = -1;
+    std::vector<float> qvalue;
+    std::vector<uint8_t> mask;
+    bool quantize_weights = false;
+    std::vector<std::vector<float>> master;
+    bool synthetic = false;  // the Activation half of a layer split for QAT: not a Keras layer
+    const std::vector<float>& out() const { return qat_point >= 0 ? qvalue : value; }
   };
+  void QuantizeWeights();
+  void RestoreWeights();
+  std::unique_ptr<QatSimulator> qat_;
+  bool weights_quantized_ = false;
   std::vector<Node> nodes_;  // nodes_[0] is the input, nodes_.back() the output
   Dims input_dims_;
   std::string source_;

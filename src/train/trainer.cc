@@ -24,7 +24,8 @@ Trainer::Trainer(const KerasModel& km, const TrainOptions& options, ThreadPool* 
   Check(options.batch_size >= 1 && options.batch_size <= 65536, "batch size must be 1..65536");
   Check(std::isfinite(options.noise_stddev) && options.noise_stddev >= 0.0f,
         "noise sigma must be >= 0");
-  net_ = std::make_unique<Net>(km, options.seed);
+  net_ = std::make_unique<Net>(km, options.seed, options.qat ? &options.qat_options : nullptr);
+  if (options.qat && !km.qat.is_null()) net_->qat()->LoadRanges(km.qat);
   optimizer_ = MakeOptimizer(options.optimizer, options.learning_rate, options.momentum);
 }
 
@@ -142,6 +143,7 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
             epoch, ", batch ", b + 1, " of ", batches, " (try a lower --lr)");
       net_->Backward(ctx, grad);
       optimizer_->Step(net_->params());
+      net_->EndQatStep();
       loss_sum += batch_loss;
       if (cb.on_batch) {
         const double elapsed = Now() - start;

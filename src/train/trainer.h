@@ -37,6 +37,10 @@ struct TrainOptions {
   uint64_t seed = 1;               // weight init, shuffling, noise, dropout
   float noise_stddev = 0.0f;       // > 0: inputs get N(0, sigma^2) noise, clipped to [0, 1]
   bool shuffle = true;
+  // Quantization-aware training (train/qat.h): the Net simulates the int8 model; ranges start
+  // from the model's stored ones (KerasModel::qat) when it has them.
+  bool qat = false;
+  QatOptions qat_options;
 };
 
 // What the trainer reports after each batch and each epoch.
