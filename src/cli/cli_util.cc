@@ -69,6 +69,12 @@ void RejectUnusedArchJson(const std::string& path, ModelKind kind) {
                             " holds its own architecture (drop --arch-json)"));
 }
 
+void PrintWarning(const std::string& text) {
+  if (Globals().quiet) return;
+  std::fflush(stdout);
+  std::fprintf(stderr, "cae2tpu: warning: %s\n", text.c_str());
+}
+
 LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json) {
   std::error_code ec;
   if (!fs::exists(path, ec)) Fail(path, ": no such file");
@@ -238,10 +244,8 @@ TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions
   }
   if (data.type != DType::kFloat32) data = ToFloat32(data);
   CheckFiniteData(data, source);
-  if (const std::string w = InputRangeWarning(g, index, data, source, options); !w.empty() && !Globals().quiet) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "cae2tpu: warning: %s\n", w.c_str());
-  }
+  if (const std::string w = InputRangeWarning(g, index, data, source, options); !w.empty())
+    PrintWarning(w);
   switch (t.type) {
     case DType::kFloat32: return data;
     case DType::kInt8:

@@ -92,6 +92,9 @@ struct FitOptions {
 TensorData FitInput(const Graph& g, int index, TensorData data, const FitOptions& options,
                     const std::string& source);
 
+// "cae2tpu: warning: <text>" on stderr (stdout flushed first), unless --quiet.
+void PrintWarning(const std::string& text);
+
 // The warning text FitInput prints for float data in [0,1] meeting an integer input whose float
 // range is clearly not [0,1] (see FitOptions::range_hint); empty when there is nothing to warn.
 std::string InputRangeWarning(const Graph& g, int index, const TensorData& data, const std::string& source,

@@ -91,8 +91,6 @@ void Execute(const ConvertArgs& a) {
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
-  if (o.quant == quant::QuantMode::kInt8 && a.calib.empty())
-    throw UsageError("--quant int8 needs calibration data: --calib DATA (images, IDX, .npy or a folder)");
   if (o.quant != quant::QuantMode::kInt8 && !a.calib.empty())
     throw UsageError("--calib is used only with --quant int8");
   if (o.io != quant::IoType::kFloat32 && o.quant != quant::QuantMode::kInt8)
@@ -110,8 +108,24 @@ void Execute(const ConvertArgs& a) {
 
   const LoadedModel lm = LoadAnyModel(a.model, a.arch_json);
   const Graph& fg = lm.model.main();
+  // A model trained with `train --qat` carries its activation ranges: int8 uses them.
+  const bool qat = o.quant == quant::QuantMode::kInt8 && lm.keras && !lm.keras->qat.is_null();
+  if (qat) {
+    for (const auto& [name, r] : lm.keras->qat["ranges"].items()) {
+      if (r.is_array() && r.size() == 2 && r[0].is_number() && r[1].is_number() &&
+          r[0].get<float>() <= r[1].get<float>())
+        o.qat_ranges[name] = {r[0].get<float>(), r[1].get<float>(), true};
+    }
+    if (lm.keras->qat.value("per_tensor", false) != a.per_tensor)
+      PrintWarning(StrCat(a.model, ": trained (--qat) for ", a.per_tensor ? "per-channel" : "per-tensor",
+           " weights; converting ", a.per_tensor ? "per-tensor" : "per-channel",
+           " rounds them differently from the training"));
+  }
+  if (o.quant == quant::QuantMode::kInt8 && a.calib.empty() && !qat)
+    throw UsageError("--quant int8 needs calibration data: --calib DATA (images, IDX, .npy or a folder)"
+                     " (not needed for a model trained with train --qat)");
   TensorData calib;
-  if (o.quant == quant::QuantMode::kInt8) {
+  if (o.quant == quant::QuantMode::kInt8 && !a.calib.empty()) {
     // Read as `run` reads data for input 0 (a model with several inputs gets no channel count).
     calib = LoadData(a.calib, InputLoadOptions(fg, fg.inputs.size() == 1 ? 0 : -1, {a.calib_samples, a.resize}));
     if (calib.type != DType::kFloat32) Fail(a.calib, ": calibration data is ", DTypeName(calib.type), ", expected float32");
@@ -125,7 +139,9 @@ void Execute(const ConvertArgs& a) {
   quant::ConvertReport report;
   Model m;
   try {
-    m = quant::ConvertModel(lm.model, o, o.quant == quant::QuantMode::kInt8 ? &calib : nullptr, &report);
+    m = quant::ConvertModel(lm.model, o,
+                            o.quant == quant::QuantMode::kInt8 && !a.calib.empty() ? &calib : nullptr,
+                            &report);
   } catch (const Error& e) {
     // Errors about the data name the data file; the rest name the model.
     const std::string msg = e.what();
@@ -161,6 +177,7 @@ void Execute(const ConvertArgs& a) {
                         {"activations_quantized", report.activations_quantized},
                         {"same_scale_groups", report.same_scale_groups},
                         {"calibration_samples", report.calibration_samples},
+                        {"qat_ranges_used", report.qat_ranges_used},
                         {"calibration_method", o.quant == quant::QuantMode::kInt8 ? a.calib_method : ""},
                         {"input_file_bytes", lm.file_size},
                         {"output_file_bytes", out_size},
@@ -186,8 +203,13 @@ void Execute(const ConvertArgs& a) {
                 << " (weights under " << o.dynamic_min_elements << " values stay float, as in TFLite)\n";
       break;
     case quant::QuantMode::kInt8:
-      std::cout << "  calibration: " << report.calibration_samples << " samples of " << a.calib << ", "
-                << a.calib_method << "\n  int8: " << report.weights_quantized << " weights, " << report.biases_quantized
+      if (qat)
+        std::cout << "  ranges: " << report.qat_ranges_used
+                  << " activations from quantization-aware training (train --qat)\n";
+      if (report.calibration_samples > 0)
+        std::cout << "  calibration: " << report.calibration_samples << " samples of " << a.calib << ", "
+                  << a.calib_method << "\n";
+      std::cout << "  int8: " << report.weights_quantized << " weights, " << report.biases_quantized
                 << " int32 biases, " << report.activations_quantized << " activations, "
                 << report.same_scale_groups << " same-scale groups\n";
       break;

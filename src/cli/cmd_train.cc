@@ -31,6 +31,7 @@ struct TrainArgs {
   uint64_t seed = 1;
   int64_t limit = 0;
   bool json = false;
+  bool qat = false, per_tensor = false;
 };
 
 std::vector<int> ParseInts(const std::string& text, const char* flag) {
@@ -180,6 +181,9 @@ void Execute(const TrainArgs& a) {
   std::string loss = a.loss;
   if (loss.empty()) loss = a.task == "segment" && a.classes > 1 ? "cce" : (a.task == "segment" ? "bce" : "mse");
   to.loss = train::ParseLoss(loss);
+  if (a.per_tensor && !a.qat) throw UsageError("--per-tensor is used only with --qat");
+  to.qat = a.qat;
+  to.qat_options.per_tensor = a.per_tensor;
   ThreadPool pool(a.threads);
   train::Trainer trainer(km, to, &pool);
 
@@ -214,6 +218,17 @@ void Execute(const TrainArgs& a) {
     if (trainer.net().has_regularizers())
       std::cout << "train: the model has weight or activity regularizers; the losses below "
                    "include their penalties, as Keras reports them" << std::endl;
+    if (const train::QatSimulator* q = trainer.net().qat()) {
+      std::cout << "train: quantization-aware: int8 simulated at " << q->points()
+                << " activations and the weights (" << (a.per_tensor ? "per-tensor" : "per-channel")
+                << "), as convert --quant int8 will quantize them" << std::endl;
+      if (!q->uncovered().empty())
+        std::cout << "train: not simulated (convert will calibrate them on --calib): "
+                  << q->uncovered().size() << " activations, e.g. " << q->uncovered()[0] << std::endl;
+    } else if (!km.qat.is_null()) {
+      std::cout << "train: " << a.init << " holds quantization-aware training ranges; training "
+                   "without --qat drops them" << std::endl;
+    }
     if (!flattened.empty())
       std::cout << "train: nested models " << flattened
                 << " are trained (and saved) as their layers, in one flat model" << std::endl;
@@ -240,11 +255,16 @@ void Execute(const TrainArgs& a) {
   };
   trainer.Fit(x, targets, val_x ? &*val_x : nullptr, vy, cb);
   trainer.StoreWeights(km);
+  // The ranges of --qat go with the weights; other training makes stored ones stale.
+  km.qat = trainer.net().qat() ? trainer.net().qat()->RangesJson() : nlohmann::json();
   SaveKerasH5(km, a.out, trainer.TrainingConfig());
   if (a.json) {
-    std::cout << nlohmann::json({{"output", a.out}, {"parameters", trainer.net().ParamCount()},
-                                 {"epochs", epochs}}).dump(2)
-              << "\n";
+    nlohmann::json j = {{"output", a.out}, {"parameters", trainer.net().ParamCount()},
+                        {"epochs", epochs}};
+    if (const train::QatSimulator* q = trainer.net().qat())
+      j["qat"] = {{"activations", q->points()}, {"per_tensor", a.per_tensor},
+                  {"not_simulated", q->uncovered()}};
+    std::cout << j.dump(2) << "\n";
   } else if (lines) {
     std::cout << "wrote " << a.out << std::endl;
   }
@@ -283,6 +303,11 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_option("-o,--output", a->out, "Output Keras .h5")->required();
   cmd->add_flag("--json", a->json, "Print the per-epoch figures as JSON");
+  cmd->add_flag("--qat", a->qat,
+                "Quantization-aware training: simulate the int8 model (weights and activations "
+                "fake-quantized as convert --quant int8 does); the saved model keeps the ranges, "
+                "so convert needs no --calib");
+  cmd->add_flag("--per-tensor", a->per_tensor, "--qat: per-tensor conv weights (as convert --per-tensor)");
   cmd->callback([a] { Execute(*a); });
 }
 

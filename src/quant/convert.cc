@@ -9,6 +9,7 @@
 #include "quant/data_bias_correction.h"
 #include "quant/dynamic_range.h"
 #include "quant/float16.h"
+#include "quant/int8_quantizer.h"
 #include "tflite/op_version.h"
 
 namespace cae::quant {
@@ -82,6 +83,60 @@ void CheckFloatModel(const Model& m) {
   CheckFiniteFloatConstants(g, where);
 }
 
+int CountActivations(const Graph& g) {
+  int count = 0;
+  for (const Tensor& t : g.tensors) count += t.type == DType::kFloat32 && !t.is_constant();
+  return count;
+}
+
+// The range table of quantization-aware training: options.qat_ranges by tensor name, the float32
+// activations they miss calibrated on calib (required then).
+RangeTable QatRanges(const Model& m, const ConvertOptions& options, const TensorData* calib,
+                     ConvertReport* r) {
+  const Graph& g = m.main();
+  RangeTable ranges(g.tensors.size());
+  std::vector<int> missing;
+  for (size_t t = 0; t < g.tensors.size(); ++t) {
+    const Tensor& tensor = g.tensors[t];
+    if (tensor.type != DType::kFloat32 || tensor.is_constant()) continue;
+    auto it = options.qat_ranges.find(tensor.name);
+    if (it == options.qat_ranges.end() || !it->second.valid) {
+      missing.push_back(static_cast<int>(t));
+      continue;
+    }
+    ranges[t] = it->second;
+    ++r->qat_ranges_used;
+  }
+  // Activations without a range of their own that share a scale with one that has (a Conv1D's
+  // CONV_2D output before its RESHAPE), or have fixed parameters, get what the quantizer gives
+  // them; QAT simulated exactly that.
+  if (!missing.empty()) {
+    Int8Options io;
+    io.per_tensor = options.per_tensor;
+    io.clip_saturated_inputs = options.clip_saturated_inputs;
+    const auto grouped = ChooseActivationQuantization(g, ranges, io, /*allow_missing=*/true);
+    std::vector<int> still;
+    for (int t : missing) {
+      if (grouped[t] && !grouped[t]->min.empty()) {
+        ranges[t] = {grouped[t]->min[0], grouped[t]->max[0], true};
+        ++r->qat_ranges_used;
+      } else {
+        still.push_back(t);
+      }
+    }
+    missing = std::move(still);
+  }
+  if (missing.empty()) return ranges;
+  const std::string where = m.source.empty() ? std::string("model") : m.source;
+  Check(calib != nullptr, where, ": the quantization-aware training ranges miss ",
+        DescribeTensor(g, missing[0]),
+        missing.size() > 1 ? " and " + std::to_string(missing.size() - 1) + " more" : std::string(),
+        "; give --calib DATA to calibrate them");
+  const RangeTable calibrated = Calibrate(m, *calib, options.calibration);
+  for (int t : missing) ranges[t] = calibrated[t];
+  return ranges;
+}
+
 }  // namespace
 
 Model ConvertModel(const Model& float_model, const ConvertOptions& options, const TensorData* calib,
@@ -93,7 +148,7 @@ Model ConvertModel(const Model& float_model, const ConvertOptions& options, cons
   Check(options.io == IoType::kFloat32 || options.quant == QuantMode::kInt8, "--io ",
         IoTypeName(options.io), " needs --quant int8 (", QuantModeName(options.quant),
         " models keep float32 inputs and outputs)");
-  Check(options.quant != QuantMode::kInt8 || calib != nullptr,
+  Check(options.quant != QuantMode::kInt8 || calib != nullptr || !options.qat_ranges.empty(),
         "int8 quantization needs calibration data (--calib DATA)");
 
   Model m;
@@ -120,11 +175,13 @@ Model ConvertModel(const Model& float_model, const ConvertOptions& options, cons
     case QuantMode::kInt8: {
       // percentile / mse: searched weight scales, then data-driven sequential bias correction
       // (which replaced the analytic one from channel means: better on MilesWQ).
-      const bool improve = options.calibration.method != CalibrationMethod::kMinMax;
+      const bool qat = !options.qat_ranges.empty();
+      const bool improve = !qat && options.calibration.method != CalibrationMethod::kMinMax;
       const bool correct = options.bias_correction && improve;
-      const RangeTable ranges = Calibrate(m, *calib, options.calibration);
-      r.calibration_samples = static_cast<int>(
-          std::min<int64_t>(calib->shape.empty() ? 0 : calib->shape[0], options.calibration.max_samples));
+      const RangeTable ranges = qat ? QatRanges(m, options, calib, &r) : Calibrate(m, *calib, options.calibration);
+      if (calib != nullptr && (!qat || r.qat_ranges_used < CountActivations(g)))
+        r.calibration_samples = static_cast<int>(std::min<int64_t>(
+            calib->shape.empty() ? 0 : calib->shape[0], options.calibration.max_samples));
       Int8Options io;
       io.io = options.io;
       io.per_tensor = options.per_tensor;

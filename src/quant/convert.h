@@ -7,7 +7,8 @@
 //  - Runs passes::RunStandardPasses (batch = options.batch; activations are not fused into pools
 //    or CONCATENATION for int8 with integer IO, which the Edge TPU maps only without them).
 //  - float32: nothing more. float16: QuantizeFloat16. dynamic: QuantizeDynamicRange. int8:
-//    Calibrate on calib (required: cae::Error if null) with options.calibration, then
+//    Calibrate on calib (required: cae::Error if null, unless qat_ranges cover every activation)
+//    with options.calibration, then
 //    QuantizeFullInt8 with options.io / per_tensor. For percentile / mse the weight scales are
 //    searched (quant/weight_search.h) and, with bias_correction, the int32 biases are corrected
 //    on the calibration data (quant/data_bias_correction.h). minmax reproduces TFLite.
@@ -15,6 +16,7 @@
 //  - Ends with AssignOpVersions. The same inputs give the same model.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +49,11 @@ struct ConvertOptions {
   // calibration data (quant/data_bias_correction.h). Never applied with minmax (TFLite's).
   bool bias_correction = true;
   CalibrationOptions calibration;   // int8: method, max_samples (default 100), ...
+  // int8 from quantization-aware training (train/qat.h): float ranges by graph tensor name.
+  // They replace calibration for the tensors they name; calib is then needed only for float32
+  // activations they miss (cae::Error naming the first one otherwise), and weight scales are
+  // max |w| / 127 without bias correction, as the training simulated them.
+  std::map<std::string, TensorRange> qat_ranges;
 };
 
 // What ConvertModel did, for the CLI to print.
@@ -59,6 +66,7 @@ struct ConvertReport {
   int activations_quantized = 0;
   int same_scale_groups = 0;
   int calibration_samples = 0;
+  int qat_ranges_used = 0;  // activations whose range came from quantization-aware training
 };
 
 Model ConvertModel(const Model& float_model, const ConvertOptions& options, const TensorData* calib,
