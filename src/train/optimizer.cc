@@ -41,6 +41,7 @@ class Adam : public Optimizer {
              {{"lr", lr_}, {"learning_rate", lr_}, {"beta_1", kBeta1}, {"beta_2", kBeta2},
               {"decay", 0.0}, {"epsilon", kEps}, {"amsgrad", false}}}};
   }
+  std::unique_ptr<Optimizer> Clone() const override { return std::make_unique<Adam>(*this); }
 
  private:
   static constexpr float kBeta1 = 0.9f, kBeta2 = 0.999f, kEps = 1e-7f;
@@ -72,6 +73,7 @@ class Sgd : public Optimizer {
              {{"lr", lr_}, {"learning_rate", lr_}, {"momentum", momentum_}, {"decay", 0.0},
               {"nesterov", false}}}};
   }
+  std::unique_ptr<Optimizer> Clone() const override { return std::make_unique<Sgd>(*this); }
 
  private:
   float lr_, momentum_;

@@ -20,6 +20,8 @@ class Optimizer {
   virtual void Step(const std::vector<Param*>& params) = 0;
   // Keras's optimizer_config for training_config: {"class_name": ..., "config": {...}}.
   virtual nlohmann::json KerasConfig() const = 0;
+  // A copy with the same state (moments, step count): training continued from a snapshot.
+  virtual std::unique_ptr<Optimizer> Clone() const = 0;
 };
 
 // "adam" or "sgd"; throws for others or for a learning rate that is not positive and finite.

@@ -103,7 +103,9 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
   const float* ys = y.as<float>();
   RunContext ctx{pool_, true, 0};
   std::vector<EpochStats> history;
-  for (int epoch = 1; epoch <= options_.epochs; ++epoch) {
+  Check(options_.initial_epoch >= 0 && options_.initial_epoch <= 1000000, "initial epoch must be 0..1000000");
+  const int last_epoch = options_.initial_epoch + options_.epochs;
+  for (int epoch = options_.initial_epoch + 1; epoch <= last_epoch; ++epoch) {
     for (int64_t i = 0; i < n; ++i) order[i] = i;
     if (options_.shuffle) {
       for (int64_t i = n - 1; i > 0; --i) {
@@ -148,7 +150,7 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
       if (cb.on_batch) {
         const double elapsed = Now() - start;
         const double done = static_cast<double>(first + m);
-        BatchProgress p{epoch, options_.epochs, b + 1, batches, loss_sum / done,
+        BatchProgress p{epoch, last_epoch, b + 1, batches, loss_sum / done,
                         elapsed > 0 ? done / elapsed : 0.0,
                         elapsed > 0 ? elapsed * (static_cast<double>(n) - done) / done : 0.0};
         cb.on_batch(p);

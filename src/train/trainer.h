@@ -37,6 +37,9 @@ struct TrainOptions {
   uint64_t seed = 1;               // weight init, shuffling, noise, dropout
   float noise_stddev = 0.0f;       // > 0: inputs get N(0, sigma^2) noise, clipped to [0, 1]
   bool shuffle = true;
+  // As Keras's fit(initial_epoch=...): epochs are numbered initial_epoch + 1 .. initial_epoch +
+  // epochs, in the reports and in the shuffling and noise, which follow the epoch number.
+  int initial_epoch = 0;
   // Quantization-aware training (train/qat.h): the Net simulates the int8 model; ranges start
   // from the model's stored ones (KerasModel::qat) when it has them.
   bool qat = false;
@@ -85,6 +88,10 @@ class Trainer {
   // Keras's training_config for the saved file.
   nlohmann::json TrainingConfig() const;
   Net& net() { return *net_; }
+  // The optimizer with its state, to continue from here in another Trainer of the same model
+  // (SetOptimizer: its parameter list must match this Net's).
+  std::unique_ptr<Optimizer> CloneOptimizer() const { return optimizer_->Clone(); }
+  void SetOptimizer(std::unique_ptr<Optimizer> optimizer) { optimizer_ = std::move(optimizer); }
 
  private:
   // Checks that data fits the per-sample Keras shape (or is the same values in a shape the

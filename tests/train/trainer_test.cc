@@ -60,6 +60,43 @@ TEST(Trainer, SeedMakesRunsBitIdenticalAcrossThreadCounts) {
   EXPECT_NE(a, d);
 }
 
+TEST(Trainer, ContinuesExactlyFromAWeightsAndOptimizerSnapshot) {
+  // Two epochs in one go equal one epoch, then a second Trainer started from the weights, the
+  // optimizer's state and initial_epoch 1 (as the demo's QAT branch starts): same bytes.
+  LOAD_FMNIST(x, 64);
+  for (const char* optimizer : {"adam", "sgd"}) {
+    KerasModel whole = BuildCae(28, 28, 1, {4, 4, 4});
+    KerasModel half = whole;
+    TrainOptions o;
+    o.epochs = 2;
+    o.batch_size = 16;
+    o.optimizer = optimizer;
+    o.momentum = 0.5f;
+    Trainer a(whole, o, nullptr);
+    a.Fit(x, x, nullptr, nullptr);
+    a.StoreWeights(whole);
+    o.epochs = 1;
+    Trainer b(half, o, nullptr);
+    b.Fit(x, x, nullptr, nullptr);
+    b.StoreWeights(half);
+    const KerasModel snapshot = half;
+    o.initial_epoch = 1;
+    Trainer c(half, o, nullptr);
+    c.SetOptimizer(b.CloneOptimizer());
+    const std::vector<EpochStats> h = c.Fit(x, x, nullptr, nullptr);
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0].epoch, 2);
+    c.StoreWeights(half);
+    EXPECT_EQ(AllWeights(half), AllWeights(whole)) << optimizer;
+    // A fresh optimizer (or another epoch's image order) does not continue the same way.
+    Trainer d(snapshot, o, nullptr);
+    KerasModel fresh = snapshot;
+    d.Fit(x, x, nullptr, nullptr);
+    d.StoreWeights(fresh);
+    EXPECT_NE(AllWeights(fresh), AllWeights(whole)) << optimizer;
+  }
+}
+
 TEST(Trainer, CaeLossGoesDownHeavy) {
   LOAD_FMNIST(x, 512);
   const KerasModel km = BuildCae(28, 28, 1, {32, 16, 8});
