@@ -221,7 +221,8 @@ void Execute(const TrainArgs& a) {
     if (const train::QatSimulator* q = trainer.net().qat()) {
       std::cout << "train: quantization-aware: int8 simulated at " << q->points()
                 << " activations and the weights (" << (a.per_tensor ? "per-tensor" : "per-channel")
-                << "), as convert --quant int8 will quantize them" << std::endl;
+                << "), as convert --quant int8 will quantize them; the losses below are the "
+                   "simulated int8 model's" << std::endl;
       if (!q->uncovered().empty())
         std::cout << "train: not simulated (convert will calibrate them on --calib): "
                   << q->uncovered().size() << " activations, e.g. " << q->uncovered()[0] << std::endl;

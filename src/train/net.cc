@@ -221,7 +221,7 @@ void Net::Forward(const RunContext& ctx, const float* x_nhwc, int n) {
     if (node.qat_point >= 0) {
       node.qvalue.resize(node.value.size());
       node.mask.resize(node.value.size());
-      qat_->Apply(node.qat_point, node.value.data(), static_cast<int64_t>(node.value.size()),
+      qat_->Apply(ctx, node.qat_point, node.value.data(), static_cast<int64_t>(node.value.size()),
                   ctx.training, node.qvalue.data(), node.mask.data());
     }
   }

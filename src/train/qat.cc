@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include "graph/error.h"
 #include "keras/keras_import.h"
@@ -44,16 +45,28 @@ std::vector<KernelLayout> KernelsOf(const std::string& cls) {
 
 bool HasQuantizedKernels(const std::string& class_name) { return !KernelsOf(class_name).empty(); }
 
+namespace {
+
+// round(v / scale), half away from zero, clamped to the int8 codes, written so that the loops
+// below vectorize (with -fno-trapping-math, component.cmake): the integer part by conversion
+// (|t| is bounded first), then the fraction.
+inline float Code(float v, float scale, float zp) {
+  const float t = std::min(std::max(v / scale, -1e6f), 1e6f);
+  const float whole = static_cast<float>(static_cast<int32_t>(t));
+  const float frac = t - whole;
+  const float r = whole + static_cast<float>(frac >= 0.5f) - static_cast<float>(frac <= -0.5f);
+  return std::min(std::max(r + zp, -128.0f), 127.0f);
+}
+
+}  // namespace
+
 void FakeQuantize(const float* x, int64_t n, const FakeQuantParams& p, float* y, uint8_t* mask) {
-  const float lo = static_cast<float>(-128 - p.zero_point) * p.scale;
-  const float hi = static_cast<float>(127 - p.zero_point) * p.scale;
-  const float zp = static_cast<float>(p.zero_point);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    const float q = std::clamp(std::round(v / p.scale) + zp, -128.0f, 127.0f);
-    if (mask != nullptr) mask[i] = v >= lo && v <= hi;
-    y[i] = (q - zp) * p.scale;
+  const float zp = static_cast<float>(p.zero_point), s = p.scale;
+  if (mask != nullptr) {
+    const float lo = (-128.0f - zp) * s, hi = (127.0f - zp) * s;
+    for (int64_t i = 0; i < n; ++i) mask[i] = static_cast<uint8_t>((x[i] >= lo) & (x[i] <= hi));
   }
+  for (int64_t i = 0; i < n; ++i) y[i] = (Code(x[i], s, zp) - zp) * s;
 }
 
 bool FakeQuantizeKerasWeights(const std::string& class_name, bool per_tensor,
@@ -201,15 +214,31 @@ int QatSimulator::PreActivationPoint(const std::string& layer, std::string* acti
   return it->second.first;
 }
 
-void QatSimulator::Apply(int point, const float* x, int64_t n, bool observe, float* y,
-                         uint8_t* mask) {
+void QatSimulator::Apply(const RunContext& ctx, int point, const float* x, int64_t n,
+                         bool observe, float* y, uint8_t* mask) {
   Check(point >= 0 && static_cast<size_t>(point) < params_.size(), "internal: QAT point ", point);
-  if (observe && n > 0) {
-    float mn = x[0], mx = x[0];
-    for (int64_t i = 1; i < n; ++i) {
-      mn = std::min(mn, x[i]);
-      mx = std::max(mx, x[i]);
+  const std::optional<FakeQuantParams> p = params_[point];
+  std::mutex merge;
+  float mn = std::numeric_limits<float>::infinity(), mx = -mn;
+  ForRange(ctx, n, int64_t{1} << 15, [&](int64_t begin, int64_t end) {
+    if (observe) {
+      float lo = x[begin], hi = x[begin];
+      for (int64_t i = begin + 1; i < end; ++i) {
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+      }
+      std::lock_guard<std::mutex> lock(merge);
+      mn = std::min(mn, lo);
+      mx = std::max(mx, hi);
     }
+    if (p) {
+      FakeQuantize(x + begin, end - begin, *p, y + begin, mask ? mask + begin : nullptr);
+    } else {  // no parameters yet: float
+      if (y != x) std::copy(x + begin, x + end, y + begin);
+      if (mask != nullptr) std::fill(mask + begin, mask + end, uint8_t{1});
+    }
+  });
+  if (observe && n > 0) {
     if (observed_[point]) {
       mn = std::min(mn, batch_min_[point]);
       mx = std::max(mx, batch_max_[point]);
@@ -218,12 +247,6 @@ void QatSimulator::Apply(int point, const float* x, int64_t n, bool observe, flo
     batch_max_[point] = mx;
     observed_[point] = std::isfinite(mn) && std::isfinite(mx);
   }
-  if (!params_[point]) {
-    if (y != x) std::copy(x, x + n, y);
-    if (mask != nullptr) std::fill(mask, mask + n, uint8_t{1});
-    return;
-  }
-  FakeQuantize(x, n, *params_[point], y, mask);
 }
 
 void QatSimulator::EndStep() {

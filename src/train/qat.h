@@ -42,6 +42,7 @@
 #include "graph/graph.h"
 #include "keras/keras_model.h"
 #include "quant/tensor_range.h"
+#include "train/layer.h"
 
 namespace cae::train {
 
@@ -84,7 +85,9 @@ class QatSimulator {
   // Fake-quantizes n values of a point (x -> y, STE mask as FakeQuantize; y = x and mask all 1
   // while the point has no parameters yet). With observe, the values' min / max enter the
   // point's batch statistics for EndStep.
-  void Apply(int point, const float* x, int64_t n, bool observe, float* y, uint8_t* mask);
+  // Runs on ctx's pool (ctx.training is not read: observe says whether to record).
+  void Apply(const RunContext& ctx, int point, const float* x, int64_t n, bool observe, float* y,
+             uint8_t* mask);
   // After a training step: the observed batch ranges enter the moving averages and every
   // point's parameters are recomputed.
   void EndStep();
