@@ -9,6 +9,10 @@
 //                full-integer int8 with float I/O) plus the Edge TPU form (int8, uint8 I/O),
 //                calibrated on the first 100 training images; each file is written, then read
 //                back and run from disk
+//   3b. qat      quantization-aware training: the float model's last epoch run again from the
+//                same start (weights, Adam state, image order) with int8 simulated, converted
+//                to int8 with the trained ranges (no calibration): DIR/cae_fmnist_qat.h5 and
+//                DIR/cae_fmnist_int8_qat.tflite; skipped with --model or --no-qat
 //   4. evaluate  every variant on the data: time, MAE/MSE/PSNR/SSIM vs the input, difference from
 //                the float model, file size
 //   5. edgetpu   the Edge TPU plan of the uint8 model (ops mapped, parameter bytes)
@@ -18,6 +22,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -28,6 +33,7 @@
 #include "data/npy.h"
 #include "edgetpu/planner.h"
 #include "keras/keras_builders.h"
+#include "keras/keras_import.h"
 #include "keras/keras_writer.h"
 #include "kernels/parallel.h"
 #include "quant/convert.h"
@@ -53,6 +59,7 @@ struct DemoArgs {
   int calib_samples = 100;
   int threads = 0;
   bool json = false;
+  bool no_qat = false;
 };
 
 struct DemoVariant {
@@ -68,6 +75,11 @@ struct DemoContext {
   std::vector<Evaluation> evals;      // one per variant, same order
   nlohmann::json report = nlohmann::json::object();
   std::string edgetpu_summary;
+  // The trained model's weights one epoch before the end (the initial model for one epoch): where
+  // quantization-aware training starts. Unset with --model or --no-qat.
+  std::optional<KerasModel> qat_start;
+  int qat_start_epoch = 0;
+  std::unique_ptr<train::Optimizer> qat_optimizer;  // the optimizer's state then (null: fresh)
 };
 
 bool Talk(const DemoContext& c) { return !c.args.json && !Globals().quiet; }
@@ -78,6 +90,29 @@ fs::path OutDir(const DemoContext& c) {
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) Fail(c.args.out, ": cannot create the output folder: ", ec.message());
   return dir;
+}
+
+// Progress on a terminal and one line per epoch ("   <what>epoch 2/2: train MSE ...").
+train::TrainCallbacks DemoProgress(const DemoContext& c, const std::string& what, int total) {
+  train::TrainCallbacks cb;
+  const bool progress = ShowProgress() && !c.args.json;
+  if (progress) {
+    cb.on_batch = [what, total](const train::BatchProgress& p) {
+      std::fprintf(stderr, "\r   %sepoch %d/%d batch %lld/%lld loss %.5f %.0f img/s ETA %.0fs   ", what.c_str(),
+                   p.epoch, total, static_cast<long long>(p.batch), static_cast<long long>(p.batches),
+                   p.mean_loss, p.images_per_second, p.eta_seconds);
+    };
+  }
+  const bool talk = Talk(c);
+  cb.on_epoch = [progress, talk, what, total](const train::EpochStats& s) {
+    if (progress) std::fprintf(stderr, "\r\033[K");
+    if (!talk) return;
+    char buf[200];
+    std::snprintf(buf, sizeof(buf), "   %sepoch %d/%d: train MSE %.5f, %.1f s, %.0f images/s", what.c_str(),
+                  s.epoch, total, s.train_loss, s.seconds, s.images_per_second);
+    std::cout << buf << std::endl;
+  };
+  return cb;
 }
 
 void StepTrain(DemoContext& c) {
@@ -104,26 +139,19 @@ void StepTrain(DemoContext& c) {
               << c.train.shape[0] << " Fashion-MNIST images, " << c.args.epochs
               << " epochs, Adam 1e-3, MSE, batch 128" << std::endl;
   }
-  train::TrainCallbacks cb;
-  const bool progress = ShowProgress() && !c.args.json;
-  if (progress) {
-    cb.on_batch = [](const train::BatchProgress& p) {
-      std::fprintf(stderr, "\r   epoch %d/%d batch %lld/%lld loss %.5f %.0f img/s ETA %.0fs   ", p.epoch, p.epochs,
-                   static_cast<long long>(p.batch), static_cast<long long>(p.batches), p.mean_loss,
-                   p.images_per_second, p.eta_seconds);
-    };
-  }
+  if (!c.args.no_qat) c.qat_start = km;  // no weights: initialized from the same seed
+  train::TrainCallbacks cb = DemoProgress(c, "", to.epochs);
   nlohmann::json epochs = nlohmann::json::array();
+  const auto line = cb.on_epoch;
   cb.on_epoch = [&](const train::EpochStats& s) {
-    if (progress) std::fprintf(stderr, "\r\033[K");
+    line(s);
+    if (c.qat_start && s.epoch == to.epochs - 1) {
+      trainer.StoreWeights(*c.qat_start);
+      c.qat_start_epoch = s.epoch;
+      c.qat_optimizer = trainer.CloneOptimizer();
+    }
     epochs.push_back({{"epoch", s.epoch}, {"train_mse", s.train_loss}, {"seconds", s.seconds},
                       {"images_per_second", s.images_per_second}});
-    if (Talk(c)) {
-      char buf[160];
-      std::snprintf(buf, sizeof(buf), "   epoch %d/%d: train MSE %.5f, %.1f s, %.0f images/s", s.epoch, to.epochs,
-                    s.train_loss, s.seconds, s.images_per_second);
-      std::cout << buf << std::endl;
-    }
   };
   trainer.Fit(c.train, c.train, nullptr, nullptr, cb);
   trainer.StoreWeights(km);
@@ -168,6 +196,53 @@ void StepConvert(DemoContext& c) {
     c.variants.push_back({r.name, LoadAnyModel(path)});
     if (Talk(c)) std::cout << "   wrote " << path << " (" << FileSize(path) << " bytes)" << std::endl;
   }
+}
+
+void StepQat(DemoContext& c) {
+  if (!c.qat_start) return;
+  train::TrainOptions to;
+  to.epochs = 1;
+  to.batch_size = 128;
+  to.learning_rate = 1e-3f;
+  to.loss = train::Loss::kMse;
+  to.seed = 1;
+  to.qat = true;
+  to.initial_epoch = c.qat_start_epoch;  // the same shuffled order as the float model's last epoch
+  ThreadPool pool(c.args.threads);
+  KerasModel km = *c.qat_start;
+  train::Trainer trainer(km, to, &pool);
+  if (c.qat_optimizer) trainer.SetOptimizer(std::move(c.qat_optimizer));  // Adam's moments too
+  if (Talk(c)) {
+    std::cout << "2b. quantization-aware training: the last epoch again from epoch " << c.qat_start_epoch
+              << " (weights, optimizer state, image order), with int8 simulated (the loss is the int8 model's)"
+              << std::endl;
+  }
+  nlohmann::json epochs = nlohmann::json::array();
+  train::TrainCallbacks cb = DemoProgress(c, "QAT ", c.qat_start_epoch + 1);
+  const auto line = cb.on_epoch;
+  cb.on_epoch = [&](const train::EpochStats& s) {
+    line(s);
+    epochs.push_back({{"epoch", s.epoch}, {"train_mse", s.train_loss},
+                      {"seconds", s.seconds}, {"images_per_second", s.images_per_second}});
+  };
+  trainer.Fit(c.train, c.train, nullptr, nullptr, cb);
+  trainer.StoreWeights(km);
+  km.qat = trainer.net().qat()->RangesJson();
+  const fs::path dir = OutDir(c);
+  const std::string h5 = (dir / "cae_fmnist_qat.h5").string();
+  SaveKerasH5(km, h5, trainer.TrainingConfig());
+  quant::ConvertOptions o;
+  o.quant = quant::QuantMode::kInt8;
+  for (const auto& [name, r] : km.qat["ranges"].items())
+    o.qat_ranges[name] = {r[0].get<float>(), r[1].get<float>(), true};
+  const std::string path = (dir / "cae_fmnist_int8_qat.tflite").string();
+  WriteTflite(quant::ConvertModel(LowerKerasModel(km), o, nullptr), path);
+  auto after_int8 = c.variants.end();  // next to the calibrated int8 row in the table
+  for (auto it = c.variants.begin(); it != c.variants.end(); ++it)
+    if (it->name == "int8") after_int8 = it + 1;
+  c.variants.insert(after_int8, {"int8_qat", LoadAnyModel(path)});
+  c.report["qat"] = {{"model", h5}, {"start_epoch", c.qat_start_epoch}, {"epochs", epochs}};
+  if (Talk(c)) std::cout << "   wrote " << h5 << ", " << path << " (" << FileSize(path) << " bytes)" << std::endl;
 }
 
 void StepEvaluate(DemoContext& c) {
@@ -233,7 +308,7 @@ void StepReport(DemoContext& c) {
 }
 
 using Step = void (*)(DemoContext&);
-constexpr Step kSteps[] = {StepTrain, StepData, StepConvert, StepEvaluate, StepEdgetpu, StepReport};
+constexpr Step kSteps[] = {StepTrain, StepData, StepConvert, StepQat, StepEvaluate, StepEdgetpu, StepReport};
 
 }  // namespace
 
@@ -256,6 +331,7 @@ void AddDemoCommand(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, kMaxBatch));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
   cmd->add_flag("--json", args->json, "Print the report as JSON");
+  cmd->add_flag("--no-qat", args->no_qat, "Skip the quantization-aware training variant (int8_qat)");
   cmd->callback([args] {
     CheckOutputFolder(args->out, "--out");
     DemoContext c;

@@ -195,8 +195,9 @@ TEST(CliDemo, TrainsConvertsComparesAndPlansTheEdgeTpuHeavy) {
   EXPECT_EQ(m["training"]["parameters"], 12785);
   // The trained model, written as Keras HDF5, is what the importer read back and ran.
   ASSERT_TRUE(FileExists(dir.File("demo/cae_fmnist.h5")));
-  ASSERT_EQ(m["variants"].size(), 6u);
-  const std::vector<std::string> names = {"keras", "float32", "float16", "dynamic", "int8", "edgetpu_uint8"};
+  ASSERT_EQ(m["variants"].size(), 7u);
+  const std::vector<std::string> names = {"keras", "float32", "float16",      "dynamic",
+                                          "int8",  "int8_qat", "edgetpu_uint8"};
   for (size_t i = 0; i < names.size(); ++i) {
     const json& v = m["variants"][i];
     EXPECT_EQ(v["variant"], names[i]);
@@ -208,6 +209,11 @@ TEST(CliDemo, TrainsConvertsComparesAndPlansTheEdgeTpuHeavy) {
     // Every variant stays close to the float model; float32 equals it.
     EXPECT_LT(v["ref_mean_abs_diff"].get<double>(), i == 1 ? 1e-5 : 0.03) << names[i];
   }
+  // Quantization-aware training started one epoch before the end and ran one epoch.
+  EXPECT_EQ(m["qat"]["start_epoch"], 1);
+  ASSERT_EQ(m["qat"]["epochs"].size(), 1u);
+  EXPECT_EQ(m["qat"]["epochs"][0]["epoch"], 2);
+  EXPECT_TRUE(FileExists(dir.File("demo/cae_fmnist_qat.h5")));
   // Smaller files for the quantized variants.
   EXPECT_LT(m["variants"][2]["file_size"].get<double>(), m["variants"][1]["file_size"].get<double>());
   EXPECT_LT(m["variants"][4]["file_size"].get<double>(), m["variants"][2]["file_size"].get<double>());
