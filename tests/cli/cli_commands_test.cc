@@ -23,16 +23,6 @@ const std::string kMiles = "fixtures/keras/MilesWQ__conv_autoencoder.h5";
 const std::string kMnist = "fixtures/mnist/t10k-images-idx3-ubyte.gz";
 const std::string kMobilenet = "fixtures/coral/mobilenet_v1_0.25_128_quant.tflite";
 
-json ParseJson(const CommandResult& r) {
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  try {
-    return json::parse(r.output);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not JSON: " << e.what() << "\n" << r.output;
-    return json::object();
-  }
-}
-
 TEST(CliInspect, KerasModelJsonAndTable) {
   CAE_REQUIRE_BINARY();
   CAE_REQUIRE_FILE(SharedPath(kMiles));

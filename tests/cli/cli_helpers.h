@@ -27,6 +27,17 @@ inline CommandResult Cli(const std::string& args) { return RunCommand("'" + Cae2
 // Single-quoted for the shell.
 inline std::string Q(const std::string& s) { return "'" + s + "'"; }
 
+// The JSON a command printed, with test failures when it exited non-zero or printed no JSON.
+inline nlohmann::json ParseJson(const CommandResult& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  try {
+    return nlohmann::json::parse(r.output);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not JSON: " << e.what() << "\n" << r.output;
+    return nlohmann::json::object();
+  }
+}
+
 // Non-empty lines of text.
 inline std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;

@@ -13,16 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json ParseOk(const CommandResult& r) {
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  try {
-    return json::parse(r.output);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not JSON: " << e.what() << "\n" << r.output;
-    return json::object();
-  }
-}
-
 // n 28x28x1 images in [0, 1]: smooth stripes, a different frequency per image.
 TensorData Stripes(int n) {
   TensorData t(DType::kFloat32, {n, 28, 28, 1});
@@ -41,13 +31,13 @@ TEST(CliQat, TrainedRangesReplaceCalibrationAndTheTfliteRuntimeAgrees) {
   WriteNpy(data, x);
   ASSERT_EQ(Cli("train --arch cae --filters 8,4,4 --data " + Q(data) +
                 " --epochs 1 --batch-size 16 --quiet -o " + Q(fl)).exit_code, 0);
-  const json t = ParseOk(Cli("train --init " + Q(fl) + " --qat --data " + Q(data) +
+  const json t = ParseJson(Cli("train --init " + Q(fl) + " --qat --data " + Q(data) +
                              " --epochs 1 --batch-size 16 --json -o " + Q(qat)));
   EXPECT_EQ(t["qat"]["activations"], 15);  // input, 7 convs, 3 pools, 3 resizes, the sigmoid
   EXPECT_EQ(t["qat"]["not_simulated"].size(), 0u);
   // No --calib: the ranges come from the training.
   const std::string tfl = dir.File("qat_uint8.tflite");
-  const json c = ParseOk(Cli("convert " + Q(qat) + " --quant int8 --io uint8 --json -o " + Q(tfl)));
+  const json c = ParseJson(Cli("convert " + Q(qat) + " --quant int8 --io uint8 --json -o " + Q(tfl)));
   EXPECT_EQ(c["calibration_samples"], 0);
   EXPECT_EQ(c["qat_ranges_used"], c["activations_quantized"]);
   EXPECT_GT(c["qat_ranges_used"].get<int>(), 10);
