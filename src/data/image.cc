@@ -180,22 +180,47 @@ Image DecodePng(const std::vector<uint8_t>& bytes, int channels, const std::stri
   return img;
 }
 
+using StbPixels = std::unique_ptr<stbi_uc, void (*)(void*)>;
+
+bool IsJpeg(const std::vector<uint8_t>& b) {
+  return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+}
+
+// Bytes appended to a file to see whether its decoder reads past the end (see DecodeStb).
+constexpr size_t kTruncationProbeBytes = 4096;
+constexpr uint8_t kTruncationProbeValue = 0xA5;
+
 Image DecodeStb(const std::vector<uint8_t>& bytes, int channels, const std::string& path) {
-  if (bytes.size() > static_cast<size_t>(INT32_MAX)) Fail(path, ": image file too large");
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) - kTruncationProbeBytes)
+    Fail(path, ": image file too large");
   int w = 0, h = 0, comp = 0;
   const int len = static_cast<int>(bytes.size());
   if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &comp))
     Fail(path, ": not a readable image (", stbi_failure_reason(), ")");
   CheckSize(w, h, path);
   if (channels == 0) channels = (comp >= 3) ? 3 : 1;
-  std::unique_ptr<stbi_uc, void (*)(void*)> data(
-      stbi_load_from_memory(bytes.data(), len, &w, &h, &comp, channels), stbi_image_free);
+  StbPixels data(stbi_load_from_memory(bytes.data(), len, &w, &h, &comp, channels), stbi_image_free);
   if (!data) Fail(path, ": corrupt image (", stbi_failure_reason(), ")");
+  const size_t size = static_cast<size_t>(w) * h * channels;
+  // stb_image reads zeros past the end of a truncated BMP, GIF, TGA, ... and reports success
+  // (its JPEG decoder fails by itself). A complete file never reads past its end, so decoding it
+  // again followed by non-zero bytes gives the same pixels; a truncated one does not.
+  if (!IsJpeg(bytes)) {
+    std::vector<uint8_t> padded(bytes);
+    padded.resize(bytes.size() + kTruncationProbeBytes, kTruncationProbeValue);
+    int w2 = 0, h2 = 0, comp2 = 0;
+    StbPixels again(stbi_load_from_memory(padded.data(), static_cast<int>(padded.size()), &w2, &h2,
+                                          &comp2, channels),
+                    stbi_image_free);
+    if (!again || w2 != w || h2 != h || !std::equal(data.get(), data.get() + size, again.get()))
+      Fail(path, ": truncated image: its ", w, "x", h, " pixels need more than the file's ",
+           bytes.size(), " bytes");
+  }
   Image img;
   img.width = w;
   img.height = h;
   img.channels = channels;
-  img.pixels.assign(data.get(), data.get() + static_cast<size_t>(w) * h * channels);
+  img.pixels.assign(data.get(), data.get() + size);
   return img;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "data/dataset.h"
+#include "data/file_io.h"
 #include "graph/error.h"
 #include "support/fixtures.h"
 
@@ -93,6 +94,28 @@ TEST(Image, CorruptFilesNameTheFile) {
       EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
     }
   }
+}
+
+// stb_image decodes a BMP cut short as if the missing rows were black; the file must be refused.
+TEST(Image, TruncatedBmpIsRefused) {
+  const std::string bird = testing::SharedPath("fixtures/coral/bird.bmp");
+  CAE_REQUIRE_FILE(bird);
+  const std::vector<uint8_t> bytes = ReadFileBytes(bird, uint64_t{1} << 30);
+  testing::TempDir dir;
+  std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() / 3));
+  testing::WriteBytes(dir.File("cut.bmp"), cut);
+  try {
+    DecodeImageFile(dir.File("cut.bmp"));
+    FAIL() << "a truncated BMP was decoded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.bmp: truncated image"), std::string::npos) << e.what();
+  }
+  // The last byte alone is missing: still refused.
+  cut.assign(bytes.begin(), bytes.end() - 1);
+  testing::WriteBytes(dir.File("cut1.bmp"), cut);
+  EXPECT_THROW(DecodeImageFile(dir.File("cut1.bmp")), Error);
+  // The whole file still decodes.
+  EXPECT_GT(DecodeImageFile(bird).width, 0);
 }
 
 }  // namespace
