@@ -573,11 +573,14 @@ void VnniConvI8::Run(const void* input_data, void* output_data, ThreadPool* pool
   const int threads = pool ? pool->size() : 1;
   const int nblocks = ocp_ / 16;
   const int64_t rows = batches * out_h;
-  thread_local std::unique_ptr<uint8_t[]> image_buf;
-  thread_local size_t image_cap = 0;
-  thread_local std::unique_ptr<int32_t[]> sums_buf;
-  thread_local size_t sums_cap = 0;
+  // Called by each thread of a job. The thread_locals are declared here, not in Run: a thread
+  // that never passes through such a declaration uses an instance whose destructor is never
+  // registered, so the pool workers' buffers would leak when they exit.
   auto scratch = [&](uint8_t** image, int32_t** sums) {
+    thread_local std::unique_ptr<uint8_t[]> image_buf;
+    thread_local size_t image_cap = 0;
+    thread_local std::unique_ptr<int32_t[]> sums_buf;
+    thread_local size_t sums_cap = 0;
     *image = Scratch(image_buf, image_cap, static_cast<size_t>(img_bytes_ + 64));
     std::memset(*image + img_bytes_, pad, 64);
     *sums = uint8_ ? Scratch(sums_buf, sums_cap, static_cast<size_t>(hp_) * wp_) : nullptr;
