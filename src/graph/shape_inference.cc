@@ -1,6 +1,7 @@
 #include "graph/shape_inference.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -18,11 +19,21 @@ int32_t ConvOutputSize(Padding padding, int32_t in, int32_t filter, int32_t stri
   return static_cast<int32_t>(std::max<int64_t>(out, 0));
 }
 
+int64_t ConvTotalPadding(int32_t stride, int32_t dilation, int32_t in, int32_t filter, int32_t out) {
+  const int64_t effective = (static_cast<int64_t>(filter) - 1) * dilation + 1;
+  return std::max<int64_t>((static_cast<int64_t>(out) - 1) * stride + effective - in, 0);
+}
+
 int32_t ConvPaddingBefore(int32_t stride, int32_t dilation, int32_t in, int32_t filter,
                           int32_t out) {
-  const int64_t effective = (static_cast<int64_t>(filter) - 1) * dilation + 1;
-  const int64_t total = (static_cast<int64_t>(out) - 1) * stride + effective - in;
-  return static_cast<int32_t>(std::max<int64_t>(total / 2, 0));
+  return static_cast<int32_t>(
+      std::min<int64_t>(ConvTotalPadding(stride, dilation, in, filter, out) / 2, INT32_MAX));
+}
+
+bool PaddedConvImageFits(int64_t padded_h, int64_t padded_w, int32_t channels) {
+  if (padded_h < 0 || padded_w < 0) return false;
+  return padded_h <= kMaxPaddedConvValues / std::max<int64_t>(1, padded_w) &&
+         padded_h * padded_w <= kMaxPaddedConvValues / std::max<int64_t>(1, channels);
 }
 
 std::vector<int32_t> BroadcastShapes(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {

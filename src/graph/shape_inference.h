@@ -33,6 +33,16 @@ int32_t ConvOutputSize(Padding padding, int32_t in, int32_t filter, int32_t stri
 int32_t ConvPaddingBefore(int32_t stride, int32_t dilation, int32_t in, int32_t filter,
                           int32_t out);
 
+// Total padding (both sides, >= 0) along one spatial dim, in 64 bits: a huge dilation does not
+// overflow.
+int64_t ConvTotalPadding(int32_t stride, int32_t dilation, int32_t in, int32_t filter, int32_t out);
+
+// Convolution kernels refuse an op whose padded input image (in_h + total padding) x (in_w +
+// total padding) x channels holds more values than this: the fast kernels copy each image into a
+// padded one, and their int32 coordinate arithmetic covers the padded extent.
+constexpr int64_t kMaxPaddedConvValues = int64_t{1} << 31;
+bool PaddedConvImageFits(int64_t padded_h, int64_t padded_w, int32_t channels);
+
 // Numpy broadcast of two shapes (dims equal or 1). Throws cae::Error (without context) if they
 // do not broadcast.
 std::vector<int32_t> BroadcastShapes(const std::vector<int32_t>& a, const std::vector<int32_t>& b);

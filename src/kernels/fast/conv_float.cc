@@ -350,17 +350,8 @@ class FastConvF32 : public OpKernel {
            ShapeToString(in.shape), " and ", ShapeToString(w.shape));
     KCheck(ctx, in.dim(3) == w.dim(3), "input has ", in.dim(3), " channels, filter expects ",
            w.dim(3), " (grouped convolution is not supported)");
-    KCheck(ctx, o.stride_h > 0 && o.stride_w > 0 && o.dilation_h > 0 && o.dilation_w > 0,
-           "strides and dilations must be positive");
+    ref::CheckConvOutput(ctx, in, w.dim(1), w.dim(2), w.dim(0));
     const bool has_bias = ref::HasInput(ctx, 2);
-    if (has_bias)
-      KCheck(ctx, Input(ctx, 2).num_elements() == w.dim(0), "bias has ",
-             Input(ctx, 2).num_elements(), " elements, expected ", w.dim(0));
-    ref::CheckActivation(ctx, o.activation);
-    ref::CheckOutputShape(
-        ctx, 0,
-        {in.dim(0), ConvOutputSize(o.padding, in.dim(1), w.dim(1), o.stride_h, o.dilation_h),
-         ConvOutputSize(o.padding, in.dim(2), w.dim(2), o.stride_w, o.dilation_w), w.dim(0)});
     g_ = ConvGeometry::From(ctx);
     lo_ = -std::numeric_limits<float>::infinity();
     hi_ = std::numeric_limits<float>::infinity();

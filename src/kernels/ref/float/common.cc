@@ -101,9 +101,15 @@ void CheckConvOutput(const KernelContext& ctx, const TensorView& in, int32_t f_h
     KCheck(ctx, Input(ctx, 2).num_elements() == out_c, "bias has ", Input(ctx, 2).num_elements(),
            " elements, expected ", out_c);
   CheckActivation(ctx, o.activation);
-  CheckOutputShape(ctx, 0,
-                   {in.dim(0), ConvOutputSize(o.padding, in.dim(1), f_h, o.stride_h, o.dilation_h),
-                    ConvOutputSize(o.padding, in.dim(2), f_w, o.stride_w, o.dilation_w), out_c});
+  const int32_t oh = ConvOutputSize(o.padding, in.dim(1), f_h, o.stride_h, o.dilation_h);
+  const int32_t ow = ConvOutputSize(o.padding, in.dim(2), f_w, o.stride_w, o.dilation_w);
+  CheckOutputShape(ctx, 0, {in.dim(0), oh, ow, out_c});
+  const int64_t padded_h = in.dim(1) + ConvTotalPadding(o.stride_h, o.dilation_h, in.dim(1), f_h, oh);
+  const int64_t padded_w = in.dim(2) + ConvTotalPadding(o.stride_w, o.dilation_w, in.dim(2), f_w, ow);
+  KCheck(ctx, PaddedConvImageFits(padded_h, padded_w, in.dim(3)), "a ", f_h, "x", f_w,
+         " filter with dilation ", o.dilation_h, "x", o.dilation_w, " pads the ", in.dim(1), "x",
+         in.dim(2), "x", in.dim(3), " input to ", padded_h, "x", padded_w,
+         ", more than 2^31 values per image");
 }
 
 void CheckTransposeConv(const KernelContext& ctx) {

@@ -61,7 +61,8 @@ void CheckActivation(const KernelContext& ctx, Activation a);
 
 // CONV_2D / DEPTHWISE_CONV_2D checks after the filter's own: positive strides and dilations, a
 // bias (input 2, if present) of out_c elements, a supported fused activation, and output 0 of
-// shape [N, oh, ow, out_c] for the options' padding, strides and dilations.
+// shape [N, oh, ow, out_c] for the options' padding, strides and dilations, whose padded input
+// image fits (PaddedConvImageFits, graph/shape_inference.h).
 void CheckConvOutput(const KernelContext& ctx, const TensorView& in, int32_t f_h, int32_t f_w, int32_t out_c);
 
 // DEPTHWISE_CONV_2D's Prepare checks: 4-D input and 1HWC filter (inputs 0 and 1) whose channels

@@ -1,5 +1,7 @@
 #include "kernels/ref/quantized/conv_prepare.h"
 
+#include "graph/shape_inference.h"
+
 namespace cae::qref {
 
 ConvPadding2D CheckConvGeometry(const KernelContext& ctx, bool depthwise, int32_t dil_h, int32_t dil_w) {
@@ -25,6 +27,12 @@ ConvPadding2D CheckConvGeometry(const KernelContext& ctx, bool depthwise, int32_
   Check(out.dim(0) == in.dim(0) && out.dim(1) == oh && out.dim(2) == ow && out.dim(3) == cout,
         ctx, ": output shape ", ShapeToString(out.shape), ", expected [", in.dim(0), ",", oh,
         ",", ow, ",", cout, "]");
+  const int64_t padded_h = in.dim(1) + ConvTotalPadding(o.stride_h, dil_h, in.dim(1), filter.dim(1), oh);
+  const int64_t padded_w = in.dim(2) + ConvTotalPadding(o.stride_w, dil_w, in.dim(2), filter.dim(2), ow);
+  Check(PaddedConvImageFits(padded_h, padded_w, in.dim(3)), ctx, ": a ", filter.dim(1), "x",
+        filter.dim(2), " filter with dilation ", dil_h, "x", dil_w, " pads the ", in.dim(1), "x",
+        in.dim(2), "x", in.dim(3), " input to ", padded_h, "x", padded_w,
+        ", more than 2^31 values per image");
   return {ConvPadding(o.padding, in.dim(1), filter.dim(1), o.stride_h, dil_h, oh),
           ConvPadding(o.padding, in.dim(2), filter.dim(2), o.stride_w, dil_w, ow)};
 }

@@ -18,7 +18,8 @@ struct ConvPadding2D {
 // For CONV_2D (depthwise false: filter [out_c, kh, kw, in_c]) and DEPTHWISE_CONV_2D (filter
 // [1, kh, kw, out_c], out_c a multiple of in_c): checks the ranks, the filter against the input
 // depth, positive strides and dilations, and that the output is [N, oh, ow, out_c] for the
-// options' padding and strides with dilations (dil_h, dil_w); returns the leading padding.
+// options' padding and strides with dilations (dil_h, dil_w), and that one padded image fits
+// (PaddedConvImageFits, graph/shape_inference.h); returns the leading padding.
 ConvPadding2D CheckConvGeometry(const KernelContext& ctx, bool depthwise, int32_t dil_h, int32_t dil_w);
 
 // Output channels of a CONV_2D or DEPTHWISE_CONV_2D filter.

@@ -1,6 +1,10 @@
 #include "kernels/ref/quantized/qutil.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+
+#include "graph/shape_inference.h"
 
 namespace cae::qref {
 
@@ -74,18 +78,23 @@ void CheckSameShape(const KernelContext& ctx, const TensorView& a, const TensorV
         ShapeToString(b.shape), ", expected ", ShapeToString(a.shape));
 }
 
+int64_t ConvEffectiveFilter(int32_t filter, int32_t dilation) {
+  return (int64_t{filter} - 1) * dilation + 1;
+}
+
 int32_t ConvOutSize(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
-  const int32_t effective = (filter - 1) * dilation + 1;
   if (stride <= 0) return 0;
-  return p == Padding::kSame ? (in + stride - 1) / stride : (in - effective + stride) / stride;
+  const int64_t out = p == Padding::kSame
+                          ? (int64_t{in} + stride - 1) / stride
+                          : (in - ConvEffectiveFilter(filter, dilation) + stride) / stride;
+  return static_cast<int32_t>(std::clamp<int64_t>(out, INT32_MIN, INT32_MAX));
 }
 
 int32_t ConvPadding(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
                     int32_t out) {
   (void)p;
-  const int32_t effective = (filter - 1) * dilation + 1;
-  const int32_t needed = std::max(0, (out - 1) * stride + effective - in);
-  return needed / 2;
+  return static_cast<int32_t>(
+      std::min<int64_t>(cae::ConvTotalPadding(stride, dilation, in, filter, out) / 2, INT32_MAX));
 }
 
 int32_t LoadQ(const TensorView& t, int64_t i) {

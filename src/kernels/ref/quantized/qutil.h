@@ -36,7 +36,10 @@ std::vector<float> ChannelScales(const KernelContext& ctx, const TensorView& t, 
 void CheckRank(const KernelContext& ctx, const TensorView& t, int r);
 void CheckSameShape(const KernelContext& ctx, const TensorView& a, const TensorView& b);
 
-// TFLite ComputeOutSize / ComputePaddingHeightWidth for one spatial dimension.
+// TFLite ComputeOutSize / ComputePaddingHeightWidth for one spatial dimension, in 64-bit
+// arithmetic (a huge dilation must not overflow): the filter's extent with dilation, the output
+// size and the leading padding (clamped to int32).
+int64_t ConvEffectiveFilter(int32_t filter, int32_t dilation);
 int32_t ConvOutSize(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation);
 int32_t ConvPadding(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
                     int32_t out);
