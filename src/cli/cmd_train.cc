@@ -2,6 +2,8 @@
 // (or fine-tunes --init MODEL.h5) and writes it as Keras HDF5.
 #include <CLI/CLI.hpp>
 
+#include <cstring>
+
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -185,7 +187,17 @@ void Execute(const TrainArgs& a) {
   to.qat = a.qat;
   to.qat_options.per_tensor = a.per_tensor;
   ThreadPool pool(a.threads);
-  train::Trainer trainer(km, to, &pool);
+  // Errors name the file they are about: the model for the trainer's checks of its layers.
+  const auto trainer_for = [&]() {
+    try {
+      return std::make_unique<train::Trainer>(km, to, &pool);
+    } catch (const Error& e) {
+      if (a.init.empty() || std::string(e.what()).find(a.init) != std::string::npos) throw;
+      Fail(a.init, ": ", e.what());
+    }
+  };
+  const std::unique_ptr<train::Trainer> trainer_ptr = trainer_for();
+  train::Trainer& trainer = *trainer_ptr;
 
   // Targets.
   std::optional<TensorData> y, val_y;
@@ -254,7 +266,20 @@ void Execute(const TrainArgs& a) {
     std::snprintf(buf, sizeof(buf), ", %.1f s, %.0f images/s", s.seconds, s.images_per_second);
     std::cout << buf << std::endl;
   };
-  trainer.Fit(x, targets, val_x ? &*val_x : nullptr, vy, cb);
+  try {
+    trainer.Fit(x, targets, val_x ? &*val_x : nullptr, vy, cb);
+  } catch (const Error& e) {
+    // The trainer names the role of the data ("training targets: ..."); add the file.
+    const std::string msg = e.what();
+    const std::pair<const char*, std::string> roles[] = {
+        {"training inputs", data_path},
+        {"training targets", y ? a.targets : data_path},
+        {"validation inputs", val_path},
+        {"validation targets", val_y ? a.val_targets : val_path}};
+    for (const auto& [role, file] : roles)
+      if (msg.rfind(role, 0) == 0 && !file.empty()) Fail(file, " (", role, ")", msg.substr(std::strlen(role)));
+    throw;
+  }
   trainer.StoreWeights(km);
   // The ranges of --qat go with the weights; other training makes stored ones stale.
   km.qat = trainer.net().qat() ? trainer.net().qat()->RangesJson() : nlohmann::json();

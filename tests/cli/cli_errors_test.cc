@@ -88,6 +88,27 @@ TEST(CliErrors, WeightShapeMismatch) {
   EXPECT_NE(line.find("shape.h5"), std::string::npos) << line;
 }
 
+TEST(CliErrors, TrainErrorsNameTheModelAndDataFiles) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE(SharedPath(kMiles));
+  TempDir dir;
+  const std::string m = PatchedCopy(dir, kMiles, "\"filters\": 16", "\"filters\": 17", "shape.h5");
+  CommandResult r = Cli("train --init " + Q(m) + " --data " + Q(SharedPath(kMnist)) +
+                        " --limit 32 --epochs 1 -o " + Q(dir.File("out.h5")));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("error: " + m + ": "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("kernel"), std::string::npos) << r.output;
+  WriteNpy(dir.File("short.npy"), TensorData(DType::kFloat32, {8, 28, 28, 1}));
+  r = Cli("train --init " + Q(SharedPath(kMiles)) + " --task segment --data " +
+          Q(SharedPath(kMnist)) + " --limit 32 --epochs 1 --targets " + Q(dir.File("short.npy")) +
+          " -o " + Q(dir.File("out.h5")));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(dir.File("short.npy") + " (training targets): 8 samples for 32 inputs"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(FileExists(dir.File("out.h5")));
+}
+
 TEST(CliErrors, InputOfTheWrongShape) {
   CAE_REQUIRE_BINARY();
   CAE_REQUIRE_FILE(SharedPath(kMiles));
