@@ -12,7 +12,8 @@
 #include "kernels/quant_math.h"
 
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+// From the ASan runtime (declared here: Debian's gcc does not ship sanitizer/allocator_interface.h).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace cae::testing {
