@@ -18,6 +18,7 @@
 #include "quant/convert.h"
 #include "report/table.h"
 #include "tflite/writer.h"
+#include "train/qat.h"
 
 namespace cae::cli {
 namespace {
@@ -111,11 +112,7 @@ void Execute(const ConvertArgs& a) {
   // A model trained with `train --qat` carries its activation ranges: int8 uses them.
   const bool qat = o.quant == quant::QuantMode::kInt8 && lm.keras && !lm.keras->qat.is_null();
   if (qat) {
-    for (const auto& [name, r] : lm.keras->qat["ranges"].items()) {
-      if (r.is_array() && r.size() == 2 && r[0].is_number() && r[1].is_number() &&
-          r[0].get<float>() <= r[1].get<float>())
-        o.qat_ranges[name] = {r[0].get<float>(), r[1].get<float>(), true};
-    }
+    o.qat_ranges = train::StoredQatRanges(lm.keras->qat);
     if (lm.keras->qat.value("per_tensor", false) != a.per_tensor)
       PrintWarning(StrCat(a.model, ": trained (--qat) for ", a.per_tensor ? "per-channel" : "per-tensor",
            " weights; converting ", a.per_tensor ? "per-tensor" : "per-channel",

@@ -233,8 +233,7 @@ void StepQat(DemoContext& c) {
   SaveKerasH5(km, h5, trainer.TrainingConfig());
   quant::ConvertOptions o;
   o.quant = quant::QuantMode::kInt8;
-  for (const auto& [name, r] : km.qat["ranges"].items())
-    o.qat_ranges[name] = {r[0].get<float>(), r[1].get<float>(), true};
+  o.qat_ranges = train::StoredQatRanges(km.qat);
   const std::string path = (dir / "cae_fmnist_int8_qat.tflite").string();
   WriteTflite(quant::ConvertModel(LowerKerasModel(km), o, nullptr), path);
   auto after_int8 = c.variants.end();  // next to the calibrated int8 row in the table

@@ -290,17 +290,23 @@ nlohmann::json QatSimulator::RangesJson() const {
 }
 
 void QatSimulator::LoadRanges(const nlohmann::json& stored) {
-  if (!stored.is_object() || !stored.contains("ranges") || !stored["ranges"].is_object()) return;
-  const nlohmann::json& r = stored["ranges"];
+  const std::map<std::string, quant::TensorRange> r = StoredQatRanges(stored);
   for (int t : point_tensors_) {
     auto it = r.find(graph_.tensors[t].name);
-    if (it == r.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_number() ||
-        !(*it)[1].is_number())
-      continue;
-    const float mn = (*it)[0].get<float>(), mx = (*it)[1].get<float>();
-    if (std::isfinite(mn) && std::isfinite(mx) && mn <= mx) ranges_[t] = {mn, mx, true};
+    if (it != r.end()) ranges_[t] = it->second;
   }
   Recompute();
+}
+
+std::map<std::string, quant::TensorRange> StoredQatRanges(const nlohmann::json& stored) {
+  std::map<std::string, quant::TensorRange> out;
+  if (!stored.is_object() || !stored.contains("ranges") || !stored["ranges"].is_object()) return out;
+  for (const auto& [name, r] : stored["ranges"].items()) {
+    if (!r.is_array() || r.size() != 2 || !r[0].is_number() || !r[1].is_number()) continue;
+    const float mn = r[0].get<float>(), mx = r[1].get<float>();
+    if (std::isfinite(mn) && std::isfinite(mx) && mn <= mx) out[name] = {mn, mx, true};
+  }
+  return out;
 }
 
 }  // namespace cae::train

@@ -69,6 +69,10 @@ bool HasQuantizedKernels(const std::string& class_name);
 bool FakeQuantizeKerasWeights(const std::string& class_name, bool per_tensor,
                               std::vector<KerasWeight>& w);
 
+// The valid ranges of a stored RangesJson by graph tensor name (what convert's qat_ranges take):
+// entries that are not two finite numbers with min <= max are left out.
+std::map<std::string, quant::TensorRange> StoredQatRanges(const nlohmann::json& stored);
+
 class QatSimulator {
  public:
   // km: the flat model the Net trains (nested models inlined). Throws cae::Error naming the layer

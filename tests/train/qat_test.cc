@@ -35,13 +35,6 @@ TensorData Threshold(const TensorData& x, float at) {
   return y;
 }
 
-std::map<std::string, quant::TensorRange> RangesOf(const nlohmann::json& stored) {
-  std::map<std::string, quant::TensorRange> out;
-  for (const auto& [name, r] : stored["ranges"].items())
-    out[name] = {r[0].get<float>(), r[1].get<float>(), true};
-  return out;
-}
-
 struct QatResult {
   TensorData simulated;  // Trainer::Predict with QAT: the int8 model as the trainer sees it
   TensorData converted;  // our interpreter on the int8 .tflite graph convert makes
@@ -66,7 +59,7 @@ QatResult TrainAndConvert(KerasModel km, const TensorData& x, const TensorData& 
   quant::ConvertOptions co;
   co.quant = quant::QuantMode::kInt8;
   co.per_tensor = per_tensor;
-  co.qat_ranges = RangesOf(t.net().qat()->RangesJson());
+  co.qat_ranges = StoredQatRanges(t.net().qat()->RangesJson());
   Interpreter converted(quant::ConvertModel(LowerKerasModel(km), co, nullptr, &r.report));
   r.converted = converted.Run({x})[0];
   Interpreter fl(LowerKerasModel(km));
@@ -232,7 +225,7 @@ TEST(Qat, ActivationsTheTrainerCannotSeeNeedCalibrationData) {
   t.StoreWeights(km);
   quant::ConvertOptions co;
   co.quant = quant::QuantMode::kInt8;
-  co.qat_ranges = RangesOf(t.net().qat()->RangesJson());
+  co.qat_ranges = StoredQatRanges(t.net().qat()->RangesJson());
   try {
     quant::ConvertModel(LowerKerasModel(km), co, nullptr);
     ADD_FAILURE() << "converted without ranges for the BatchNormalization's MUL";
