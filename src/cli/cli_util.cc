@@ -12,6 +12,7 @@
 
 #include "data/convert.h"
 #include "data/file_io.h"
+#include "graph/shape.h"
 #include "graph/validate.h"
 #include "keras/hdf5_reader.h"
 #include "keras/keras_import.h"
@@ -135,19 +136,6 @@ TensorData Dequantize(const TensorData& q, float scale, int64_t zp) {
   const int64_t n = q.num_elements();
   for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>((static_cast<int64_t>(src[i]) - zp) * static_cast<double>(scale));
   return f;
-}
-
-// "[i,j,k]": the multi-index of flat index i in shape.
-std::string IndexInShape(int64_t flat, const std::vector<int32_t>& shape) {
-  std::vector<int64_t> idx(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    const int64_t n = std::max<int32_t>(shape[d], 1);
-    idx[d] = flat % n;
-    flat /= n;
-  }
-  std::string s = "[";
-  for (size_t d = 0; d < idx.size(); ++d) s += (d ? "," : "") + std::to_string(idx[d]);
-  return s + "]";
 }
 
 }  // namespace

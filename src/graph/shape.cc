@@ -1,5 +1,7 @@
 #include "graph/shape.h"
 
+#include <algorithm>
+
 #include "graph/error.h"
 #include "graph/graph.h"
 
@@ -25,6 +27,18 @@ int64_t NumBytes(const std::vector<int32_t>& shape, size_t element_size) {
   if (element_size != 0 && n > kMaxElements / static_cast<int64_t>(element_size))
     Fail("shape ", ShapeToString(shape), " is too large");
   return n * static_cast<int64_t>(element_size);
+}
+
+std::string IndexInShape(int64_t flat, const std::vector<int32_t>& shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    const int64_t n = std::max<int32_t>(shape[d], 1);
+    idx[d] = flat % n;
+    flat /= n;
+  }
+  std::string s = "[";
+  for (size_t d = 0; d < idx.size(); ++d) s += (d ? "," : "") + std::to_string(idx[d]);
+  return s + "]";
 }
 
 }  // namespace cae
