@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "data/dataset.h"
 #include "data/file_io.h"
+#include "data/segmentation_targets.h"
 #include "graph/error.h"
 #include "keras/keras_builders.h"
 #include "keras/keras_import.h"
@@ -48,24 +49,6 @@ std::vector<int> ParseInts(const std::string& text, const char* flag) {
     out.push_back(static_cast<int>(v));
   }
   if (out.empty()) throw UsageError(StrCat(flag, " is empty"));
-  return out;
-}
-
-// Segmentation class maps ([N,H,W] or [N,H,W,1] of integers) become one-hot [N,H,W,classes].
-TensorData OneHot(const TensorData& t, int classes, const std::string& source) {
-  const int64_t n = t.num_elements();
-  std::vector<int32_t> shape = t.shape;
-  if (shape.size() == 4) shape.pop_back();
-  shape.push_back(classes);
-  TensorData out(DType::kFloat32, shape);
-  float* dst = out.as<float>();
-  std::fill(dst, dst + out.num_elements(), 0.0f);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = t.as<float>()[i];
-    Check(v >= 0 && v < classes && v == std::floor(v), source, ": class map value ", v,
-          " at index ", i, " is not an integer in [0, ", classes, ")");
-    dst[i * classes + static_cast<int64_t>(v)] = 1.0f;
-  }
   return out;
 }
 
@@ -202,18 +185,12 @@ void Execute(const TrainArgs& a) {
   // Targets.
   std::optional<TensorData> y, val_y;
   if (a.task == "segment") {
-    lo.keep_uint8_values = true;  // class maps / masks keep their integer values, not pixels / 255
-    y = LoadData(a.targets, lo);
-    CheckFiniteData(*y, a.targets);
+    // Masks and class maps keep their integer values; class maps become one-hot.
     const int out_c = trainer.net().output_dims().c;
-    if (out_c > 1 && y->num_elements() * out_c == static_cast<int64_t>(trainer.net().output_dims().size()) * y->shape[0])
-      y = OneHot(*y, out_c, a.targets);
+    y = LoadSegmentationTargets(a.targets, out_c, a.limit, TargetForm::kTraining);
     if (val_x) {
       if (a.val_targets.empty()) throw UsageError("--task segment with --val needs --val-targets");
-      val_y = LoadData(a.val_targets, lo);
-      CheckFiniteData(*val_y, a.val_targets);
-      if (out_c > 1 && val_y->num_elements() * out_c == static_cast<int64_t>(trainer.net().output_dims().size()) * val_y->shape[0])
-        val_y = OneHot(*val_y, out_c, a.val_targets);
+      val_y = LoadSegmentationTargets(a.val_targets, out_c, a.limit, TargetForm::kTraining);
     }
   }
   const TensorData& targets = y ? *y : x;

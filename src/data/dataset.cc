@@ -33,20 +33,24 @@ Image LoadOneImage(const std::string& path, const LoadOptions& o, int channels) 
   return img;
 }
 
-TensorData ImagesToTensor(const std::vector<Image>& images, bool keep_type) {
+// Images as one tensor: uint8 when o.keep_type; else float32 of the samples as stored when
+// o.keep_uint8_values (0..255, 16-bit PNG 0..65535); else scaled to [0, 1].
+TensorData ImagesToTensor(const std::vector<Image>& images, const LoadOptions& o) {
   const Image& first = images.front();
-  TensorData t(keep_type ? DType::kUInt8 : DType::kFloat32,
+  TensorData t(o.keep_type ? DType::kUInt8 : DType::kFloat32,
                {static_cast<int32_t>(images.size()), first.height, first.width, first.channels});
   const size_t per = first.pixels.size();
   for (size_t i = 0; i < images.size(); ++i) {
-    if (keep_type) {
+    if (o.keep_type) {
       std::memcpy(t.bytes.data() + i * per, images[i].pixels.data(), per);
     } else if (!images[i].samples16.empty()) {  // 16-bit PNG: full precision
-      float* o = t.as<float>() + i * per;
-      for (size_t k = 0; k < per; ++k) o[k] = images[i].samples16[k] / 65535.0f;
+      const float divisor = o.keep_uint8_values ? 1.0f : 65535.0f;
+      float* out = t.as<float>() + i * per;
+      for (size_t k = 0; k < per; ++k) out[k] = images[i].samples16[k] / divisor;
     } else {
-      float* o = t.as<float>() + i * per;
-      for (size_t k = 0; k < per; ++k) o[k] = images[i].pixels[k] / 255.0f;
+      const float divisor = o.keep_uint8_values ? 1.0f : 255.0f;
+      float* out = t.as<float>() + i * per;
+      for (size_t k = 0; k < per; ++k) out[k] = images[i].pixels[k] / divisor;
     }
   }
   return t;
@@ -73,7 +77,7 @@ TensorData LoadFolder(const std::string& dir, const LoadOptions& o) {
       Fail(f, ": image is ", b.width, "x", b.height, " but ", files.front(), " is ", a.width, "x", a.height,
            "; resize them to one size");
   }
-  return ImagesToTensor(images, o.keep_type);
+  return ImagesToTensor(images, o);
 }
 
 // uint8 data as float32 pixels: values / 255.
@@ -115,8 +119,7 @@ TensorData IdxTensor(const std::string& path, const LoadOptions& o) {
     const int channels = o.channels > 1 ? o.channels : 1;
     for (int64_t i = 0; i < raw.shape[0]; ++i) images.push_back(IdxItemImage(raw, i, o, channels));
     if (images.empty()) Fail(path, ": IDX file holds no images");
-    TensorData t = ImagesToTensor(images, o.keep_type || o.keep_uint8_values);
-    return o.keep_type ? t : ToFloat32(t);  // keep_uint8_values: 0..255 as float32
+    return ImagesToTensor(images, o);
   }
   if (o.keep_type) return raw;
   // uint8 images are pixels; labels (rank 1) and the other types keep their values.
@@ -160,7 +163,7 @@ TensorData LoadDataOrThrow(const std::string& path, const LoadOptions& o) {
     t = IdxTensor(path, o);
   } else if (head.rfind("\x89PNG", 0) == 0 || head.rfind("\xff\xd8", 0) == 0 || head.rfind("BM", 0) == 0 ||
              head.rfind("GIF8", 0) == 0 || IsImageExtension(path)) {
-    t = ImagesToTensor({LoadOneImage(path, o, o.channels)}, o.keep_type);
+    t = ImagesToTensor({LoadOneImage(path, o, o.channels)}, o);
   } else if (LowerExtension(path) == ".npy") {
     t = ReadNpy(path);  // throws the precise .npy error
   } else {

@@ -12,8 +12,9 @@
 //                          types keep their values. uint8 images are resized and given 3
 //                          channels (gray replicated) as image files are, at 8 bits; other IDX
 //                          data asked to be is an error naming the file.
-//   PNG / JPEG / BMP / ... one image -> [1,H,W,C], / 255 (16-bit PNG: / 65535); uint8 when
-//                          keep_type (16-bit PNG samples rounded to 8 bits).
+//   PNG / JPEG / BMP / ... one image -> [1,H,W,C], / 255 (16-bit PNG: / 65535; neither with
+//                          keep_uint8_values); uint8 when keep_type (16-bit PNG samples rounded
+//                          to 8 bits).
 // Then `limit` keeps the first images along dim 0. std::bad_alloc becomes cae::Error naming the
 // file ("<path>: out of memory while loading the data; ...").
 //
@@ -35,9 +36,9 @@ struct LoadOptions {
   int width = 0;
   int64_t limit = 0;     // keep the first `limit` items along dim 0 (0 = all)
   bool keep_type = false;  // keep .npy's type / uint8 pixels instead of float32
-  // uint8 .npy and IDX values as they are (0..255 as float32) instead of pixels / 255: for data
-  // that is not model input, such as training targets given as class maps or masks (image files
-  // are still / 255).
+  // Integer samples as they are instead of pixels / 255: uint8 .npy and IDX and 8-bit images give
+  // 0..255 as float32, 16-bit PNGs 0..65535. For data that is not model input, such as
+  // segmentation targets given as class maps or masks (data/segmentation_targets.h).
   bool keep_uint8_values = false;
 };
 

@@ -131,51 +131,6 @@ std::optional<double> MeanSsim(const TensorData& a, const TensorData& b) {
   return total / (static_cast<double>(n) * c);
 }
 
-double BinaryIou(const TensorData& pred, const TensorData& truth, float threshold) {
-  int64_t inter = 0, uni = 0;
-  ForEachPair(pred, truth, "IoU", [&](float p, float t) {
-    const bool a = p > threshold, b = t > threshold;
-    inter += a && b;
-    uni += a || b;
-  });
-  return uni ? static_cast<double>(inter) / uni : 1.0;
-}
-
-double MeanClassIou(const TensorData& pred_scores, const TensorData& truth_classes) {
-  Check(!pred_scores.shape.empty(), "mean IoU: prediction has no class axis");
-  const int classes = pred_scores.shape.back();
-  Check(classes >= 1, "mean IoU: empty class axis");
-  std::vector<int32_t> positions(pred_scores.shape.begin(), pred_scores.shape.end() - 1);
-  std::vector<int32_t> tshape = truth_classes.shape;
-  if (!tshape.empty() && tshape.size() == pred_scores.shape.size() && tshape.back() == 1) tshape.pop_back();
-  Check(tshape == positions, "mean IoU: truth shape ", ShapeToString(truth_classes.shape),
-        " does not match prediction positions ", ShapeToString(positions));
-  const TensorData p = ToFloat32(pred_scores), t = ToFloat32(truth_classes);
-  const int64_t n = NumElements(positions);
-  std::vector<int64_t> inter(classes, 0), uni(classes, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    const float* s = p.as<float>() + i * classes;
-    const int pc = static_cast<int>(std::max_element(s, s + classes) - s);
-    const float tv = t.as<float>()[i];
-    const int tc = (tv >= 0 && tv < classes) ? static_cast<int>(tv) : -1;
-    if (tc == pc) {
-      ++inter[pc];
-      ++uni[pc];
-    } else {
-      ++uni[pc];
-      if (tc >= 0) ++uni[tc];
-    }
-  }
-  double sum = 0;
-  int present = 0;
-  for (int k = 0; k < classes; ++k) {
-    if (uni[k] == 0) continue;
-    sum += static_cast<double>(inter[k]) / uni[k];
-    ++present;
-  }
-  return present ? sum / present : 1.0;
-}
-
 ReconstructionMetrics CompareReconstruction(const TensorData& reconstruction, const TensorData& original) {
   ReconstructionMetrics m;
   m.mae = MeanAbsError(reconstruction, original);

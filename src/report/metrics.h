@@ -22,13 +22,6 @@ double PsnrFromMse(double mse);
 // Mean SSIM as documented above; nullopt when a, b are not rank-4 images of at least 11x11.
 std::optional<double> MeanSsim(const TensorData& a, const TensorData& b);
 
-// Intersection over union of binary masks: elements > threshold are "in". 1 when both are empty.
-double BinaryIou(const TensorData& pred, const TensorData& truth, float threshold = 0.5f);
-// Mean IoU over classes for class scores along the last axis: each position's class is the argmax
-// of pred's last axis; truth holds class indices (one fewer axis, or a last axis of size 1).
-// Classes absent from both prediction and truth are left out of the mean.
-double MeanClassIou(const TensorData& pred_scores, const TensorData& truth_classes);
-
 struct ReconstructionMetrics {
   double mae = 0, mse = 0, psnr = 0;
   std::optional<double> ssim;

@@ -62,6 +62,9 @@ TEST(LoadDataRules, Uint8NpyIsScaledLikeIdxAndPng) {
   const TensorData kept = LoadData(dir.File("x.npy"), values);
   ASSERT_EQ(kept.type, DType::kFloat32);
   for (size_t i = 0; i < bytes.size(); ++i) EXPECT_EQ(kept.as<float>()[i], static_cast<float>(bytes[i])) << i;
+  const TensorData kept_png = LoadData(dir.File("x.png"), values);  // mask images too
+  ASSERT_EQ(kept_png.num_elements(), 12);
+  EXPECT_EQ(0, std::memcmp(kept_png.bytes.data(), kept.bytes.data(), 12 * sizeof(float)));
   LoadOptions raw;
   raw.keep_type = true;
   const TensorData typed = LoadData(dir.File("x.npy"), raw);

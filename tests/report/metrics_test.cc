@@ -78,22 +78,5 @@ TEST(Metrics, SsimMatchesTheDirectFormulaOnOneWindow) {
   EXPECT_FALSE(MeanSsim(Filled({1, 10, 11, 1}, 0), Filled({1, 10, 11, 1}, 0)).has_value());
 }
 
-TEST(Metrics, BinaryAndClassIou) {
-  TensorData p(DType::kFloat32, {4}), t(DType::kFloat32, {4});
-  const float pv[4] = {0.9f, 0.8f, 0.1f, 0.6f}, tv[4] = {1, 0, 0, 1};
-  std::copy(pv, pv + 4, p.as<float>());
-  std::copy(tv, tv + 4, t.as<float>());
-  EXPECT_DOUBLE_EQ(BinaryIou(p, t), 2.0 / 3.0);
-  EXPECT_DOUBLE_EQ(BinaryIou(Filled({4}, 0), Filled({4}, 0)), 1.0);
-  // 3 positions, 2 classes; argmax -> {0, 1, 1}; truth {0, 1, 0}.
-  TensorData s(DType::kFloat32, {3, 2});
-  const float sv[6] = {0.9f, 0.1f, 0.2f, 0.8f, 0.4f, 0.6f};
-  std::copy(sv, sv + 6, s.as<float>());
-  TensorData c(DType::kUInt8, {3, 1});
-  c.bytes = {0, 1, 0};
-  // class 0: inter 1, union 2; class 1: inter 1, union 2 -> mean 0.5.
-  EXPECT_DOUBLE_EQ(MeanClassIou(s, c), 0.5);
-}
-
 }  // namespace
 }  // namespace cae
