@@ -16,8 +16,6 @@
 #include "graph/validate.h"
 #include "keras/hdf5_reader.h"
 #include "keras/keras_import.h"
-#include "report/json_util.h"
-#include "report/table.h"
 #include "report/timing.h"
 #include "runtime/interpreter.h"
 #include "tflite/reader.h"
@@ -391,78 +389,6 @@ uint64_t FileSize(const std::string& path) {
 
 std::string SharedFile(const std::string& relative) {
   return fs::weakly_canonical(fs::path(CAE_SOURCE_DIR) / ".." / "shared" / relative).string();
-}
-
-
-Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const std::string& data_path,
-                         const RunOptions& options, const FitOptions& fit) {
-  const Graph& g = model.model.main();
-  if (g.inputs.size() != 1) Fail(model.path, ": has ", g.inputs.size(), " inputs; reconstruction metrics need one");
-  if (g.outputs.empty()) Fail(model.path, ": has no outputs");
-  Evaluation e;
-  e.name = model.path;
-  e.file_size = model.file_size;
-  RunOptions o = options;
-  o.label = fs::path(model.path).filename().string();
-  FitOptions fo = fit;
-  fo.raw = false;
-  if (fo.model.empty()) fo.model = model.path;
-  RunResult r = RunInBatches(model.model, {FitInput(g, 0, data, fo, data_path)}, o);
-  e.items = r.items;
-  e.seconds = r.seconds;
-  e.output = OutputToFloat(g, 0, std::move(r.outputs.at(0)));
-  if (e.output.num_elements() == data.num_elements() && e.output.shape != data.shape) e.output.shape = data.shape;
-  if (e.output.shape == data.shape) {
-    e.vs_input = CompareReconstruction(e.output, data);
-  } else {
-    e.note = StrCat("output ", ShapeToString(e.output.shape), " vs data ", ShapeToString(data.shape));
-  }
-  return e;
-}
-
-void CompareToReference(const Evaluation& ref, Evaluation* e) {
-  if (ref.output.shape != e->output.shape) {
-    e->note += StrCat(e->note.empty() ? StrCat("output ", ShapeToString(e->output.shape)) : ";", " vs reference ",
-                      ShapeToString(ref.output.shape));
-    return;
-  }
-  e->ref_mean_abs = MeanAbsError(e->output, ref.output);
-  e->ref_max_abs = MaxAbsDiff(e->output, ref.output);
-}
-
-nlohmann::json EvaluationJson(const Evaluation& e) {
-  nlohmann::json j = {{"model", e.name},
-                      {"file_size", e.file_size},
-                      {"images", e.items},
-                      {"seconds", e.seconds},
-                      {"seconds_per_image", e.items ? e.seconds / e.items : 0.0}};
-  j["mae"] = e.vs_input ? JsonNumber(e.vs_input->mae) : nullptr;
-  j["mse"] = e.vs_input ? JsonNumber(e.vs_input->mse) : nullptr;
-  j["psnr"] = e.vs_input ? JsonNumber(e.vs_input->psnr) : nullptr;
-  j["ssim"] = e.vs_input ? JsonNumber(e.vs_input->ssim) : nullptr;
-  j["ref_mean_abs_diff"] = JsonNumber(e.ref_mean_abs);
-  j["ref_max_abs_diff"] = JsonNumber(e.ref_max_abs);
-  j["note"] = e.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.note);
-  return j;
-}
-
-std::string EvaluationTable(const std::vector<Evaluation>& evals) {
-  const bool notes = std::any_of(evals.begin(), evals.end(), [](const Evaluation& e) { return !e.note.empty(); });
-  std::vector<std::string> header = {"model", "size", "time", "per image", "MAE", "MSE", "PSNR dB", "SSIM",
-                                     "mean|d ref|", "max|d ref|"};
-  if (notes) header.push_back("note");
-  Table t(header);
-  auto opt = [](const std::optional<double>& v, int digits) { return v ? FormatFixed(*v, digits) : std::string("-"); };
-  for (const auto& e : evals) {
-    const auto& m = e.vs_input;
-    std::vector<std::string> row = {e.name, FormatBytes(static_cast<double>(e.file_size)), FormatSeconds(e.seconds),
-                                    FormatSeconds(e.items ? e.seconds / e.items : 0.0), m ? FormatFixed(m->mae, 6) : "-",
-                                    m ? FormatFixed(m->mse, 6) : "-", m ? FormatFixed(m->psnr, 2) : "-",
-                                    m ? opt(m->ssim, 4) : "-", opt(e.ref_mean_abs, 6), opt(e.ref_max_abs, 6)};
-    if (notes) row.push_back(e.note);
-    t.AddRow(row);
-  }
-  return t.Render();
 }
 
 }  // namespace cae::cli

@@ -15,7 +15,6 @@
 #include "graph/graph.h"
 #include "graph/tensor_data.h"
 #include "keras/keras_model.h"
-#include "report/metrics.h"
 
 namespace CLI {
 class App;
@@ -163,40 +162,5 @@ uint64_t FileSize(const std::string& path);
 
 // Where the project's shared fixtures are: CAE_SOURCE_DIR "/../shared/" + relative.
 std::string SharedFile(const std::string& relative);
-
-// ---- Evaluating reconstruction models (compare, demo) ----
-
-// One model run over a data set, with reconstruction metrics.
-struct Evaluation {
-  std::string name;        // what tables show (the path, or a variant name)
-  uint64_t file_size = 0;
-  int64_t items = 0;
-  double seconds = 0;      // wall time of the interpreter calls for the whole set
-  TensorData output;       // output 0 as float32, in the data's shape when sizes agree
-  std::optional<ReconstructionMetrics> vs_input;  // when output and data have the same shape
-  std::optional<double> ref_mean_abs, ref_max_abs;  // vs the reference's output, when shapes agree
-  // Why metrics are missing, when they are: "output [10,32] vs data [10,28,28,1]", then
-  // "; vs reference [..]" (empty when everything was measured).
-  std::string note;
-};
-
-// Runs a single-input model on float32 data (quantizing for integer inputs) and measures output 0
-// against the data. Throws cae::Error when the model has several inputs or the data does not fit.
-// fit.range_hint / fit.model as in FitInput (model defaults to the model's path).
-Evaluation EvaluateModel(const LoadedModel& model, const TensorData& data, const std::string& data_path,
-                         const RunOptions& options, const FitOptions& fit = {});
-
-// Fills e.ref_* from the reference's output; when shapes differ, leaves them empty and says so in
-// e.note.
-void CompareToReference(const Evaluation& ref, Evaluation* e);
-
-// JSON of an evaluation: {"model","file_size","images","seconds","seconds_per_image",
-// "mae","mse","psnr","ssim","ref_mean_abs_diff","ref_max_abs_diff"} (null when not applicable),
-// and "note": e.note, or null when empty.
-nlohmann::json EvaluationJson(const Evaluation& e);
-
-// The human table of several evaluations (first row is the reference); a last column "note" when
-// some evaluation has one.
-std::string EvaluationTable(const std::vector<Evaluation>& evals);
 
 }  // namespace cae::cli

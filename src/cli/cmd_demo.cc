@@ -28,6 +28,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/evaluation.h"
 #include "data/dataset.h"
 #include "data/file_io.h"
 #include "data/npy.h"

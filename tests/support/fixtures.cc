@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -95,5 +96,25 @@ OracleRun RunOracle(const std::string& model, const std::vector<std::string>& in
   }
   return run;
 }
+
+std::vector<uint8_t> ReadMaskBmp(const std::string& path, int* w, int* h) {
+  const std::vector<uint8_t> b = ReadBytes(path);
+  auto u32 = [&](size_t o) { return uint32_t(b[o]) | uint32_t(b[o + 1]) << 8 | uint32_t(b[o + 2]) << 16 | uint32_t(b[o + 3]) << 24; };
+  if (b.size() < 54 || b[0] != 'B' || b[1] != 'M' || (b[28] | b[29] << 8) != 8) return {};
+  const uint32_t off = u32(10);
+  const int32_t width = static_cast<int32_t>(u32(18)), height = static_cast<int32_t>(u32(22));
+  const int32_t rows = std::abs(height);
+  const size_t stride = (static_cast<size_t>(width) + 3) / 4 * 4;
+  if (width <= 0 || off + stride * rows > b.size()) return {};
+  std::vector<uint8_t> m(static_cast<size_t>(width) * rows);
+  for (int32_t y = 0; y < rows; ++y) {
+    const size_t src = off + stride * static_cast<size_t>(height > 0 ? rows - 1 - y : y);
+    std::memcpy(&m[static_cast<size_t>(y) * width], &b[src], static_cast<size_t>(width));
+  }
+  *w = width;
+  *h = rows;
+  return m;
+}
+
 
 }  // namespace cae::testing

@@ -38,6 +38,9 @@ class TempDir {
 
 std::vector<uint8_t> ReadBytes(const std::string& path);
 void WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes);
+// Class ids of an 8-bit palettized BMP label mask (the palette index is the class), row-major
+// top to bottom; empty if the file is not such a BMP. Independent of the product's image code.
+std::vector<uint8_t> ReadMaskBmp(const std::string& path, int* w, int* h);
 void WriteText(const std::string& path, const std::string& text);
 
 // Result of running a shell command: exit status and captured stdout+stderr.
