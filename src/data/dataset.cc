@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <new>
+#include <optional>
 
 #include "data/convert.h"
 #include "data/file_io.h"
@@ -28,6 +29,13 @@ std::string Head(const std::string& path, size_t n) {
 }
 
 Image LoadOneImage(const std::string& path, const LoadOptions& o, int channels) {
+  // Values kept (class-map masks): a palette PNG's values are its palette indices, not colours.
+  if (o.keep_uint8_values && channels != 3) {
+    if (std::optional<Image> indices = DecodePngPaletteIndices(path)) {
+      if (o.height > 0 || o.width > 0) Fail(path, ": a palette PNG's indices are not resized");
+      return *indices;
+    }
+  }
   Image img = DecodeImageFile(path, channels);
   if (o.height > 0 && o.width > 0) img = ResizeBilinear(img, o.width, o.height);
   return img;

@@ -13,8 +13,8 @@
 //                          channels (gray replicated) as image files are, at 8 bits; other IDX
 //                          data asked to be is an error naming the file.
 //   PNG / JPEG / BMP / ... one image -> [1,H,W,C], / 255 (16-bit PNG: / 65535; neither with
-//                          keep_uint8_values); uint8 when keep_type (16-bit PNG samples rounded
-//                          to 8 bits).
+//                          keep_uint8_values, which also reads a palette PNG's indices, not its
+//                          colours); uint8 when keep_type (16-bit PNG samples rounded to 8 bits).
 // Then `limit` keeps the first images along dim 0. std::bad_alloc becomes cae::Error naming the
 // file ("<path>: out of memory while loading the data; ...").
 //

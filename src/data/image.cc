@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "data/file_io.h"
 #include "graph/error.h"
@@ -38,13 +39,14 @@ struct PngSource {
   size_t pos = 0;
 };
 
-// What ReadPng16 fills: the caller owns it, so nothing in ReadPng16's frame needs destroying
+// What ReadPngRaw fills: the caller owns it, so nothing in ReadPngRaw's frame needs destroying
 // when libpng longjmps back to it.
-struct Png16Read {
+struct PngRawRead {
   PngSource source;
   png_uint_32 width = 0, height = 0;
-  int channels = 0;            // after tRNS -> alpha: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
-  std::vector<uint8_t> raw;    // big-endian samples, rows back to back
+  int channels = 0;            // 16-bit, after tRNS -> alpha: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA;
+                               // palette indices: 1
+  std::vector<uint8_t> raw;    // big-endian samples (or one index byte per pixel), rows back to back
   std::vector<png_bytep> rows;
   char message[256] = "";
 };
@@ -57,16 +59,20 @@ void PngReadFromMemory(png_structp png, png_bytep out, png_size_t n) {
 }
 
 void PngErrorFn(png_structp png, png_const_charp msg) {
-  auto* r = static_cast<Png16Read*>(png_get_error_ptr(png));
+  auto* r = static_cast<PngRawRead*>(png_get_error_ptr(png));
   std::snprintf(r->message, sizeof(r->message), "%s", msg);
   png_longjmp(png, 1);
 }
 
 void PngWarningFn(png_structp, png_const_charp) {}
 
-// Reads the rows of a 16-bit PNG into r (no gamma, no colour conversion). False with r->message
-// when libpng reports an error.
-bool ReadPng16(Png16Read* r) {
+// What ReadPngRaw reads: the samples of a 16-bit PNG, or the palette indices of a colour-mapped one.
+enum class PngRawKind { kSamples16, kPaletteIndices };
+
+// Reads the rows of a PNG of that kind into r, as stored (no gamma, no colour conversion, no
+// palette expansion; indices of 1, 2 or 4 bits become one byte each). False with r->message when
+// libpng reports an error or the file is not of that kind.
+bool ReadPngRaw(PngRawRead* r, PngRawKind kind) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, PngErrorFn, PngWarningFn);
   if (png == nullptr) {
     std::snprintf(r->message, sizeof(r->message), "out of memory");
@@ -84,8 +90,14 @@ bool ReadPng16(Png16Read* r) {
   }
   png_set_read_fn(png, &r->source, PngReadFromMemory);
   png_read_info(png, info);
-  if (png_get_bit_depth(png, info) != 16) png_error(png, "expected a 16-bit PNG");
-  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+  const int sample_bytes = kind == PngRawKind::kSamples16 ? 2 : 1;
+  if (kind == PngRawKind::kSamples16) {
+    if (png_get_bit_depth(png, info) != 16) png_error(png, "expected a 16-bit PNG");
+    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+  } else {
+    if (png_get_color_type(png, info) != PNG_COLOR_TYPE_PALETTE) png_error(png, "expected a colour-mapped PNG");
+    png_set_packing(png);
+  }
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   r->width = png_get_image_width(png, info);
@@ -93,7 +105,7 @@ bool ReadPng16(Png16Read* r) {
   r->channels = png_get_channels(png, info);
   const size_t row_bytes = png_get_rowbytes(png, info);
   if (r->width == 0 || r->width > kMaxImageSide || r->height == 0 || r->height > kMaxImageSide ||
-      r->channels < 1 || r->channels > 4 || row_bytes != size_t{r->width} * r->channels * 2)
+      r->channels < 1 || r->channels > 4 || row_bytes != size_t{r->width} * r->channels * sample_bytes)
     png_error(png, "unexpected image layout");
   try {
     r->raw.resize(row_bytes * r->height);
@@ -109,9 +121,9 @@ bool ReadPng16(Png16Read* r) {
 }
 
 Image DecodePng16(const std::vector<uint8_t>& bytes, int channels, const std::string& path) {
-  Png16Read r;
+  PngRawRead r;
   r.source = PngSource{bytes.data(), bytes.size(), 0};
-  if (!ReadPng16(&r)) Fail(path, ": corrupt PNG: ", r.message);
+  if (!ReadPngRaw(&r, PngRawKind::kSamples16)) Fail(path, ": corrupt PNG: ", r.message);
   const int in_c = r.channels;
   const bool alpha = in_c == 2 || in_c == 4;
   const bool color = in_c >= 3;
@@ -231,6 +243,21 @@ Image DecodeImageFile(const std::string& path, int channels) {
     Fail(path, ": cannot decode to ", channels, " channels (1 or 3)");
   const std::vector<uint8_t> bytes = ReadFileBytes(path, uint64_t{1} << 30);
   return IsPng(bytes) ? DecodePng(bytes, channels, path) : DecodeStb(bytes, channels, path);
+}
+
+std::optional<Image> DecodePngPaletteIndices(const std::string& path) {
+  const std::vector<uint8_t> bytes = ReadFileBytes(path, uint64_t{1} << 30);
+  // IHDR's colour type (byte 25) 3 is a palette.
+  if (!IsPng(bytes) || bytes.size() <= 25 || bytes[25] != PNG_COLOR_TYPE_PALETTE) return std::nullopt;
+  PngRawRead r;
+  r.source = PngSource{bytes.data(), bytes.size(), 0};
+  if (!ReadPngRaw(&r, PngRawKind::kPaletteIndices)) Fail(path, ": corrupt PNG: ", r.message);
+  Image img;
+  img.width = static_cast<int>(r.width);
+  img.height = static_cast<int>(r.height);
+  img.channels = 1;
+  img.pixels = std::move(r.raw);
+  return img;
 }
 
 Image ResizeBilinear(const Image& img, int width, int height) {

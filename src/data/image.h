@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ constexpr int kMaxImageSide = 16384;
 // are ignored; RGB -> gray is 0.2126 R + 0.7152 G + 0.0722 B).
 // Throws cae::Error naming the file for unreadable, corrupt or oversized images.
 Image DecodeImageFile(const std::string& path, int channels = 0);
+
+// A colour-mapped (palette) PNG's palette index per pixel, as a 1-channel image: class-map masks
+// such as Pascal VOC's store the class as the index and show it as a colour. nullopt when path is
+// not a palette PNG; cae::Error naming the file when it is a corrupt one.
+std::optional<Image> DecodePngPaletteIndices(const std::string& path);
 
 // Bilinear resize with half-pixel centres (TF2 tf.image.resize "bilinear" without antialias):
 // source coordinate = (dst + 0.5) * src_size / dst_size - 0.5, clamped to the image. 16-bit
