@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/evaluation.h"
 #include "cli/input_data.h"
+#include "cli/markdown_report.h"
 #include "data/convert.h"
 #include "data/dataset.h"
 #include "data/file_io.h"
@@ -24,7 +25,7 @@ namespace {
 
 struct CompareArgs {
   std::vector<std::string> models;
-  std::string data, targets, task = "reconstruct", labels, grid;
+  std::string data, targets, task = "reconstruct", labels, grid, report;
   int64_t limit = 0;
   int64_t batch = 256;
   int threads = 0;
@@ -52,6 +53,7 @@ void CheckUsage(const CompareArgs& a) {
     throw UsageError("--classes, --threshold, --labels and --raw are used only with --task segment");
   if (!(a.noise >= 0 && a.noise <= 10)) throw UsageError("--noise must be a sigma in [0, 10]");
   if (!a.grid.empty()) CheckOutputExtension(a.grid, ".png", "--grid writes a PNG image");
+  if (!a.report.empty()) CheckOutputExtension(a.report, ".md", "--report writes Markdown");
 }
 
 // The class names of a labels file: one per line, line k naming class k.
@@ -188,6 +190,7 @@ void Execute(const CompareArgs& a) {
   const bool segment = a.task == "segment", denoise = a.task == "denoise";
   const std::vector<std::string> labels = ReadLabels(a.labels);
   if (!a.grid.empty()) CheckWritable(a.grid);
+  if (!a.report.empty()) CheckWritable(a.report);
   std::vector<LoadedModel> models;
   for (const auto& path : a.models) {
     models.push_back(LoadAnyModel(path));
@@ -264,6 +267,22 @@ void Execute(const CompareArgs& a) {
     WriteComparisonGrid(a.grid, ptrs, 16, 8);
   }
 
+  const std::string truth_text =
+      segment || targets ? a.targets : (denoise ? "the clean data" : "the input");
+  if (!a.report.empty()) {
+    MarkdownReport r;
+    r.title = "cae2tpu compare";
+    r.facts = {StrCat("data: ", a.data, " (", evals.front().items, " items)"),
+               StrCat("task: ", a.task, denoise ? StrCat(", Gaussian noise sigma ", a.noise, " seed ", a.seed) : ""),
+               StrCat("measured against: ", truth_text, segment ? StrCat(" (", classes, " classes)") : ""),
+               StrCat("reference: ", a.models.front())};
+    r.evals = evals;
+    if (noisy) r.evals.push_back(*noisy);
+    r.class_names = labels;
+    r.grid = a.grid;
+    WriteMarkdownReport(a.report, r);
+  }
+
   if (a.json) {
     nlohmann::json j = {{"data", a.data}, {"images", evals.front().items}, {"reference", a.models.front()},
                         {"task", a.task}};
@@ -277,19 +296,22 @@ void Execute(const CompareArgs& a) {
     for (const auto& e : evals) j["models"].push_back(EvaluationJson(e));
     if (noisy) j["noisy_input"] = EvaluationJson(*noisy);
     if (!a.grid.empty()) j["grid"] = a.grid;
+    if (!a.report.empty()) j["report"] = a.report;
     std::cout << j.dump(2) << "\n";
     return;
   }
   std::cout << "data: " << a.data << " (" << evals.front().items << " images";
   if (denoise) std::cout << ", Gaussian noise sigma " << a.noise << " seed " << a.seed << " added";
-  std::cout << "); measured against " << (segment || targets ? a.targets : (denoise ? "the clean data" : "the input"));
+  std::cout << "); measured against " << truth_text;
   if (segment) std::cout << " (" << classes << " classes)";
   std::cout << "; reference: " << a.models.front() << "\n";
   std::vector<Evaluation> rows = evals;
   if (noisy) rows.push_back(*noisy);
   std::cout << EvaluationTable(rows);
+  std::cout << "\nwhat each model costs against " << a.models.front() << "\n" << CostTableOf(evals).Render();
   if (segment) std::cout << "\nIoU per class (classes in neither the truth nor a prediction left out)\n" << ClassIouTable(evals, labels);
   if (!a.grid.empty()) std::cout << "wrote " << a.grid << "\n";
+  if (!a.report.empty()) std::cout << "wrote " << a.report << "\n";
 }
 
 }  // namespace
@@ -320,6 +342,9 @@ void AddCompareCommand(CLI::App& app) {
   cmd->add_flag("--raw", args->raw, "segment: feed the data's values to integer inputs unchanged (pixel bytes)");
   cmd->add_option("--grid", args->grid,
                   "Write a PNG: input, truth and every model's output (class maps as gray levels), 16 items");
+  cmd->add_option("--report", args->report,
+                  "Write a Markdown report: the results, what each model costs against REF (size, time, error), "
+                  "IoU per class, the --grid image");
   cmd->add_option("--limit", args->limit, "Use only the first N items")->check(CLI::Range(int64_t{1}, kMaxItems));
   cmd->add_option("--batch", args->batch, "Images per interpreter call (default 256)")->check(CLI::Range(int64_t{1}, kMaxBatch));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));

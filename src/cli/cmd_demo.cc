@@ -16,8 +16,10 @@
 //   4. evaluate  every variant on the data: time, MAE/MSE/PSNR/SSIM vs the input, difference from
 //                the float model, file size
 //   5. edgetpu   the Edge TPU plan of the uint8 model (ops mapped, parameter bytes)
-//   6. report    table on stdout, DIR/metrics.json, DIR/grid.png (originals above each variant's
-//                reconstructions), DIR/<variant>_reconstructions.npy
+//   6. report    tables on stdout (the variants, what each costs against the Keras model),
+//                DIR/metrics.json, DIR/report.md (Markdown: training, tables, grid, Edge TPU plan),
+//                DIR/grid.png (originals above each variant's reconstructions),
+//                DIR/<variant>_reconstructions.npy
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -29,6 +31,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/evaluation.h"
+#include "cli/markdown_report.h"
 #include "data/dataset.h"
 #include "data/file_io.h"
 #include "data/npy.h"
@@ -268,6 +271,32 @@ void StepEdgetpu(DemoContext& c) {
   }
 }
 
+// The demo's report.md: the pipeline's facts, training per epoch, the variants side by side and
+// what each costs against the float Keras model, the grid, the Edge TPU plan.
+MarkdownReport DemoReport(const DemoContext& c, const nlohmann::json& j) {
+  MarkdownReport r;
+  r.title = "cae2tpu demo: " + c.variants.front().model.path;
+  r.facts = {StrCat("data: ", c.args.data, " (", c.data.shape.at(0), " images); errors are measured against the input"),
+             "variants: float32, float16, dynamic-range int8, full-integer int8 (float I/O), Edge TPU "
+             "(int8, uint8 I/O)" + std::string(j.contains("qat") ? ", int8 after quantization-aware training" : ""),
+             "reference: the Keras model (first row)"};
+  if (j.contains("training")) {
+    const nlohmann::json& t = j["training"];
+    Table epochs({"epoch", "train MSE", "seconds", "images/s"});
+    for (const auto& e : t["epochs"])
+      epochs.AddRow({std::to_string(e["epoch"].get<int>()), FormatFixed(e["train_mse"].get<double>(), 6),
+                     FormatFixed(e["seconds"].get<double>(), 1), FormatFixed(e["images_per_second"].get<double>(), 0)});
+    r.before.push_back({"Training", StrCat("The seed CAE (", t["parameters"].get<int64_t>(),
+                                           " parameters) on Fashion-MNIST, Adam 1e-3, MSE, batch 128.\n\n",
+                                           epochs.RenderMarkdown())});
+  }
+  r.evals = c.evals;
+  for (size_t i = 0; i < r.evals.size() && i < c.variants.size(); ++i) r.evals[i].name = c.variants[i].name;
+  if (j.contains("grid")) r.grid = j["grid"].get<std::string>();
+  if (!c.edgetpu_summary.empty()) r.after.push_back({"Edge TPU plan of the uint8 model", "```\n" + c.edgetpu_summary + "```\n"});
+  return r;
+}
+
 void StepReport(DemoContext& c) {
   const fs::path dir = OutDir(c);
   nlohmann::json& j = c.report;
@@ -293,6 +322,7 @@ void StepReport(DemoContext& c) {
   }
   const std::string text = j.dump(2) + "\n";
   WriteFileAtomic((dir / "metrics.json").string(), reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  WriteMarkdownReport((dir / "report.md").string(), DemoReport(c, j));
   if (c.args.json) {
     std::cout << text;
     return;
@@ -300,9 +330,10 @@ void StepReport(DemoContext& c) {
   if (Globals().quiet) return;
   std::cout << "\nmodel: " << c.variants.front().model.path << "\ndata: " << c.args.data << " (" << c.data.shape.at(0)
             << " images)\n\n"
-            << EvaluationTable(c.evals);
+            << EvaluationTable(c.evals) << "\nwhat each variant costs against " << c.evals.front().name << "\n"
+            << CostTableOf(c.evals).Render();
   if (!c.edgetpu_summary.empty()) std::cout << "\n4. Edge TPU plan of the uint8 model\n" << c.edgetpu_summary;
-  std::cout << "\nwrote " << (dir / "metrics.json").string();
+  std::cout << "\nwrote " << (dir / "metrics.json").string() << ", " << (dir / "report.md").string();
   if (j.contains("grid")) std::cout << ", " << grid;
   std::cout << ", " << c.variants.size() << " reconstruction file(s) in " << dir.string() << "\n";
 }

@@ -1,6 +1,7 @@
 #include "cli/evaluation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "graph/error.h"
@@ -86,7 +87,7 @@ nlohmann::json EvaluationJson(const Evaluation& e) {
   return j;
 }
 
-std::string EvaluationTable(const std::vector<Evaluation>& evals) {
+Table EvaluationTableOf(const std::vector<Evaluation>& evals) {
   const bool notes = std::any_of(evals.begin(), evals.end(), [](const Evaluation& e) { return !e.note.empty(); });
   const bool seg = std::any_of(evals.begin(), evals.end(), [](const Evaluation& e) { return e.segmentation.has_value(); });
   const bool fg = std::any_of(evals.begin(), evals.end(),
@@ -126,10 +127,55 @@ std::string EvaluationTable(const std::vector<Evaluation>& evals) {
     if (notes) row.push_back(e.note);
     t.AddRow(row);
   }
-  return t.Render();
+  return t;
 }
 
-std::string ClassIouTable(const std::vector<Evaluation>& evals, const std::vector<std::string>& names) {
+std::string EvaluationTable(const std::vector<Evaluation>& evals) { return EvaluationTableOf(evals).Render(); }
+
+Table CostTableOf(const std::vector<Evaluation>& evals) {
+  const Evaluation& ref = evals.front();
+  const bool seg = ref.segmentation.has_value();
+  Table t(seg ? std::vector<std::string>{"model", "size", "time per image", "mean IoU", "pixel acc", "agree ref"}
+              : std::vector<std::string>{"model", "size", "time per image", "MSE", "PSNR", "max|d ref|"});
+  auto times = [](double ratio, const char* less, const char* more) {
+    if (!(ratio > 0) || !std::isfinite(ratio)) return std::string("-");
+    if (ratio > 0.995 && ratio < 1.005) return std::string("1.00x");
+    return ratio >= 1 ? FormatFixed(ratio, 2) + "x " + less : FormatFixed(1 / ratio, 2) + "x " + more;
+  };
+  // "+0.012", "-0.340"; a change that rounds to zero is "+0.000", never "-0.000".
+  auto signed_fixed = [](double v, int digits, const std::string& unit) {
+    const std::string magnitude = FormatFixed(std::abs(v), digits);
+    const bool zero = magnitude.find_first_not_of("0.") == std::string::npos;
+    return (v < 0 && !zero ? "-" : "+") + magnitude + unit;
+  };
+  const double ref_per = ref.items ? ref.seconds / ref.items : 0;
+  for (size_t i = 1; i < evals.size(); ++i) {
+    const Evaluation& e = evals[i];
+    if (e.baseline) continue;
+    const double per = e.items ? e.seconds / e.items : 0;
+    std::vector<std::string> row = {
+        e.name, times(static_cast<double>(ref.file_size) / static_cast<double>(e.file_size), "smaller", "larger"),
+        times(ref_per / per, "faster", "slower")};
+    if (seg) {
+      const bool both = e.segmentation && ref.segmentation;
+      row.push_back(both ? signed_fixed(e.segmentation->mean_iou - ref.segmentation->mean_iou, 4, "") : "-");
+      row.push_back(both ? signed_fixed(e.segmentation->pixel_accuracy - ref.segmentation->pixel_accuracy, 4, "")
+                         : "-");
+      row.push_back(e.ref_agreement ? FormatFixed(100 * *e.ref_agreement, 2) + "%" : "-");
+    } else {
+      const bool both = e.quality && ref.quality && ref.quality->mse > 0;
+      row.push_back(both ? signed_fixed(100 * (e.quality->mse / ref.quality->mse - 1), 2, "%") : "-");
+      row.push_back(both && std::isfinite(e.quality->psnr) && std::isfinite(ref.quality->psnr)
+                        ? signed_fixed(e.quality->psnr - ref.quality->psnr, 3, " dB")
+                        : "-");
+      row.push_back(e.ref_max_abs ? FormatFixed(*e.ref_max_abs, 6) : "-");
+    }
+    t.AddRow(row);
+  }
+  return t;
+}
+
+Table ClassIouTableOf(const std::vector<Evaluation>& evals, const std::vector<std::string>& names) {
   int classes = 0;
   for (const auto& e : evals)
     if (e.segmentation) classes = std::max(classes, e.segmentation->classes);
@@ -150,7 +196,11 @@ std::string ClassIouTable(const std::vector<Evaluation>& evals, const std::vecto
     }
     if (occurs) t.AddRow(row);
   }
-  return t.Render();
+  return t;
+}
+
+std::string ClassIouTable(const std::vector<Evaluation>& evals, const std::vector<std::string>& names) {
+  return ClassIouTableOf(evals, names).Render();
 }
 
 }  // namespace cae::cli

@@ -13,6 +13,7 @@
 #include "cli/cli_util.h"
 #include "graph/tensor_data.h"
 #include "report/metrics.h"
+#include "report/table.h"
 #include "report/segmentation.h"
 
 namespace cae::cli {
@@ -64,10 +65,19 @@ nlohmann::json EvaluationJson(const Evaluation& e);
 
 // The human table of several evaluations (first row is the reference); a last column "note" when
 // some evaluation has one. With segmentation, IoU columns replace the reconstruction ones.
-std::string EvaluationTable(const std::vector<Evaluation>& evals);
+Table EvaluationTableOf(const std::vector<Evaluation>& evals);
+std::string EvaluationTable(const std::vector<Evaluation>& evals);  // rendered as text
+
+// What each evaluation after the first costs against the first (the reference), one row each
+// (baseline rows left out): file size and time per image as "3.70x smaller" / "1.20x slower"
+// ("1.00x" within 0.5%);
+// reconstruction: MSE change in % and PSNR change in dB, max |d ref|; segmentation: mean IoU and
+// pixel accuracy changes, and agreement with the reference's classes in %.
+Table CostTableOf(const std::vector<Evaluation>& evals);
 
 // Per-class IoU of segmentation evaluations: one row per class that occurs, one column per model;
 // names[k] labels class k when given (else its index).
+Table ClassIouTableOf(const std::vector<Evaluation>& evals, const std::vector<std::string>& names);
 std::string ClassIouTable(const std::vector<Evaluation>& evals, const std::vector<std::string>& names);
 
 }  // namespace cae::cli

@@ -25,17 +25,21 @@ void Table::AddRow(std::vector<std::string> cells) {
   rows_.push_back(std::move(cells));
 }
 
+std::vector<bool> Table::RightAligned() const {
+  std::vector<bool> right(headers_.size(), !rows_.empty());
+  for (size_t c = 0; c < headers_.size(); ++c)
+    for (const auto& r : rows_)
+      if (!LooksNumeric(r[c])) right[c] = false;
+  return right;
+}
+
 std::string Table::Render() const {
   const size_t cols = headers_.size();
   std::vector<size_t> width(cols);
-  std::vector<bool> right(cols, true);
+  const std::vector<bool> right = RightAligned();
   for (size_t c = 0; c < cols; ++c) {
     width[c] = headers_[c].size();
-    for (const auto& r : rows_) {
-      width[c] = std::max(width[c], r[c].size());
-      if (!LooksNumeric(r[c])) right[c] = false;
-    }
-    if (rows_.empty()) right[c] = false;
+    for (const auto& r : rows_) width[c] = std::max(width[c], r[c].size());
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
@@ -51,6 +55,23 @@ std::string Table::Render() const {
   size_t total = 0;
   for (size_t c = 0; c < cols; ++c) total += width[c] + (c ? 2 : 0);
   out += std::string(total, '-') + "\n";
+  for (const auto& r : rows_) out += line(r);
+  return out;
+}
+
+std::string Table::RenderMarkdown() const {
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string out = "|";
+    for (const std::string& cell : cells) {
+      out += ' ';
+      for (char ch : cell) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+      out += " |";
+    }
+    return out + "\n";
+  };
+  std::string out = line(headers_) + "|";
+  for (bool r : RightAligned()) out += r ? "---:|" : "---|";
+  out += "\n";
   for (const auto& r : rows_) out += line(r);
   return out;
 }

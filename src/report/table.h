@@ -14,8 +14,13 @@ class Table {
   // Columns whose cells (other than the header) all look numeric are right-aligned; others left.
   // Columns are separated by two spaces; a dashed rule follows the header. Ends with '\n'.
   std::string Render() const;
+  // The same table in GitHub-flavoured Markdown: "| a | b |", a "|---|---:|" rule (numeric
+  // columns right-aligned as in Render), '|' in cells escaped as "\|". Ends with '\n'.
+  std::string RenderMarkdown() const;
 
  private:
+  // Per column: whether every cell below the header looks numeric (and there are rows).
+  std::vector<bool> RightAligned() const;
   std::vector<std::string> headers_;
   std::vector<std::vector<std::string>> rows_;
 };

@@ -168,7 +168,12 @@ TEST(CliCompare, SameModelTwiceHasZeroDifference) {
                               Q(SharedPath(kMnist)) + " --limit 30");
   EXPECT_EQ(t.exit_code, 0);
   EXPECT_NE(t.output.find("SSIM"), std::string::npos) << t.output;
-  EXPECT_EQ(Lines(t.output).size(), 5u) << t.output;  // data line, header, rule, two models
+  // Data line, header, rule, two models; then what the second costs against the first.
+  const std::vector<std::string> lines = Lines(t.output);
+  ASSERT_EQ(lines.size(), 9u) << t.output;
+  EXPECT_EQ(lines[5].rfind("what each model costs against ", 0), 0u) << t.output;
+  EXPECT_NE(lines[8].find("1.00x "), std::string::npos) << t.output;  // same file: same size
+  EXPECT_NE(lines[8].find("+0.00%"), std::string::npos) << t.output;  // same MSE
 }
 
 TEST(CliDemo, TrainsConvertsComparesAndPlansTheEdgeTpuHeavy) {
@@ -210,6 +215,13 @@ TEST(CliDemo, TrainsConvertsComparesAndPlansTheEdgeTpuHeavy) {
   // The uint8 model maps fully to the Edge TPU.
   EXPECT_EQ(m["edgetpu_plan"]["mapped"], m["edgetpu_plan"]["total"]);
   EXPECT_GT(m["edgetpu_plan"]["total"].get<int>(), 0);
+  // The Markdown report: training, the variants, what each costs, the grid, the Edge TPU plan.
+  const std::vector<uint8_t> md_bytes = ReadBytes(dir.File("demo/report.md"));
+  const std::string md(md_bytes.begin(), md_bytes.end());
+  for (const char* part : {"## Training", "| 2 | ", "## Results", "| edgetpu_uint8 | ",
+                           "## What each model costs against keras", "x smaller", "![input, truth and outputs](grid.png)",
+                           "## Edge TPU plan of the uint8 model", "Mapped to Edge TPU"})
+    EXPECT_NE(md.find(part), std::string::npos) << part << "\n" << md;
   const Image grid = DecodeImageFile(dir.File("demo/grid.png"));
   EXPECT_GT(grid.width, 8 * 28);
   EXPECT_GT(grid.height, 7 * 28);

@@ -90,7 +90,16 @@ TEST(CliCompare, SegmentationIouOfFloatAndInt8UnetsEqualsAnIndependentCount) {
                   .exit_code,
               0);
     const json j = ParseJson(Cli("compare " + Q(h5) + " " + Q(int8) + " --data " + Q(dir.File("x.npy")) +
-                                 " --task segment --targets " + Q(targets) + " --json"));
+                                 " --task segment --targets " + Q(targets) + " --json --report " +
+                                 Q(dir.File("r.md"))));
+    // The Markdown report's cost row: the int8 file's size against the Keras file's.
+    const std::vector<uint8_t> md_bytes = ReadBytes(dir.File("r.md"));
+    const std::string md(md_bytes.begin(), md_bytes.end());
+    char smaller[64];
+    std::snprintf(smaller, sizeof(smaller), "| %.2fx smaller |",
+                  double(ReadBytes(h5).size()) / double(ReadBytes(int8).size()));
+    EXPECT_NE(md.find("| " + int8 + " " + smaller), std::string::npos) << smaller << "\n" << md;
+    EXPECT_NE(md.find("## IoU per class"), std::string::npos) << md;
     const int k = classes == 3 ? 3 : 2;
     ASSERT_EQ(j["classes"], k);
     std::vector<std::vector<int>> predicted;

@@ -67,5 +67,17 @@ TEST(Table, PathsStayLeftAligned) {
             "./longer.h5   .25\n");
 }
 
+TEST(Table, MarkdownAlignsNumbersRightAndEscapesBars) {
+  Table t({"model", "size", "mean|d|"});
+  t.AddRow({"a|b.tflite", "12.5 KiB", "0.25"});
+  t.AddRow({"c.h5", "-", "1.5"});
+  EXPECT_EQ(t.RenderMarkdown(),
+            "| model | size | mean\\|d\\| |\n"
+            "|---|---:|---:|\n"
+            "| a\\|b.tflite | 12.5 KiB | 0.25 |\n"
+            "| c.h5 | - | 1.5 |\n");
+  EXPECT_EQ(Table({"x"}).RenderMarkdown(), "| x |\n|---|\n");
+}
+
 }  // namespace
 }  // namespace cae
