@@ -16,6 +16,7 @@
 #include "data/dataset.h"
 #include "data/file_io.h"
 #include "data/segmentation_targets.h"
+#include "graph/shape.h"
 #include "report/image_grid.h"
 #include "report/json_util.h"
 #include "train/layer.h"
@@ -75,8 +76,15 @@ std::vector<std::string> ReadLabels(const std::string& path) {
 }
 
 // clamp(x + sigma N(0,1), 0, 1) per element, from the counter-based generator the trainer uses:
-// the same seed gives the same noise on every machine.
-TensorData AddNoise(const TensorData& clean, float sigma, uint64_t seed) {
+// the same seed gives the same noise on every machine. The data must be pixels in [0, 1] (as
+// train --task denoise assumes); otherwise cae::Error naming `source` and the first such value.
+TensorData AddNoise(const TensorData& clean, float sigma, uint64_t seed, const std::string& source) {
+  CheckFiniteData(clean, source);
+  const float* c = clean.as<float>();
+  for (int64_t i = 0; i < clean.num_elements(); ++i)
+    if (c[i] < 0.0f || c[i] > 1.0f)
+      Fail(source, ": value ", c[i], " at ", IndexInShape(i, clean.shape),
+           " is outside [0, 1]; --task denoise adds noise to pixel data and clamps it to [0, 1]");
   TensorData noisy = clean;
   float* v = noisy.as<float>();
   for (int64_t i = 0; i < noisy.num_elements(); ++i)
@@ -199,7 +207,7 @@ void Execute(const CompareArgs& a) {
   // Loaded as `run` loads the reference's input 0; every model sees the same data.
   const LoadOptions lo = InputLoadOptions(models.front().model.main(), 0, {a.limit, a.resize, a.raw});
   const TensorData data = LoadData(a.data, lo);
-  const TensorData input = denoise ? AddNoise(data, a.noise, a.seed) : data;
+  const TensorData input = denoise ? AddNoise(data, a.noise, a.seed, a.data) : data;
   std::optional<TensorData> targets;
   if (!segment && !a.targets.empty()) {
     LoadOptions tl = lo;

@@ -262,6 +262,14 @@ TEST(CliCompare, BadTargetsAndOptionsGetOneClearLine) {
   r = Cli("compare " + model + " " + model + " --data " + data + " --limit 1 --task segment --targets " +
           Q(dir.File("gray_rgb.png")));
   EXPECT_EQ(r.exit_code, 0) << r.output;
+  // Denoising needs pixels in [0, 1].
+  TensorData wide(DType::kFloat32, {2, 28, 28, 1});
+  wide.as<float>()[30] = 2.5f;
+  WriteNpy(dir.File("wide.npy"), wide);
+  r = Cli("compare " + model + " " + model + " --data " + Q(dir.File("wide.npy")) + " --task denoise");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(dir.File("wide.npy") + ": value 2.5 at [0,1,2,0] is outside [0, 1]"), std::string::npos)
+      << r.output;
   // Targets for fewer items than the data.
   r = Cli(base + " --task segment --targets " + Q(dir.File("gray_rgb.png")));
   EXPECT_EQ(r.exit_code, 1) << r.output;
