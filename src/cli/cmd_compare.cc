@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -53,6 +54,7 @@ void CheckUsage(const CompareArgs& a) {
   if (!segment && (a.classes_opt->count() || a.threshold_opt->count() || !a.labels.empty() || a.raw))
     throw UsageError("--classes, --threshold, --labels and --raw are used only with --task segment");
   if (!(a.noise >= 0 && a.noise <= 10)) throw UsageError("--noise must be a sigma in [0, 10]");
+  if (!std::isfinite(a.threshold)) throw UsageError("--threshold must be a finite number");
   if (!a.grid.empty()) CheckOutputExtension(a.grid, ".png", "--grid writes a PNG image");
   if (!a.report.empty()) CheckOutputExtension(a.report, ".md", "--report writes Markdown");
 }

@@ -219,7 +219,9 @@ TEST(CliCompare, BadTargetsAndOptionsGetOneClearLine) {
   // Usage mistakes: exit 2.
   for (const std::string& flags : {std::string(" --task segment"), std::string(" --raw"), std::string(" --classes 3"),
                                    std::string(" --noise 0.3"), std::string(" --task denoise --targets x.npy"),
-                                   std::string(" --task fold"), std::string(" --grid out.jpg")}) {
+                                   std::string(" --task fold"), std::string(" --grid out.jpg"),
+                                   std::string(" --task segment --targets m.npy --threshold nan"),
+                                   std::string(" --report r.txt")}) {
     const CommandResult r = Cli(base + flags);
     EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.output;
   }
