@@ -8,6 +8,9 @@
 //                                 install it, and the plan
 //   segment MODEL --num-segments N -o DIR [--json]
 //                                 N .tflite segments of about equal parameter bytes
+// --quiet (global): compile and segment print nothing but errors and --json (the exit status
+// says how it went; compile without a compiler still prints the install hint on stderr). plan
+// prints its report anyway: the report is what it was asked for.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -126,20 +129,25 @@ void AddCompile(CLI::App& parent) {
     const std::vector<edgetpu::ModelPlan> plans = PlanFiles(options.models, &loaded);
 
     const std::string path = edgetpu::FindCompiler(*compiler);
+    const bool quiet = Globals().quiet;
     if (path.empty()) {
       std::cerr << edgetpu::kCompilerInstallHint << "\n";
-      std::cout << "edgetpu_compiler not found; our plan:\n\n";
-      PrintPlans(plans, false);
+      if (!quiet) {
+        std::cout << "edgetpu_compiler not found; our plan:\n\n";
+        PrintPlans(plans, false);
+      }
       std::cout.flush();
       std::fflush(stdout);
       std::exit(kNoCompilerExit);
     }
     const edgetpu::CompileRun run = edgetpu::RunCompiler(path, options);
-    std::cout << run.output;
     if (run.exit_code != 0) {
+      std::cout << run.output;  // the compiler's own account of the failure, even with --quiet
       throw Error(StrCat(path, " failed with exit status ", run.exit_code, " on ",
                          options.models.front()));
     }
+    if (quiet) return;
+    std::cout << run.output;
     int disagreements = 0;
     for (size_t i = 0; i < plans.size(); ++i) {
       const edgetpu::ModelPlan& p = plans[i];
@@ -201,6 +209,7 @@ void AddSegment(CLI::App& parent) {
       std::cout << json{{"segments", j}}.dump(2) << "\n";
       return;
     }
+    if (Globals().quiet) return;
     for (size_t k = 0; k < paths.size(); ++k) {
       std::cout << paths[k] << ": ops from " << (k == 0 ? 0 : plan.cuts[k - 1]) << ", "
                 << plan.parameter_bytes[k] << " parameter bytes\n";
