@@ -12,6 +12,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/input_data.h"
 #include "data/dataset.h"
 #include "graph/graph.h"
@@ -180,7 +181,7 @@ void Execute(const ConvertArgs& a) {
                         {"output_file_bytes", out_size},
                         {"constant_bytes_before", const_before},
                         {"constant_bytes_after", const_after}};
-    std::cout << j.dump(2) << "\n";
+    PrintJson(j);
     return;
   }
   if (Globals().quiet) return;

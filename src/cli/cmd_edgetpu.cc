@@ -21,6 +21,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "edgetpu/compiler_driver.h"
 #include "edgetpu/compiler_log.h"
 #include "edgetpu/planner.h"
@@ -49,7 +50,7 @@ void PrintPlans(const std::vector<edgetpu::ModelPlan>& plans, bool as_json) {
   if (as_json) {
     json j = json::array();
     for (const auto& p : plans) j.push_back(edgetpu::PlanToJson(p));
-    std::cout << (plans.size() == 1 ? j[0] : j).dump(2) << "\n";
+    PrintJson(plans.size() == 1 ? j[0] : j);
     return;
   }
   for (size_t i = 0; i < plans.size(); ++i) {
@@ -206,7 +207,7 @@ void AddSegment(CLI::App& parent) {
                      {"first_op", k == 0 ? 0 : plan.cuts[k - 1]},
                      {"parameter_bytes", plan.parameter_bytes[k]}});
       }
-      std::cout << json{{"segments", j}}.dump(2) << "\n";
+      PrintJson(json{{"segments", j}});
       return;
     }
     if (Globals().quiet) return;

@@ -14,6 +14,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "edgetpu/payload.h"
 #include "graph/graph.h"
 #include "graph/op_type.h"
@@ -134,7 +135,7 @@ void InspectKeras(const LoadedModel& lm, bool as_json) {
     j["layers"] = std::move(ls);
     IoJson(g, &j);
     j["ops"] = OpsJson(g);
-    std::cout << j.dump(2) << "\n";
+    PrintJson(j);
     return;
   }
   std::cout << lm.path << ": Keras model '" << km.name << "'"
@@ -168,7 +169,7 @@ void InspectTflite(const LoadedModel& lm, bool as_json) {
     IoJson(g, &d);
     d["ops"] = OpsJson(g);
     if (tpu) d["edgetpu"] = edgetpu::EdgetpuInfoToJson(*tpu);
-    std::cout << d.dump(2) << "\n";
+    PrintJson(d);
     return;
   }
   std::cout << lm.path << ": TFLite model, " << FormatBytes(static_cast<double>(lm.file_size)) << ", "

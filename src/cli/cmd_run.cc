@@ -12,6 +12,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/input_data.h"
 #include "data/dataset.h"
 #include "data/npy.h"
@@ -204,7 +205,7 @@ void Execute(const RunArgs& a) {
                      {"ms", row.ms}, {"percent", row.percent}, {"macs", row.macs}, {"gmac_per_second", row.gmacs}});
       j["profile"] = p;
     }
-    std::cout << j.dump(2) << "\n";
+    PrintJson(j);
   } else if (!Globals().quiet) {
     std::cout << model_name << (a.pipeline ? StrCat(" + ", a.models.size() - 1, " segment(s)") : "") << ": " << FormatCount(r.items) << " images in " << FormatSeconds(r.seconds) << " ("
               << FormatFixed(per_second, 1) << " images/s)\n";
