@@ -181,6 +181,17 @@ CustomOpPayload DecodeCustomOptions(const std::vector<uint8_t>& custom_options,
   return payload;
 }
 
+void RejectCompiledModel(const Model& model, const std::string& what) {
+  if (model.subgraphs.empty()) return;
+  const Graph& g = model.main();
+  for (int i = 0; i < static_cast<int>(g.ops.size()); ++i) {
+    if (g.ops[i].type != OpType::CUSTOM || g.ops[i].custom_code != kCustomOpCode) continue;
+    throw Error(StrCat(model.source.empty() ? "<model>" : model.source,
+                       ": already compiled for the Edge TPU (op ", i, " is ", kCustomOpCode, "): ", what,
+                       " needs the model given to edgetpu_compiler"));
+  }
+}
+
 std::optional<EdgetpuInfo> ReadEdgetpuInfo(const Model& model) {
   if (model.subgraphs.empty()) return std::nullopt;
   const Graph& g = model.main();

@@ -105,6 +105,11 @@ PackageInfo DecodePackage(const uint8_t* data, size_t size, const std::string& w
 // model.source when a payload is corrupt.
 std::optional<EdgetpuInfo> ReadEdgetpuInfo(const Model& model);
 
+// Planning and splitting work on the model given to edgetpu_compiler: throws cae::Error
+// "<model.source>: already compiled for the Edge TPU (op N is edgetpu-custom-op): <what> needs
+// the model given to edgetpu_compiler" when the main graph holds an `edgetpu-custom-op`.
+void RejectCompiledModel(const Model& model, const std::string& what);
+
 // The value of `inspect --json`'s "edgetpu" key: {"cached_bytes", "streamed_bytes", "token"
 // (hex string), "min_runtime_version", "compiler_version", "cpu_ops": [{"index","op"}],
 // "custom_ops": [{"index","inputs","outputs","executables":[...]}]}.

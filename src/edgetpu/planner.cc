@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "edgetpu/payload.h"
 #include "graph/error.h"
 
 namespace cae::edgetpu {
@@ -88,6 +89,7 @@ ModelPlan PlanModel(const Model& model) {
   ModelPlan plan;
   plan.source = model.source;
   Check(!model.subgraphs.empty(), model.source, ": model has no subgraph");
+  RejectCompiledModel(model, "the Edge TPU plan");
   const Graph& g = model.main();
 
   // Per tensor: does a mapped op lie upstream; is it downstream of a TPU->CPU transition.

@@ -59,6 +59,7 @@ struct ModelPlan {
 };
 
 // Plans the main graph of one model; the whole parameter estimate is assumed cached when it fits.
+// A model already compiled (it holds an edgetpu-custom-op) is refused: RejectCompiledModel.
 ModelPlan PlanModel(const Model& model);
 
 // Plans several models co-compiled in this order: they share the on-chip cache, the first gets

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "edgetpu/payload.h"
 #include "graph/error.h"
 #include "tflite/writer.h"
 
@@ -50,6 +51,7 @@ std::vector<int> LastUses(const Graph& g) {
 
 SegmentPlan PlanSegments(const Model& model, int num_segments) {
   Check(!model.subgraphs.empty(), Where(model), ": model has no subgraph");
+  RejectCompiledModel(model, "splitting into segments");
   const Graph& g = model.main();
   const int n_ops = static_cast<int>(g.ops.size());
   Check(num_segments >= 1 && num_segments <= n_ops, Where(model), ": cannot split ", n_ops,

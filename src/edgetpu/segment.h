@@ -27,7 +27,8 @@ struct SegmentPlan {
 
 // Chooses the cuts: cumulative parameter bytes as close as possible to k/N of the total, each
 // segment at least one op; ties go to the cut with the fewest live tensors. Throws cae::Error
-// (naming model.source) when num_segments < 1 or exceeds the op count.
+// (naming model.source) when num_segments < 1 or exceeds the op count, or when the model is
+// already compiled for the Edge TPU (RejectCompiledModel).
 SegmentPlan PlanSegments(const Model& model, int num_segments);
 
 // The segment models for a plan (descriptions and metadata copied, graph names "segment_k").

@@ -7,6 +7,8 @@
 
 #include "edgetpu/payload.h"
 #include "edgetpu/planner.h"
+#include "edgetpu/segment.h"
+#include "graph/error.h"
 #include "support/fixtures.h"
 #include "tflite/reader.h"
 
@@ -139,6 +141,27 @@ TEST(FixturePairs, DeeplabMapsSixtyFourOfSeventyTwo) {
   EXPECT_EQ(plan.ops[66].status, Status::kMoreThanOneSubgraph);  // CONCATENATION after the cut
   EXPECT_EQ(plan.ops[71].status, Status::kNotSupported);         // ARG_MAX
   EXPECT_FALSE(plan.advice.empty());
+}
+
+// A compiled file's one edgetpu-custom-op is the TPU region, not an unsupported op: planning or
+// splitting it again would report 0 mapped ops and advise replacing it.
+TEST(FixturePairs, CompiledFilesAreRefusedByPlannerAndSegmenter) {
+  for (const Pair& pair : Pairs()) {
+    CAE_REQUIRE_FILE(Fixture(pair.compiled));
+    Model compiled = ReadTflite(Fixture(pair.compiled));
+    compiled.source = pair.compiled;
+    for (int what = 0; what < 2; ++what) {
+      try {
+        if (what == 0) PlanModel(compiled);
+        else PlanSegments(compiled, 1);
+        ADD_FAILURE() << pair.compiled << " was not refused (" << what << ")";
+      } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).rfind(pair.compiled + ": already compiled for the Edge TPU (op ", 0), 0u)
+            << e.what();
+        EXPECT_NE(std::string(e.what()).find("is edgetpu-custom-op)"), std::string::npos) << e.what();
+      }
+    }
+  }
 }
 
 TEST(FixturePairs, CoCompiledFilesAndSegmentsShareATokenAndKeepTotals) {
