@@ -72,7 +72,8 @@ class KernelRegistry {
  public:
   void Register(OpType type, std::string name, int priority, KernelFactory factory);
   // The highest-priority kernel (priority <= max_priority) whose factory accepts ctx. Throws
-  // cae::Error "<op>: no kernel for input types (...)" when none does.
+  // cae::Error "<op>: no kernel for input types (...)" when none does ("<op>: custom op with no
+  // kernel in this interpreter" for CUSTOM ops, with a hint for edgetpu-custom-op).
   std::unique_ptr<OpKernel> Create(const KernelContext& ctx, int max_priority = INT_MAX) const;
   // Name of the kernel Create would choose, or empty. A "ref/float/<op>" kernel chosen for an op
   // without any float32/float16 tensor (a type-generic copy such as an int8 CONCATENATION) is

@@ -37,7 +37,16 @@ std::string InputTypes(const KernelContext& ctx) {
   return s + ")";
 }
 
+// Custom ops are code that lives outside TFLite's builtins (an application's op, a delegate's
+// region); none is built in, whatever the input types.
 std::string NoKernelMessage(const KernelContext& ctx) {
+  if (ctx.op->type == OpType::CUSTOM) {
+    return StrCat(ctx.Describe(), ": custom op with no kernel in this interpreter",
+                  ctx.op->custom_code == "edgetpu-custom-op"
+                      ? " (a model compiled for the Edge TPU runs there, through libedgetpu; run the "
+                        "model given to edgetpu_compiler instead)"
+                      : "");
+  }
   return StrCat(ctx.Describe(), ": no kernel for input types ", InputTypes(ctx));
 }
 
