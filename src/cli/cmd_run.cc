@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -152,6 +153,18 @@ RunResult RunSegments(const std::vector<LoadedModel>& segments, const std::vecto
   return r;
 }
 
+// UsageError when an output file would replace a data file it is computed from (the same file,
+// links followed), as convert refuses -o naming its input model.
+void RejectOutputOverInput(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs) {
+  for (const std::string& out : outputs) {
+    for (const std::string& in : inputs) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(out, in, ec))
+        throw UsageError(StrCat("-o ", out, " is the input data file ", in, "; write the outputs to another file"));
+    }
+  }
+}
+
 void Execute(const RunArgs& a) {
   CheckOutputExtension(a.out, ".npy", "run writes .npy arrays");
   CheckWritable(a.out);
@@ -165,6 +178,7 @@ void Execute(const RunArgs& a) {
   const LoadedModel& lm = segments.front();
   const std::string& model_name = a.models.front();
   const Graph& g = lm.model.main();
+  RejectOutputOverInput(OutputPaths(a.out, static_cast<int>(segments.back().model.main().outputs.size())), a.inputs);
   if (a.inputs.size() != g.inputs.size())
     throw UsageError(StrCat(model_name, ": model has ", g.inputs.size(), " input(s), ", a.inputs.size(),
                             " --input given"));

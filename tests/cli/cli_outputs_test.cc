@@ -1,7 +1,9 @@
-// `run` with several model outputs writes OUT_0.npy, OUT_1.npy, ... in output order.
+// `run` outputs: several model outputs give OUT_0.npy, OUT_1.npy, ... in output order; an output
+// never replaces the input data.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "cli_helpers.h"
 #include "data/npy.h"
@@ -57,6 +59,29 @@ TEST(CliRun, SeveralOutputsGetNumberedFiles) {
     const float v = static_cast<float>(i) - 6.0f;
     EXPECT_NEAR(s.as<float>()[i], 1.0f / (1.0f + std::exp(-v)), 1e-6f);
     EXPECT_EQ(u.as<float>()[i], std::max(v, 0.0f));
+  }
+}
+
+// An output that is the data file (by name, by a numbered name, or through a link) is refused
+// before anything is written: the data stays as it was.
+TEST(CliRun, OutputsNeverReplaceTheInputData) {
+  CAE_REQUIRE_BINARY();
+  TempDir dir;
+  WriteTflite(TwoOutputModel(), dir.File("two.tflite"));
+  TensorData x(DType::kFloat32, {3, 4});
+  for (int i = 0; i < 12; ++i) x.as<float>()[i] = static_cast<float>(i);
+  WriteNpy(dir.File("y_1.npy"), x);
+  const std::vector<uint8_t> before = ReadBytes(dir.File("y_1.npy"));
+  std::filesystem::create_symlink(dir.File("y_1.npy"), dir.File("link.npy"));
+  for (const char* data : {"y_1.npy", "link.npy"}) {
+    const CommandResult r = Cli("run " + Q(dir.File("two.tflite")) + " -i " + Q(dir.File(data)) + " -o " +
+                                Q(dir.File("y.npy")));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("-o " + dir.File("y_1.npy") + " is the input data file " + dir.File(data)),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(ReadBytes(dir.File("y_1.npy")), before);
+    EXPECT_FALSE(FileExists(dir.File("y_0.npy")));
   }
 }
 
