@@ -5,7 +5,8 @@
 //   compile MODEL... [-o DIR] [--num-segments N] [--min-runtime N] [--compiler PATH] [-- FLAGS]
 //                                 runs edgetpu_compiler, prints its figures beside the plan and
 //                                 every disagreement; without a compiler: exit status 3, how to
-//                                 install it, and the plan
+//                                 install it, and the plan. Models must be .tflite files (the
+//                                 compiler reads nothing else): a Keras file is a usage error
 //   segment MODEL --num-segments N -o DIR [--json]
 //                                 N .tflite segments of about equal parameter bytes
 // --quiet (global): compile and segment print nothing but errors and --json (the exit status
@@ -94,7 +95,7 @@ void AddCompile(CLI::App& parent) {
   CLI::App* cmd = parent.add_subcommand(
       "compile", "Run edgetpu_compiler and compare what it did with our plan");
   cmd->add_option("models", *args,
-                  "Model files, then optionally -- and flags passed to edgetpu_compiler")
+                  "Model files (.tflite), then optionally -- and flags passed to edgetpu_compiler")
       ->required()
       ->allow_extra_args(true);  // keeps taking arguments after --
   cmd->add_option("-o,--out-dir", *out_dir, "Folder for the compiled models and logs");
@@ -128,6 +129,11 @@ void AddCompile(CLI::App& parent) {
     if (options.models.empty()) throw UsageError("edgetpu compile: no model file given");
     std::vector<LoadedModel> loaded;
     const std::vector<edgetpu::ModelPlan> plans = PlanFiles(options.models, &loaded);
+    for (const LoadedModel& lm : loaded) {
+      if (lm.kind == ModelKind::kTflite) continue;
+      throw UsageError(StrCat(lm.path, ": edgetpu_compiler reads .tflite files, not Keras; convert it first (cae2tpu ",
+                              "convert ", lm.path, " -o MODEL.tflite --quant int8 --calib DATA)"));
+    }
 
     const std::string path = edgetpu::FindCompiler(*compiler);
     const bool quiet = Globals().quiet;
