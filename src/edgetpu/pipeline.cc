@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -42,11 +43,35 @@ class Queue {
   std::deque<Slot> items_;
 };
 
+// "segment K (FILE)", or "segment K" when the segment has no source file.
+std::string SegmentName(const Model& m, size_t k) {
+  return m.source.empty() ? StrCat("segment ", k) : StrCat("segment ", k, " (", m.source, ")");
+}
+
+// Every segment input must be an item value or an output of an earlier segment: checked once for
+// the chain, before any item runs. Throws cae::Error naming the segment, its file and the input.
+void CheckChain(const std::vector<Model>& segments, const Values& item) {
+  std::set<std::string> known;
+  for (const auto& [name, value] : item) known.insert(name);
+  for (size_t k = 0; k < segments.size(); ++k) {
+    Check(!segments[k].subgraphs.empty(), "pipeline: ", SegmentName(segments[k], k), " has no subgraph");
+    const Graph& g = segments[k].main();
+    for (int t : g.inputs) {
+      const std::string& name = g.tensors.at(t).name;
+      Check(known.count(name) > 0, "pipeline: ", SegmentName(segments[k], k), " input '", name,
+            "' is neither an input of the data nor an output of an earlier segment (segments out of order, "
+            "or from another model?)");
+    }
+    for (int t : g.outputs) known.insert(g.tensors.at(t).name);
+  }
+}
+
 }  // namespace
 
 std::vector<std::map<std::string, TensorData>> RunPipeline(
     const std::vector<Model>& segments, const std::vector<Values>& items, int threads_per_stage) {
   Check(!segments.empty(), "pipeline: no segments");
+  if (!items.empty()) CheckChain(segments, items.front());
   std::vector<std::unique_ptr<Interpreter>> interps;
   InterpreterOptions options;
   options.threads = threads_per_stage;

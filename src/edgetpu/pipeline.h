@@ -16,8 +16,10 @@ namespace cae::edgetpu {
 // items[i] maps the original model's input tensor names to item i's values. Returns, per item,
 // every segment output by tensor name (the original model's outputs among them). Results equal
 // running the segments one after another, whatever the thread timing. threads_per_stage is the
-// interpreter thread count of each stage. Throws cae::Error (the first one met) when a segment
-// cannot run, e.g. when a segment input is neither an item value nor an earlier output.
+// interpreter thread count of each stage. Before any item runs, the chain is checked against
+// items[0]'s names: a segment input that is neither an item value nor an earlier segment's output
+// throws cae::Error naming the segment, its source file and the tensor. Otherwise throws
+// cae::Error (the first one met) when a segment cannot run.
 std::vector<std::map<std::string, TensorData>> RunPipeline(
     const std::vector<Model>& segments,
     const std::vector<std::map<std::string, TensorData>>& items, int threads_per_stage = 1);

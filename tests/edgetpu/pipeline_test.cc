@@ -41,5 +41,26 @@ TEST(Pipeline, ItemsThroughThreeStagesEqualTheWholeModel) {
   EXPECT_THROW(RunPipeline(segs, bad, 1), Error);
 }
 
+// Segments out of order are refused before any item runs, naming the segment's file and input.
+TEST(Pipeline, ChainIsCheckedFirstNamingTheSegmentFile) {
+  const std::string path = cae::testing::SharedPath("fixtures/edgetpu/mobilenet_v1_0.25_128_quant.tflite");
+  CAE_REQUIRE_FILE(path);
+  const Model model = ReadTflite(path);
+  const Tensor& in = model.main().tensors[model.main().inputs[0]];
+  std::vector<Model> segs = SplitModel(model, PlanSegments(model, 3));
+  for (size_t k = 0; k < segs.size(); ++k) segs[k].source = "seg" + std::to_string(k) + ".tflite";
+  std::swap(segs[1], segs[2]);
+  const std::vector<std::map<std::string, TensorData>> items = {{{in.name, TensorData(in.type, in.shape)}}};
+  try {
+    RunPipeline(segs, items, 1);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string expected = "pipeline: segment 1 (seg2.tflite) input '" +
+                                 segs[1].main().tensors[segs[1].main().inputs[0]].name +
+                                 "' is neither an input of the data nor an output of an earlier segment";
+    EXPECT_EQ(std::string(e.what()).rfind(expected, 0), 0u) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace cae::edgetpu
