@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 #include <new>
 
 #include "cli/cli_util.h"
@@ -47,15 +48,32 @@ int main(int argc, char** argv) {
     std::string msg = e.what();
     // The deepest subcommand given ("edgetpu plan"), for the help hint.
     std::string path;
-    for (const CLI::App* sub = &app; !sub->get_subcommands().empty();) {
-      sub = sub->get_subcommands().front();
-      path += " " + sub->get_name();
+    std::vector<std::string> given;  // the subcommands' names, outermost first
+    const CLI::App* deepest = &app;
+    while (!deepest->get_subcommands().empty()) {
+      deepest = deepest->get_subcommands().front();
+      given.push_back(deepest->get_name());
+      path += " " + deepest->get_name();
     }
-    if (path.empty() && argc > 1 && argv[1][0] != '-') {
+    // An unknown word where the deepest command expects one of its subcommands ("cae2tpu bogus",
+    // "cae2tpu --quiet edgetpu bogus"): the first argument that is neither a flag nor one of the
+    // given names (commands with subcommands take no options with values). Name it and the choices.
+    const std::vector<const CLI::App*> choices = deepest->get_subcommands({});
+    std::string word;
+    for (int i = 1, k = 0; i < argc && !choices.empty(); ++i) {
+      const std::string a = argv[i];
+      if (a.empty() || a[0] == '-') continue;
+      if (k < static_cast<int>(given.size()) && a == given[k]) {
+        ++k;
+        continue;
+      }
+      word = a;
+      break;
+    }
+    if (!word.empty()) {
       std::string names;
-      for (const CLI::App* sub : app.get_subcommands({}))
-        names += (names.empty() ? "" : ", ") + sub->get_name();
-      msg = "unknown subcommand '" + std::string(argv[1]) + "' (" + names + ")";
+      for (const CLI::App* sub : choices) names += (names.empty() ? "" : ", ") + sub->get_name();
+      msg = "unknown subcommand '" + word + "'" + (path.empty() ? "" : " of" + path) + " (" + names + ")";
     }
     msg += " (see: cae2tpu" + path + " --help)";
     return ErrorExit(msg.c_str(), 2);

@@ -36,6 +36,17 @@ TEST(CliBasics, UsageMistakesExitTwoWithOneLine) {
   const CommandResult unknown = Cli("frobnicate");
   EXPECT_NE(unknown.output.find("unknown subcommand 'frobnicate' (inspect, run,"), std::string::npos)
       << unknown.output;
+  // Also after a global flag, and under a command that has subcommands.
+  const CommandResult quiet = Cli("--quiet frobnicate");
+  EXPECT_NE(quiet.output.find("unknown subcommand 'frobnicate' (inspect, run,"), std::string::npos) << quiet.output;
+  for (const char* args : {"edgetpu frobnicate", "--quiet edgetpu -q frobnicate"}) {
+    const CommandResult nested = Cli(args);
+    EXPECT_EQ(nested.exit_code, 2) << nested.output;
+    EXPECT_NE(nested.output.find("unknown subcommand 'frobnicate' of edgetpu (plan, compile, segment) (see: "
+                                 "cae2tpu edgetpu --help)"),
+              std::string::npos)
+        << args << "\n" << nested.output;
+  }
   const CommandResult plan = Cli("edgetpu plan");
   EXPECT_NE(plan.output.find("(see: cae2tpu edgetpu plan --help)"), std::string::npos) << plan.output;
 }
