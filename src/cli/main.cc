@@ -3,7 +3,9 @@
 // status 1 (2 for usage mistakes).
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
@@ -85,6 +87,14 @@ int main(int argc, char** argv) {
     return ErrorExit("out of memory", 1);
   } catch (const std::exception& e) {
     return ErrorExit(e.what(), 1);
+  }
+  // What a command printed (a report, --json) and could not write, e.g. to a full disk, is a
+  // failure: the caller would otherwise take the missing output for success.
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    const std::string msg = std::string("standard output: write failed") + (errno ? ": " : "") +
+                            (errno ? std::strerror(errno) : "");
+    return ErrorExit(msg.c_str(), 1);
   }
   return 0;
 }

@@ -51,5 +51,19 @@ TEST(CliBasics, UsageMistakesExitTwoWithOneLine) {
   EXPECT_NE(plan.output.find("(see: cae2tpu edgetpu plan --help)"), std::string::npos) << plan.output;
 }
 
+// A report or --json that cannot be written (a full disk: /dev/full) fails with exit status 1.
+TEST(CliBasics, OutputThatCannotBeWrittenIsAFailure) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE("/dev/full");
+  const std::string model = SharedPath("fixtures/keras/MilesWQ__conv_autoencoder.h5");
+  CAE_REQUIRE_FILE(model);
+  for (const char* args : {"inspect --json ", "edgetpu plan "}) {
+    // stdout to /dev/full, stderr to the captured output.
+    const CommandResult r = RunCommand("{ " + Q(Cae2tpu()) + " " + args + Q(model) + " 2>&3 >/dev/full; } 3>&1");
+    EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.output;
+    EXPECT_EQ(r.output.rfind("cae2tpu: error: standard output: write failed", 0), 0u) << r.output;
+  }
+}
+
 }  // namespace
 }  // namespace cae::testing
