@@ -178,7 +178,10 @@ void Execute(const RunArgs& a) {
   const LoadedModel& lm = segments.front();
   const std::string& model_name = a.models.front();
   const Graph& g = lm.model.main();
-  RejectOutputOverInput(OutputPaths(a.out, static_cast<int>(segments.back().model.main().outputs.size())), a.inputs);
+  const std::vector<std::string> paths =
+      OutputPaths(a.out, static_cast<int>(segments.back().model.main().outputs.size()));
+  RejectOutputOverInput(paths, a.inputs);
+  for (const std::string& p : paths) CheckWritable(p);
   if (a.inputs.size() != g.inputs.size())
     throw UsageError(StrCat(model_name, ": model has ", g.inputs.size(), " input(s), ", a.inputs.size(),
                             " --input given"));
@@ -198,12 +201,22 @@ void Execute(const RunArgs& a) {
   if (a.profile && a.pipeline) throw UsageError("run: --profile times one model, not a --pipeline");
   RunResult r = a.pipeline ? RunSegments(segments, inputs, a.threads) : RunInBatches(lm.model, inputs, ro);
   const Graph& out_graph = segments.back().model.main();
-  const std::vector<std::string> paths = OutputPaths(a.out, static_cast<int>(r.outputs.size()));
   nlohmann::json outs = nlohmann::json::array();
-  for (size_t k = 0; k < r.outputs.size(); ++k) {
-    TensorData out = a.raw ? std::move(r.outputs[k]) : OutputToFloat(out_graph, static_cast<int>(k), std::move(r.outputs[k]));
-    WriteNpy(paths[k], out);
-    outs.push_back({{"path", paths[k]}, {"shape", out.shape}, {"dtype", std::string(DTypeName(out.type))}});
+  // All or none: a failed write removes the outputs written before it (every path was checked
+  // by CheckWritable first, so what remains is a write error such as a full disk).
+  size_t written = 0;
+  try {
+    for (; written < r.outputs.size(); ++written) {
+      const size_t k = written;
+      TensorData out = a.raw ? std::move(r.outputs[k]) : OutputToFloat(out_graph, static_cast<int>(k), std::move(r.outputs[k]));
+      WriteNpy(paths[k], out);
+      outs.push_back({{"path", paths[k]}, {"shape", out.shape}, {"dtype", std::string(DTypeName(out.type))}});
+    }
+  } catch (...) {
+    std::error_code ec;
+    for (size_t k = 0; k < written; ++k)  // regular files only: never a device or a link
+      if (std::filesystem::is_regular_file(std::filesystem::symlink_status(paths[k], ec))) std::filesystem::remove(paths[k], ec);
+    throw;
   }
   std::vector<OpProfileRow> profile;
   if (a.profile) profile = ProfileRows(lm.model, r);

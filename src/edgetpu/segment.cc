@@ -213,11 +213,22 @@ std::vector<std::string> WriteSegments(const Model& model, int num_segments,
   std::filesystem::create_directories(out_dir, ec);
   std::vector<std::string> paths;
   for (size_t k = 0; k < segments.size(); ++k) {
-    const std::string path = (std::filesystem::path(out_dir) /
-                              StrCat(stem, "_segment_", k, "_of_", segments.size(), ".tflite"))
-                                 .string();
-    WriteTflite(segments[k], path);
-    paths.push_back(path);
+    paths.push_back((std::filesystem::path(out_dir) /
+                     StrCat(stem, "_segment_", k, "_of_", segments.size(), ".tflite"))
+                        .string());
+    Check(!std::filesystem::is_directory(paths.back(), ec), paths.back(), ": cannot write: it is a folder");
+  }
+  // All or none: a failed write removes the segments this call wrote, so a folder never holds new
+  // segments beside old ones of another split.
+  size_t written = 0;
+  try {
+    for (; written < segments.size(); ++written) WriteTflite(segments[written], paths[written]);
+  } catch (...) {
+    for (size_t k = 0; k < written; ++k) {  // regular files only: never a device or a link
+      if (std::filesystem::is_regular_file(std::filesystem::symlink_status(paths[k], ec)))
+        std::filesystem::remove(paths[k], ec);
+    }
+    throw;
   }
   return paths;
 }

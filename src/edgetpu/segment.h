@@ -35,7 +35,9 @@ SegmentPlan PlanSegments(const Model& model, int num_segments);
 std::vector<Model> SplitModel(const Model& model, const SegmentPlan& plan);
 
 // Plans, splits and writes DIR/NAME_segment_K_of_N.tflite (NAME = the source file's stem, or
-// "model"); returns the paths in order. Each file is written atomically by the TFLite writer.
+// "model"); returns the paths in order. Each file is written atomically by the TFLite writer, and
+// the set is all or none: a path that is a folder is refused before anything is written, and a
+// failed write removes the segments written before it. Throws cae::Error naming the path.
 std::vector<std::string> WriteSegments(const Model& model, int num_segments,
                                        const std::string& out_dir);
 

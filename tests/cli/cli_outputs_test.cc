@@ -1,5 +1,5 @@
 // `run` outputs: several model outputs give OUT_0.npy, OUT_1.npy, ... in output order; an output
-// never replaces the input data.
+// never replaces the input data; the outputs are written all or none.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -82,6 +82,25 @@ TEST(CliRun, OutputsNeverReplaceTheInputData) {
         << r.output;
     EXPECT_EQ(ReadBytes(dir.File("y_1.npy")), before);
     EXPECT_FALSE(FileExists(dir.File("y_0.npy")));
+  }
+}
+
+// An output that cannot be written leaves none of the others: a folder is refused before the run,
+// a failed write (a link to /dev/full) removes the outputs written before it.
+TEST(CliRun, FailedOutputLeavesNoOtherOutputs) {
+  CAE_REQUIRE_BINARY();
+  CAE_REQUIRE_FILE("/dev/full");
+  for (int blocker = 0; blocker < 2; ++blocker) {
+    TempDir dir;
+    WriteTflite(TwoOutputModel(), dir.File("two.tflite"));
+    WriteNpy(dir.File("x.npy"), TensorData(DType::kFloat32, {3, 4}));
+    if (blocker == 0) std::filesystem::create_directory(dir.File("y_1.npy"));
+    else std::filesystem::create_symlink("/dev/full", dir.File("y_1.npy"));
+    const CommandResult r = Cli("run " + Q(dir.File("two.tflite")) + " -i " + Q(dir.File("x.npy")) + " -o " +
+                                Q(dir.File("y.npy")));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find(dir.File("y_1.npy") + ": "), std::string::npos) << r.output;
+    EXPECT_FALSE(FileExists(dir.File("y_0.npy"))) << blocker;
   }
 }
 

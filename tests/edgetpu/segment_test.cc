@@ -1,5 +1,6 @@
 // Segments of a real model, chained, compute the whole model's outputs bit for bit: in the real
 // TFLite runtime (oracle) and in our interpreter.
+#include <filesystem>
 #include <map>
 #include <numeric>
 #include <string>
@@ -147,6 +148,28 @@ TEST(Segment, ChainEqualsWholeModelInOurInterpreter) {
   ASSERT_EQ(last.size(), 1u);
   EXPECT_EQ(last[0].shape, whole[0].shape);
   EXPECT_EQ(last[0].bytes, whole[0].bytes);
+}
+
+// A segment path that cannot be written leaves no segment of this split behind: a folder is
+// refused before writing, a failed write (a link to /dev/full) removes the segments before it.
+TEST(Segment, WriteIsAllOrNone) {
+  CAE_REQUIRE_FILE(SharedPath(kModel));
+  CAE_REQUIRE_FILE("/dev/full");
+  Model model = ReadTflite(SharedPath(kModel));
+  model.source = "m.tflite";
+  for (int blocker = 0; blocker < 2; ++blocker) {
+    TempDir dir;
+    const std::string second = dir.File("m_segment_1_of_2.tflite");
+    if (blocker == 0) std::filesystem::create_directory(second);
+    else std::filesystem::create_symlink("/dev/full", second);
+    try {
+      WriteSegments(model, 2, dir.path());
+      ADD_FAILURE() << "no error (" << blocker << ")";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(second + ": ", 0), 0u) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir.File("m_segment_0_of_2.tflite"))) << blocker;
+  }
 }
 
 }  // namespace
