@@ -178,6 +178,9 @@ void Execute(const RunArgs& a) {
   const LoadedModel& lm = segments.front();
   const std::string& model_name = a.models.front();
   const Graph& g = lm.model.main();
+  const std::string& last_model = a.models.back();
+  if (segments.back().model.main().outputs.empty())
+    throw Error(StrCat(last_model, ": model has no outputs, so there is nothing to write to ", a.out));
   const std::vector<std::string> paths =
       OutputPaths(a.out, static_cast<int>(segments.back().model.main().outputs.size()));
   RejectOutputOverInput(paths, a.inputs);

@@ -104,5 +104,20 @@ TEST(CliRun, FailedOutputLeavesNoOtherOutputs) {
   }
 }
 
+// A model without outputs (valid TFLite) would run and write nothing: refused naming the model.
+TEST(CliRun, ModelWithoutOutputsIsRefused) {
+  CAE_REQUIRE_BINARY();
+  TempDir dir;
+  Model m = TwoOutputModel();
+  m.main().outputs.clear();
+  WriteTflite(m, dir.File("none.tflite"));
+  WriteNpy(dir.File("x.npy"), TensorData(DType::kFloat32, {3, 4}));
+  const CommandResult r = Cli("run " + Q(dir.File("none.tflite")) + " -i " + Q(dir.File("x.npy")) + " -o " +
+                              Q(dir.File("y.npy")) + " --json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output, "cae2tpu: error: " + dir.File("none.tflite") + ": model has no outputs, so there is nothing to write to " +
+                          dir.File("y.npy") + "\n");
+}
+
 }  // namespace
 }  // namespace cae::testing
