@@ -2,9 +2,9 @@
 #include <zip.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "graph/error.h"
 #include "keras/hdf5_reader.h"
@@ -26,12 +26,21 @@ bool HasZipSignature(const std::string& path) {
   return in.read(buf, 4) && std::memcmp(buf, "PK\x03\x04", 4) == 0;
 }
 
+// The whole text of a config file given beside a model (at most kMaxConfigBytes, like a .keras
+// config.json: a larger file or an endless stream such as /dev/zero is refused, not read).
 std::string ReadTextFile(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) Fail(path, ": ", what, " is a folder, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) Fail(path, ": cannot open ", what, " (missing or unreadable)");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (static_cast<int64_t>(text.size()) > kMaxConfigBytes)
+      Fail(path, ": ", what, " is larger than ", kMaxConfigBytes >> 20, " MiB (the limit for a model config)");
+  }
+  return text;
 }
 
 struct ZipCloser {

@@ -274,5 +274,16 @@ TEST(KerasErrors, WeightsOnlyFileNeedsArchitecture) {
   ExpectError([&] { LoadKerasModel(path, missing_arch); }, {missing_arch});
 }
 
+// The architecture file is read up to the config limit (64 MiB): an endless stream or a folder is
+// refused naming it, instead of being read until memory runs out.
+TEST(KerasErrors, ArchitectureFileIsBounded) {
+  const std::string path = KerasFixture("HouYueJie_CAE_Keras__autoencoder_weights_only.h5");
+  CAE_REQUIRE_FILE(path);
+  CAE_REQUIRE_FILE("/dev/zero");
+  ExpectError([&] { LoadKerasModel(path, "/dev/zero"); }, {"/dev/zero: architecture JSON is larger than 64 MiB"});
+  TempDir dir;
+  ExpectError([&] { LoadKerasModel(path, dir.path()); }, {dir.path() + ": architecture JSON is a folder"});
+}
+
 }  // namespace
 }  // namespace cae::testing
