@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -150,8 +151,10 @@ void AddCompile(CLI::App& parent) {
     const edgetpu::CompileRun run = edgetpu::RunCompiler(path, options);
     if (run.exit_code != 0) {
       std::cout << run.output;  // the compiler's own account of the failure, even with --quiet
-      throw Error(StrCat(path, " failed with exit status ", run.exit_code, " on ",
-                         options.models.front()));
+      const std::string how = run.signal != 0
+                                  ? StrCat("was killed by signal ", run.signal, " (", strsignal(run.signal), ")")
+                                  : StrCat("failed with exit status ", run.exit_code);
+      throw Error(StrCat(path, " ", how, " on ", options.models.front()));
     }
     if (quiet) return;
     std::cout << run.output;

@@ -31,8 +31,9 @@ std::string ReadText(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Runs argv[0] with argv, stdout and stderr into one pipe; returns the exit status (-1 if killed).
-int Spawn(const std::vector<std::string>& argv, std::string* output) {
+// Runs argv[0] with argv, stdout and stderr into one pipe; returns the exit status, or -1 with
+// *signal set when a signal ended it.
+int Spawn(const std::vector<std::string>& argv, std::string* output, int* signal) {
   int fds[2];
   Check(pipe(fds) == 0, "edgetpu compile: cannot create a pipe");
   posix_spawn_file_actions_t actions;
@@ -58,6 +59,7 @@ int Spawn(const std::vector<std::string>& argv, std::string* output) {
   close(fds[0]);
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return -1;
+  if (WIFSIGNALED(status)) *signal = WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -98,7 +100,7 @@ CompileRun RunCompiler(const std::string& compiler, const CompileOptions& option
 
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
-  run.exit_code = Spawn(run.argv, &run.output);
+  run.exit_code = Spawn(run.argv, &run.output, &run.signal);
   run.reports = ParseCompilerOutput(run.output);
 
   // Log files: the one each report names, else NAME_edgetpu.log beside the output.

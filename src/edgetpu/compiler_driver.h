@@ -28,7 +28,8 @@ struct CompileOptions {
 
 struct CompileRun {
   std::vector<std::string> argv;  // the command that ran
-  int exit_code = -1;
+  int exit_code = -1;  // -1 when it did not exit by itself (see signal)
+  int signal = 0;      // the signal that ended it (e.g. SIGSEGV), 0 when it exited
   std::string output;  // stdout and stderr
   // One per model the compiler reported, with the op table of its log file merged in.
   std::vector<CompilerModelReport> reports;

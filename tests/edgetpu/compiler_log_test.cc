@@ -1,3 +1,4 @@
+#include <csignal>
 #include <filesystem>
 #include <string>
 
@@ -175,6 +176,20 @@ TEST(CompilerDriver, NonZeroExitIsReportedNotThrown) {
   const CompileRun run = RunCompiler(fake, options);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find("Invalid model"), std::string::npos);
+}
+
+TEST(CompilerDriver, ACrashIsReportedWithItsSignal) {
+  TempDir dir;
+  const std::string fake = dir.File("edgetpu_compiler");
+  WriteText(fake, "#!/bin/sh\necho 'Edge TPU Compiler version 16.0.384591198'\nkill -SEGV $$\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  CompileOptions options;
+  options.models = {"x.tflite"};
+  options.out_dir = dir.path();
+  const CompileRun run = RunCompiler(fake, options);
+  EXPECT_EQ(run.exit_code, -1);
+  EXPECT_EQ(run.signal, SIGSEGV);
+  EXPECT_NE(run.output.find("Edge TPU Compiler version"), std::string::npos);
 }
 
 }  // namespace
