@@ -142,6 +142,9 @@ void MergeLog(const CompilerModelReport& log, CompilerModelReport* report) {
 }
 
 std::vector<std::string> CompareWithPlan(const ModelPlan& plan, const CompilerModelReport& report) {
+  const bool comparable = report.total_ops >= 0 || report.ops_on_tpu >= 0 || report.tpu_subgraphs >= 0 ||
+                          !report.op_table.empty() || (report.cached_bytes >= 0 && report.streamed_bytes >= 0);
+  if (!comparable) return {"the compiler's report has none of the figures the plan is compared on"};
   std::vector<std::string> out;
   if (report.total_ops >= 0 && report.total_ops != plan.total) {
     out.push_back(StrCat("total operations: plan ", plan.total, ", compiler ", report.total_ops));

@@ -54,7 +54,8 @@ void MergeLog(const CompilerModelReport& log, CompilerModelReport* report);
 
 // Every disagreement between our plan and the compiler's report, one line each: totals, mapped
 // counts, subgraphs, per-op-type mapped/unmapped counts, and parameter bytes when the estimate is
-// off by more than 20%.
+// off by more than 20%. A report without any of those figures (an output format this parser does
+// not know) gives one line saying so: nothing compared is not agreement.
 std::vector<std::string> CompareWithPlan(const ModelPlan& plan, const CompilerModelReport& report);
 
 }  // namespace cae::edgetpu

@@ -192,5 +192,15 @@ TEST(CompilerDriver, ACrashIsReportedWithItsSignal) {
   EXPECT_NE(run.output.find("Edge TPU Compiler version"), std::string::npos);
 }
 
+TEST(CompilerLog, AReportWithoutFiguresIsNotAgreement) {
+  CAE_REQUIRE_FILE(Fixture("nrf20_mnist7.tflite"));
+  const ModelPlan plan = PlanModel(ReadTflite(Fixture("nrf20_mnist7.tflite")));
+  CompilerModelReport unknown;  // e.g. "Total number of operations: 99999999999999999999999"
+  unknown.compiler_version = "16.0.384591198";
+  const std::vector<std::string> diffs = CompareWithPlan(plan, unknown);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0], "the compiler's report has none of the figures the plan is compared on");
+}
+
 }  // namespace
 }  // namespace cae::edgetpu
