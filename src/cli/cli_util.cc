@@ -371,6 +371,7 @@ void CheckOutputExtension(const std::string& path, const std::string& ext, const
 }
 
 void CheckOutputFolder(const std::string& path, const std::string& flag) {
+  if (path.empty()) throw UsageError(StrCat(flag, " is empty; give a folder for the output files"));
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (!ec && fs::exists(st) && !fs::is_directory(st))

@@ -152,7 +152,7 @@ void CheckWritable(const std::string& path);
 // type, a path that exists and, links followed, is neither a regular file nor a folder (a device
 // or FIFO such as /dev/null), and any path under /dev/ (/dev/stdout, /dev/fd/N).
 void CheckOutputExtension(const std::string& path, const std::string& ext, const std::string& what);
-// A folder option (`flag`, e.g. "-o"): UsageError when path exists and is not a folder (links
+// A folder option (`flag`, e.g. "-o"): UsageError when path is empty, exists and is not a folder (links
 // followed), or when its name ends in the extension of a file this tool writes (.tflite, .npy,
 // .h5, .hdf5, .keras), which is a file name given where a folder was meant.
 void CheckOutputFolder(const std::string& path, const std::string& flag);

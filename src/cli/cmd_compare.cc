@@ -10,6 +10,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/evaluation.h"
 #include "cli/input_data.h"
 #include "cli/markdown_report.h"
@@ -307,7 +308,7 @@ void Execute(const CompareArgs& a) {
     if (noisy) j["noisy_input"] = EvaluationJson(*noisy);
     if (!a.grid.empty()) j["grid"] = a.grid;
     if (!a.report.empty()) j["report"] = a.report;
-    std::cout << j.dump(2) << "\n";
+    PrintJson(j);
     return;
   }
   std::cout << "data: " << a.data << " (" << evals.front().items << " images";

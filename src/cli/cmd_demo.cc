@@ -30,6 +30,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/evaluation.h"
 #include "cli/markdown_report.h"
 #include "data/dataset.h"
@@ -320,7 +321,7 @@ void StepReport(DemoContext& c) {
     WriteComparisonGrid(grid, grid_rows, 16, 8);
     j["grid"] = grid;
   }
-  const std::string text = j.dump(2) + "\n";
+  const std::string text = JsonText(j) + "\n";
   WriteFileAtomic((dir / "metrics.json").string(), reinterpret_cast<const uint8_t*>(text.data()), text.size());
   WriteMarkdownReport((dir / "report.md").string(), DemoReport(c, j));
   if (c.args.json) {

@@ -11,6 +11,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "data/dataset.h"
 #include "data/file_io.h"
 #include "data/segmentation_targets.h"
@@ -267,7 +268,7 @@ void Execute(const TrainArgs& a) {
     if (const train::QatSimulator* q = trainer.net().qat())
       j["qat"] = {{"activations", q->points()}, {"per_tensor", a.per_tensor},
                   {"not_simulated", q->uncovered()}};
-    std::cout << j.dump(2) << "\n";
+    PrintJson(j);
   } else if (lines) {
     std::cout << "wrote " << a.out << std::endl;
   }

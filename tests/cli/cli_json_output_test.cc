@@ -54,6 +54,11 @@ TEST(CliJson, NamesThatAreNotUtf8StillGiveJson) {
   ASSERT_TRUE(run.contains("outputs")) << run.dump();
   EXPECT_EQ(run["outputs"][0]["path"], dir.File("y\xEF\xBF\xBD.npy"));
   EXPECT_TRUE(FileExists(out));
+
+  // compare too (as train and demo, which print through the same PrintJson).
+  const nlohmann::json cmp = ParseJson(Cli("compare " + Q(model) + " " + Q(model) + " --data " + Q(dir.File("x.npy")) + " --json"));
+  ASSERT_TRUE(cmp.contains("models")) << cmp.dump();
+  EXPECT_EQ(cmp["reference"], dir.File("m\xEF\xBF\xBD.tflite"));
 }
 
 }  // namespace

@@ -410,7 +410,9 @@ TEST(CliOptions, OutputNamesMatchWhatIsWritten) {
       {convert + Q(dir.File("x.npy")), "x.npy: convert writes a TFLite model, so the name must end in .tflite"},
       {"edgetpu segment " + Q(Mobilenet()) + " -n 2 -o " + Q(dir.File("seg.tflite")),
        "seg.tflite: names a folder for the output files, not a .tflite file"},
-      {"demo --out " + Q(dir.File("m.h5")), "m.h5: names a folder for the output files, not a .h5 file"}};
+      {"demo --out " + Q(dir.File("m.h5")), "m.h5: names a folder for the output files, not a .h5 file"},
+      {"edgetpu segment " + Q(Mobilenet()) + " -n 2 -o ''", "-o is empty; give a folder for the output files"},
+      {"demo --out ''", "--out is empty; give a folder for the output files"}};
   for (const auto& [args, expected] : refused) {
     const CommandResult r = Cli(args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
