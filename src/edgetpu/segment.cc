@@ -54,6 +54,7 @@ SegmentPlan PlanSegments(const Model& model, int num_segments) {
   RejectCompiledModel(model, "splitting into segments");
   const Graph& g = model.main();
   const int n_ops = static_cast<int>(g.ops.size());
+  Check(n_ops > 0, Where(model), ": model has no ops to split into segments");
   Check(num_segments >= 1 && num_segments <= n_ops, Where(model), ": cannot split ", n_ops,
         " ops into ", num_segments, " segments (expected 1..", n_ops, ")");
 

@@ -51,7 +51,13 @@ using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
 ZipPtr OpenZip(const std::string& path) {
   int err = 0;
   zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
-  if (z == nullptr) Fail(path, ": cannot open as a zip archive (libzip error ", err, ")");
+  if (z == nullptr) {
+    zip_error_t ze;
+    zip_error_init_with_code(&ze, err);
+    const std::string why = zip_error_strerror(&ze);
+    zip_error_fini(&ze);
+    Fail(path, ": cannot open as a zip archive (", why, ")");
+  }
   return ZipPtr(z);
 }
 

@@ -8,7 +8,8 @@ namespace {
 using nlohmann::json;
 using BO = tflite_fb::BuiltinOptions;
 
-// Names in files are untrusted bytes; JSON needs UTF-8. Invalid sequences become '?'.
+// Names in files are untrusted bytes; JSON needs UTF-8. Each byte that starts no valid sequence
+// becomes U+FFFD, as cli/json_output.h's PrintJson replaces them.
 std::string Utf8(const std::string& s) {
   std::string out;
   out.reserve(s.size());
@@ -31,7 +32,7 @@ std::string Utf8(const std::string& s) {
       out.append(s, i, n);
       i += n;
     } else {
-      out += '?';
+      out += "\xEF\xBF\xBD";
       ++i;
     }
   }

@@ -12,7 +12,7 @@
 namespace cae::testing {
 namespace {
 
-// input [1,4] 'in\xff' -> RELU -> output 'out\x80'; description '\xfe' (DescribeTfliteModel's '?').
+// input [1,4] 'in\xff' -> RELU -> output 'out\x80'; description '\xfe' (DescribeTfliteModel's U+FFFD).
 Model ReluWithLatin1Names() {
   Model m;
   m.description = "\xfe";

@@ -172,5 +172,21 @@ TEST(Segment, WriteIsAllOrNone) {
   }
 }
 
+TEST(Segment, AModelWithoutOpsIsNamedAsSuch) {
+  Model m;
+  m.subgraphs.emplace_back();
+  Tensor t;
+  t.shape = {1, 4};
+  const int x = m.main().AddTensor(t);
+  m.main().inputs = {x};
+  m.main().outputs = {x};
+  try {
+    PlanSegments(m, 1);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model has no ops to split into segments"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace cae::edgetpu

@@ -85,6 +85,19 @@ TEST(KerasErrors, ZipWithoutConfig) {
   EXPECT_FALSE(LooksLikeKerasFile(path));
 }
 
+TEST(KerasErrors, BrokenZipSaysWhyInWords) {
+  TempDir dir;
+  const std::string path = dir.File("broken.keras");
+  // A zip's local-header signature and then nothing a zip reader can use.
+  WriteText(path, std::string("PK\x03\x04", 4) + std::string(40, '\0'));
+  try {
+    LoadKerasModel(path);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": cannot open as a zip archive (Not a zip archive)");
+  }
+}
+
 TEST(KerasErrors, TruncatedHdf5) {
   const std::string src = KerasFixture("MilesWQ__conv_autoencoder.h5");
   CAE_REQUIRE_FILE(src);

@@ -64,8 +64,8 @@ TEST(TfliteDescribe, InvalidUtf8NamesAreReplaced) {
   const nlohmann::json j = DescribeTfliteModel(m);
   EXPECT_NO_THROW((void)j.dump());
   EXPECT_EQ(j["subgraphs"][0]["tensors"][0]["name"],
-            "ok?"
-            "?(\xe2\x82\xac");
+            "ok\xEF\xBF\xBD"
+            "\xEF\xBF\xBD(\xe2\x82\xac");
   EXPECT_EQ(j["description"], "caf\xc3\xa9");
 }
 
