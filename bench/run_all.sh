@@ -100,7 +100,7 @@ done
 echo "(batch 1 rows: $n1 calls; best of $tries runs per side; onnx/cae > 1 means cae2tpu is faster)"
 
 echo
-echo "Coral models, per invoke (ms): cae2tpu (bird.bmp, batch 1, $repeat invokes) vs TFLite + XNNPACK (median of $repeat)"
+echo "Coral models, per invoke (ms): cae2tpu (bird.bmp pixel bytes, batch 1, $repeat invokes) vs TFLite + XNNPACK (median of $repeat)"
 printf '%-32s %-8s %10s %10s %12s %10s %6s\n' model threads cae2tpu tflite tflite/cae GMAC/s peak
 mkdir -p "$tmp/birds"
 for i in $(seq 1 "$repeat"); do ln -sf "$coral/bird.bmp" "$tmp/birds/bird_$i.bmp"; done
@@ -111,7 +111,7 @@ for name in mobilenet_v1_0.25_128_quant tf2_mobilenet_v2_1.0_224_ptq; do
   for t in 1 2; do
     "$oracle" "$model" --repeat "$repeat" --warmup 3 --threads "$t" --quiet --out-dir "$tmp/oracle" > "$tmp/oracle.json"
     tf=$(json "$tmp/oracle.json" 'j.invoke.median_ms')
-    "$cli" run "$model" -i "$tmp/birds" --resize "$size" -o "$tmp/mn.npy" --batch 1 --threads "$t" --json > "$tmp/mn.json"
+    "$cli" run "$model" -i "$tmp/birds" --resize "$size" --raw -o "$tmp/mn.npy" --batch 1 --threads "$t" --json > "$tmp/mn.json"
     ms=$(json "$tmp/mn.json" 'j.seconds * 1000 / j.images')
     gmacs=$(awk -v m="$mmacs" -v s="$ms" 'BEGIN { print m / s / 1e6 }')
     printf '%-32s %-8s %10.2f %10.2f %12s %10.2f %6s\n' "$name" "$t" "$ms" "$tf" "$(ratio "$tf" "$ms")" \
