@@ -9,6 +9,8 @@ per epoch the train loss, test MSE, seconds and images/s (training only, evaluat
 Run it with Debian's interpreter (/usr/bin/python3, python3-torch). `--init torch` keeps
 PyTorch's defaults (kaiming_uniform a=sqrt(5) kernels, uniform biases, Adam eps 1e-8);
 `--init keras` uses Keras's (glorot_uniform kernels, zero biases, Adam eps 1e-7).
+`--centering` steps each conv in input-centered coordinates as `cae2tpu train --centering on`
+does (src/train/input_centering.h): an independent implementation of the same method.
 """
 import argparse
 import gzip
@@ -64,6 +66,35 @@ def keras_init(model):
             nn.init.zeros_(m.bias)
 
 
+class InputCentering:
+    """Adam steps each Conv2d in the coordinates (W, b + W m), m = the batch mean of each input
+    channel: before the step grad_W -= m[ci] * grad_b[co]; after it b -= sum m[ci] * dW."""
+
+    def __init__(self, model):
+        self.convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+        self.means = {}
+        for c in self.convs:
+            c.register_forward_pre_hook(self._measure)
+
+    def _measure(self, module, inputs):
+        if module.training:
+            self.means[module] = inputs[0].detach().mean(dim=(0, 2, 3))
+
+    def before_step(self):
+        self.before = {}
+        with torch.no_grad():
+            for c in self.convs:
+                m = self.means[c][None, :, None, None]
+                c.weight.grad -= m * c.bias.grad[:, None, None, None]
+                self.before[c] = c.weight.detach().clone()
+
+    def after_step(self):
+        with torch.no_grad():
+            for c in self.convs:
+                m = self.means[c][None, :, None, None]
+                c.bias -= (m * (c.weight - self.before[c])).sum(dim=(1, 2, 3))
+
+
 def evaluate(model, x, batch):
     model.eval()
     total = 0.0
@@ -87,6 +118,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--filters", default="32,16,8")
     ap.add_argument("--init", choices=["torch", "keras"], default="torch")
+    ap.add_argument("--centering", action="store_true", help="input-centered steps (see above)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -100,6 +132,7 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, eps=eps)
     loss_fn = nn.MSELoss()  # mean over every element of the batch
     params = sum(p.numel() for p in model.parameters())
+    centering = InputCentering(model) if a.centering else None
 
     epochs = []
     n = len(x)
@@ -112,7 +145,11 @@ def main():
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb), xb)
             loss.backward()
+            if centering:
+                centering.before_step()
             opt.step()
+            if centering:
+                centering.after_step()
             loss_sum += float(loss) * len(xb)
         seconds = time.perf_counter() - start
         row = {"epoch": epoch, "train_loss": loss_sum / n, "seconds": seconds,
@@ -124,7 +161,7 @@ def main():
               + f", {seconds:.1f} s, {row['images_per_second']:.0f} images/s",
               file=sys.stderr, flush=True)
     print(json.dumps({"framework": f"torch {torch.__version__}", "threads": a.threads,
-                      "init": a.init, "parameters": params, "images": n,
+                      "init": a.init, "centering": a.centering, "parameters": params, "images": n,
                       "epochs": epochs}, indent=2))
 
 

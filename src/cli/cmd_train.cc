@@ -29,7 +29,7 @@ namespace {
 struct TrainArgs {
   std::string arch, data, val, task = "reconstruct", targets, val_targets, init, arch_json, out;
   std::string loss, optimizer = "adam", filters = "32,16,8", units = "256,128,64,32";
-  std::string upsample = "transpose";
+  std::string upsample = "transpose", centering = "on";
   int epochs = 10, batch_size = 128, threads = 0, depth = 2, base_filters = 16, classes = 1;
   float lr = 1e-3f, noise = 0.2f, momentum = 0.0f;
   uint64_t seed = 1;
@@ -163,6 +163,7 @@ void Execute(const TrainArgs& a) {
   to.optimizer = a.optimizer;
   to.momentum = a.momentum;
   to.seed = a.seed;
+  to.center_inputs = a.centering == "on";
   to.noise_stddev = a.task == "denoise" ? a.noise : 0.0f;
   std::string loss = a.loss;
   if (loss.empty()) loss = a.task == "segment" && a.classes > 1 ? "cce" : (a.task == "segment" ? "bce" : "mse");
@@ -264,7 +265,7 @@ void Execute(const TrainArgs& a) {
   SaveKerasH5(km, a.out, trainer.TrainingConfig());
   if (a.json) {
     nlohmann::json j = {{"output", a.out}, {"parameters", trainer.net().ParamCount()},
-                        {"epochs", epochs}};
+                        {"centering", to.center_inputs}, {"epochs", epochs}};
     if (const train::QatSimulator* q = trainer.net().qat())
       j["qat"] = {{"activations", q->points()}, {"per_tensor", a.per_tensor},
                   {"not_simulated", q->uncovered()}};
@@ -293,6 +294,10 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--momentum", a->momentum, "sgd momentum (default 0)");
   cmd->add_option("--loss", a->loss, "mse | bce | cce (default mse; segment: bce, or cce with --classes > 1)");
   cmd->add_option("--optimizer", a->optimizer, "adam | sgd (default adam)");
+  cmd->add_option("--centering", a->centering,
+                  "on: step conv and dense layers in input-centered coordinates (the same model, "
+                  "faster training); off: the plain steps Keras takes (default on)")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option("--seed", a->seed, "Seed for init, shuffling, noise, dropout (default 1)");
   cmd->add_option("--limit", a->limit, "Use only the first N images of each data set")
       ->check(CLI::Range(int64_t{1}, kMaxItems));

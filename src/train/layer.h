@@ -43,6 +43,7 @@ struct RunContext {
   ThreadPool* pool = nullptr;  // null: run on the calling thread
   bool training = false;       // BatchNorm batch statistics, Dropout masks
   uint64_t step_seed = 0;      // varies per training step: Dropout masks derive from it
+  bool center_inputs = false;  // training: layers measure their input means (input_centering.h)
 };
 
 class Layer {
@@ -69,6 +70,11 @@ class Layer {
   // ADDS dL/dparam to each trainable param's grad. in/out are the values of the last Forward.
   virtual void Backward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                         const float* out, float* dout, const std::vector<float*>& din) = 0;
+
+  // Called by the trainer around each optimizer step, after Backward: layers with input
+  // centering (train/input_centering.h) change the step's coordinates here; others do nothing.
+  virtual void BeforeOptimizerStep() {}
+  virtual void AfterOptimizerStep() {}
 
   std::string name;
   std::string class_name;

@@ -101,7 +101,7 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
   std::vector<float> by(by_keras.size()), grad;
   const float* xs = x.as<float>();
   const float* ys = y.as<float>();
-  RunContext ctx{pool_, true, 0};
+  RunContext ctx{pool_, true, 0, options_.center_inputs};
   std::vector<EpochStats> history;
   Check(options_.initial_epoch >= 0 && options_.initial_epoch <= 1000000, "initial epoch must be 0..1000000");
   const int last_epoch = options_.initial_epoch + options_.epochs;
@@ -144,7 +144,9 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
       Check(std::isfinite(batch_loss), "training diverged: the loss is ", batch_loss, " at epoch ",
             epoch, ", batch ", b + 1, " of ", batches, " (try a lower --lr)");
       net_->Backward(ctx, grad);
+      for (Layer* layer : net_->layers()) layer->BeforeOptimizerStep();
       optimizer_->Step(net_->params());
+      for (Layer* layer : net_->layers()) layer->AfterOptimizerStep();
       net_->EndQatStep();
       loss_sum += batch_loss;
       if (cb.on_batch) {

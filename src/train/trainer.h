@@ -37,6 +37,9 @@ struct TrainOptions {
   uint64_t seed = 1;               // weight init, shuffling, noise, dropout
   float noise_stddev = 0.0f;       // > 0: inputs get N(0, sigma^2) noise, clipped to [0, 1]
   bool shuffle = true;
+  // Step Conv2D/Conv1D/Dense layers in input-centered coordinates (train/input_centering.h): the
+  // same model and loss, a better-conditioned step. false: the plain steps Keras takes.
+  bool center_inputs = true;
   // As Keras's fit(initial_epoch=...): epochs are numbered initial_epoch + 1 .. initial_epoch +
   // epochs, in the reports and in the shuffling and noise, which follow the epoch number.
   int initial_epoch = 0;

@@ -102,6 +102,7 @@ TEST(Trainer, CaeLossGoesDownHeavy) {
   const KerasModel km = BuildCae(28, 28, 1, {32, 16, 8});
   TrainOptions o;
   o.epochs = 3;
+  o.batch_size = 32;
   ThreadPool pool(0);
   Trainer t(km, o, &pool);
   EXPECT_EQ(t.net().ParamCount(), 12785);
@@ -111,7 +112,7 @@ TEST(Trainer, CaeLossGoesDownHeavy) {
   cb.on_batch = [&](const BatchProgress& p) { batches_seen.push_back(p.batch); };
   const std::vector<EpochStats> h = t.Fit(x, x, &x, &x, cb);
   ASSERT_EQ(h.size(), 3u);
-  EXPECT_EQ(batches_seen.size(), 3u * 4u);
+  EXPECT_EQ(batches_seen.size(), 3u * 16u);
   EXPECT_LT(h[2].train_loss, h[0].train_loss);
   EXPECT_LT(h[2].val_loss, before * 0.8) << "before " << before;
   EXPECT_GT(h[2].images_per_second, 0.0);

@@ -1,0 +1,80 @@
+#include "train/input_centering.h"
+
+#include "graph/error.h"
+
+namespace cae::train {
+
+void InputCentering::Measure(const RunContext& ctx, int n, const float* x, int channels,
+                             int64_t pixels) {
+  if (!ctx.training || !ctx.center_inputs || n <= 0) return;
+  const int chunks = SampleChunks(n);
+  // Per-chunk sums in double, added in chunk order: the same mean for any thread count.
+  std::vector<double> partial(static_cast<size_t>(chunks) * channels, 0.0);
+  const int64_t sample = static_cast<int64_t>(channels) * pixels;
+  ForSampleChunks(ctx, n, [&](int chunk, int begin, int end) {
+    double* sums = partial.data() + static_cast<size_t>(chunk) * channels;
+    for (int s = begin; s < end; ++s) {
+      const float* xs = x + s * sample;
+      for (int c = 0; c < channels; ++c) {
+        const float* p = xs + c * pixels;
+        float acc = 0.0f;
+        for (int64_t i = 0; i < pixels; ++i) acc += p[i];
+        sums[c] += acc;
+      }
+    }
+  });
+  mean_.assign(static_cast<size_t>(channels), 0.0f);
+  const double count = static_cast<double>(n) * static_cast<double>(pixels);
+  for (int c = 0; c < channels; ++c) {
+    double total = 0.0;
+    for (int k = 0; k < chunks; ++k) total += partial[static_cast<size_t>(k) * channels + c];
+    mean_[c] = static_cast<float>(total / count);
+  }
+  measured_ = true;
+}
+
+bool InputCentering::Applies(const KernelLayout& layout, const Param& kernel,
+                             const Param& bias) const {
+  if (!measured_ || !kernel.trainable || !bias.trainable) return false;
+  Check(static_cast<int>(mean_.size()) == layout.cin, "input centering: ", mean_.size(),
+        " channel means for a kernel of ", layout.cin, " input channels");
+  Check(static_cast<int>(bias.value.size()) == layout.cout && bias.grad.size() == bias.value.size(),
+        "input centering: the bias does not match the kernel's ", layout.cout, " outputs");
+  return true;
+}
+
+void InputCentering::BeforeStep(const KernelLayout& layout, Param& kernel, const Param& bias) {
+  stepping_ = Applies(layout, kernel, bias);
+  measured_ = false;
+  if (!stepping_) return;
+  float* gw = kernel.grad.data();
+  for (int co = 0; co < layout.cout; ++co) {
+    const float gb = bias.grad[co];
+    for (int ci = 0; ci < layout.cin; ++ci) {
+      const float shift = mean_[ci] * gb;
+      float* g = gw + co * layout.co_stride + ci * layout.ci_stride;
+      for (int t = 0; t < layout.taps; ++t) g[t * layout.tap_stride] -= shift;
+    }
+  }
+  kernel_before_ = kernel.value;
+}
+
+void InputCentering::AfterStep(const KernelLayout& layout, const Param& kernel, Param& bias) {
+  if (!stepping_) return;
+  stepping_ = false;
+  for (int co = 0; co < layout.cout; ++co) {
+    double shift = 0.0;
+    for (int ci = 0; ci < layout.cin; ++ci) {
+      const int64_t base = co * layout.co_stride + ci * layout.ci_stride;
+      double moved = 0.0;
+      for (int t = 0; t < layout.taps; ++t) {
+        const int64_t i = base + t * layout.tap_stride;
+        moved += static_cast<double>(kernel.value[i]) - kernel_before_[i];
+      }
+      shift += mean_[ci] * moved;
+    }
+    bias.value[co] -= static_cast<float>(shift);
+  }
+}
+
+}  // namespace cae::train

@@ -1,0 +1,150 @@
+// Input centering (train/input_centering.h) against its definition: training a layer on inputs x
+// with centering must take the same steps as plain training of the same layer on the centered
+// inputs x - m, whose bias is the centered coordinate c = b + W m. Checked for Conv2D ("valid", so
+// that x - m is exactly the centered layer's input) and Dense, with Adam, over several steps on a
+// batch whose channel means do not change (the whole data set is one batch).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "keras/keras_builders.h"
+#include "train/trainer.h"
+#include "train_test_util.h"
+
+namespace cae::train {
+namespace {
+
+struct Case {
+  KerasModel model;     // one linear layer with a bias, weights set
+  TensorData x, y;      // inputs [N, ..., C] and targets
+};
+
+// Channel means of NHWC-ordered data (the last axis is the channel).
+std::vector<double> ChannelMeans(const TensorData& x) {
+  const int64_t channels = x.shape.back();
+  std::vector<double> mean(static_cast<size_t>(channels), 0.0);
+  const int64_t count = x.num_elements() / channels;
+  for (int64_t i = 0; i < x.num_elements(); ++i) mean[i % channels] += x.as<float>()[i];
+  for (double& m : mean) m /= static_cast<double>(count);
+  return mean;
+}
+
+TensorData Centered(const TensorData& x, const std::vector<double>& mean) {
+  TensorData out = x;
+  const int64_t channels = x.shape.back();
+  for (int64_t i = 0; i < x.num_elements(); ++i)
+    out.as<float>()[i] = static_cast<float>(x.as<float>()[i] - mean[i % channels]);
+  return out;
+}
+
+// W m per output: the kernel is [..., cin, cout] (HWIO or Dense's [In, U]).
+std::vector<double> KernelTimesMean(const KerasWeight& kernel, const std::vector<double>& mean) {
+  const int64_t cout = kernel.shape.back(), cin = kernel.shape[kernel.shape.size() - 2];
+  std::vector<double> out(static_cast<size_t>(cout), 0.0);
+  for (size_t i = 0; i < kernel.values.size(); ++i) {
+    const int64_t co = static_cast<int64_t>(i) % cout, ci = (static_cast<int64_t>(i) / cout) % cin;
+    out[co] += kernel.values[i] * mean[ci];
+  }
+  return out;
+}
+
+// Trains `centered` with centering on x and `plain` without it on x - m, from the same function,
+// and checks the weights stay related by c = b + W m after every epoch (one Adam step each).
+void ExpectCenteredStepsEqualPlainStepsOnCenteredData(const Case& c) {
+  const std::vector<double> mean = ChannelMeans(c.x);
+  for (double m : mean) ASSERT_GT(std::abs(m), 0.1) << "the test needs inputs that are not centered";
+  KerasModel centered = c.model, plain = c.model;
+  {
+    const std::vector<double> wm = KernelTimesMean(plain.layers[1].weights[0], mean);
+    std::vector<float>& bias = plain.layers[1].weights[1].values;
+    for (size_t co = 0; co < bias.size(); ++co) bias[co] = static_cast<float>(bias[co] + wm[co]);
+  }
+  const TensorData xc = Centered(c.x, mean);
+  TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = static_cast<int>(c.x.shape[0]);
+  o.center_inputs = true;
+  Trainer a(centered, o, nullptr);
+  o.center_inputs = false;
+  Trainer b(plain, o, nullptr);
+  for (int step = 1; step <= 6; ++step) {
+    a.Fit(c.x, c.y, nullptr, nullptr);
+    b.Fit(xc, c.y, nullptr, nullptr);
+    a.StoreWeights(centered);
+    b.StoreWeights(plain);
+    const KerasWeight& wa = centered.layers[1].weights[0];
+    const KerasWeight& wb = plain.layers[1].weights[0];
+    double moved = 0.0;
+    for (size_t i = 0; i < wa.values.size(); ++i) {
+      ASSERT_NEAR(wa.values[i], wb.values[i], 2e-5) << "kernel element " << i << ", step " << step;
+      moved = std::max(moved, std::abs(static_cast<double>(wa.values[i]) - c.model.layers[1].weights[0].values[i]));
+    }
+    EXPECT_GT(moved, 1e-4 * step) << "the kernel should move";
+    const std::vector<double> wm = KernelTimesMean(wb, mean);
+    const std::vector<float>& ba = centered.layers[1].weights[1].values;
+    const std::vector<float>& bb = plain.layers[1].weights[1].values;
+    for (size_t co = 0; co < ba.size(); ++co)
+      ASSERT_NEAR(ba[co], bb[co] - wm[co], 2e-5) << "bias " << co << ", step " << step;
+  }
+}
+
+// A model of one layer, its weights initialized, with inputs in [0.5, 1.5) per channel shifted
+// differently, and targets the layer's output shape.
+Case MakeCase(KerasModel km, std::vector<int32_t> x_shape, uint64_t seed) {
+  {
+    Trainer init(km, TrainOptions{}, nullptr);
+    init.StoreWeights(km);
+  }
+  Case c{km, TensorData(DType::kFloat32, x_shape), {}};
+  const int64_t channels = x_shape.back();
+  for (int64_t i = 0; i < c.x.num_elements(); ++i)
+    c.x.as<float>()[i] = 0.5f + UnitFloat(Mix(seed, i, 1)) + 0.25f * static_cast<float>(i % channels);
+  Net net(km, 1);
+  net.Forward(RunContext{}, c.x.as<float>(), static_cast<int>(x_shape[0]));
+  std::vector<int32_t> y_shape = net.output_shape();
+  y_shape.insert(y_shape.begin(), x_shape[0]);
+  c.y = TensorData(DType::kFloat32, y_shape);
+  for (int64_t i = 0; i < c.y.num_elements(); ++i) c.y.as<float>()[i] = UnitFloat(Mix(seed, i, 2));
+  return c;
+}
+
+TEST(InputCentering, Conv2DStepsAreThePlainStepsOfTheCenteredLayer) {
+  KerasModelBuilder b("conv");
+  std::string x = b.Input({6, 7, 3});
+  x = b.Add("Conv2D", Conv2DConfig(4, 3, "linear", "valid"), {x});
+  ExpectCenteredStepsEqualPlainStepsOnCenteredData(MakeCase(b.Finish(x), {5, 6, 7, 3}, 11));
+}
+
+TEST(InputCentering, DenseStepsAreThePlainStepsOfTheCenteredLayer) {
+  KerasModelBuilder b("dense");
+  std::string x = b.Input({6});
+  x = b.Add("Dense", DenseConfig(4, "linear"), {x});
+  ExpectCenteredStepsEqualPlainStepsOnCenteredData(MakeCase(b.Finish(x), {9, 6}, 12));
+}
+
+// The forward pass is not changed: with centering or without, the loss before the first step is
+// the same, and the first step differs (the centering does something).
+TEST(InputCentering, ChangesTheStepsNotTheModel) {
+  KerasModelBuilder b("conv");
+  std::string x = b.Input({6, 7, 3});
+  x = b.Add("Conv2D", Conv2DConfig(4, 3, "linear", "same"), {x});
+  const Case c = MakeCase(b.Finish(x), {5, 6, 7, 3}, 13);
+  TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 5;
+  KerasModel with = c.model, without = c.model;
+  Trainer a(with, o, nullptr);
+  o.center_inputs = false;
+  Trainer p(without, o, nullptr);
+  EXPECT_EQ(a.Evaluate(c.x, c.y), p.Evaluate(c.x, c.y));
+  a.Fit(c.x, c.y, nullptr, nullptr);
+  p.Fit(c.x, c.y, nullptr, nullptr);
+  a.StoreWeights(with);
+  p.StoreWeights(without);
+  EXPECT_NE(with.layers[1].weights[1].values, without.layers[1].weights[1].values);
+}
+
+}  // namespace
+}  // namespace cae::train
