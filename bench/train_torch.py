@@ -67,11 +67,12 @@ def keras_init(model):
 
 
 class InputCentering:
-    """Adam steps each Conv2d in the coordinates (W, b + W m), m = the batch mean of each input
-    channel: before the step grad_W -= m[ci] * grad_b[co]; after it b -= sum m[ci] * dW."""
+    """Adam steps each Conv2d but the last (it makes the output: plain steps, as cae2tpu's Net
+    keeps them) in the coordinates (W, b + W m), m = the batch mean of each input channel: before
+    the step grad_W -= m[ci] * grad_b[co]; after it b -= sum m[ci] * dW."""
 
     def __init__(self, model):
-        self.convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+        self.convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)][:-1]
         self.means = {}
         for c in self.convs:
             c.register_forward_pre_hook(self._measure)

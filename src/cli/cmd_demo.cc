@@ -142,7 +142,7 @@ void StepTrain(DemoContext& c) {
   if (Talk(c)) {
     std::cout << "1. train the seed CAE (" << trainer.net().ParamCount() << " parameters) on "
               << c.train.shape[0] << " Fashion-MNIST images, " << c.args.epochs
-              << " epochs, Adam 1e-3, MSE, batch 128" << std::endl;
+              << " epochs, Adam 1e-3 (input-centered steps), MSE, batch 128" << std::endl;
   }
   if (!c.args.no_qat) c.qat_start = km;  // no weights: initialized from the same seed
   train::TrainCallbacks cb = DemoProgress(c, "", to.epochs);
@@ -288,7 +288,7 @@ MarkdownReport DemoReport(const DemoContext& c, const nlohmann::json& j) {
       epochs.AddRow({std::to_string(e["epoch"].get<int>()), FormatFixed(e["train_mse"].get<double>(), 6),
                      FormatFixed(e["seconds"].get<double>(), 1), FormatFixed(e["images_per_second"].get<double>(), 0)});
     r.before.push_back({"Training", StrCat("The seed CAE (", t["parameters"].get<int64_t>(),
-                                           " parameters) on Fashion-MNIST, Adam 1e-3, MSE, batch 128.\n\n",
+                                           " parameters) on Fashion-MNIST, Adam 1e-3 with input-centered steps (train --centering), MSE, batch 128.\n\n",
                                            epochs.RenderMarkdown())});
   }
   r.evals = c.evals;

@@ -105,7 +105,7 @@ class Conv2D : public Layer {
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
-    if (use_bias_) centering_.Measure(ctx, n, in[0], g_.cin, static_cast<int64_t>(g_.ih) * g_.iw);
+    if (use_bias_ && input_centering) centering_.Measure(ctx, n, in[0], g_.cin, static_cast<int64_t>(g_.ih) * g_.iw);
     if (kn2row_) return ForwardKn2Row(ctx, n, in[0], out);
     const int64_t K = g_.K(), P = g_.P();
     const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();

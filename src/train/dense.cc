@@ -56,7 +56,7 @@ class Dense : public Layer {
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
-    if (use_bias_) centering_.Measure(ctx, n, in[0], in_, pixels_);
+    if (use_bias_ && input_centering) centering_.Measure(ctx, n, in[0], in_, pixels_);
     if (pixels_ > 1) return ForwardPerPixel(ctx, n, in[0], out);
     ForSampleChunks(ctx, n, [&](int, int begin, int end) {
       for (int s = begin; s < end; ++s) {

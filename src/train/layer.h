@@ -75,6 +75,11 @@ class Layer {
   // centering (train/input_centering.h) change the step's coordinates here; others do nothing.
   virtual void BeforeOptimizerStep() {}
   virtual void AfterOptimizerStep() {}
+  // Whether the layer may take input-centered steps when the trainer asks for them. The Net
+  // clears it for the layers that make the model's output: their biases set the output's level,
+  // which plain steps reach through every kernel element and centered steps only through the bias
+  // (one learning rate per step), so centering them slows training (measured: dense-ae, CAE).
+  bool input_centering = true;
 
   std::string name;
   std::string class_name;

@@ -175,6 +175,24 @@ Net::Net(const KerasModel& km, uint64_t seed, const QatOptions* qat)
   Check(found != node_of.end(), source_, ": model output '", out.layer, "' is not a layer");
   Check(found->second == static_cast<int>(nodes_.size()) - 1, source_, ": model output '",
         out.layer, "' must be the last layer; layers after it are not supported");
+  KeepOutputLayersUncentered();
+}
+
+void Net::KeepOutputLayersUncentered() {
+  std::vector<int> pending = {static_cast<int>(nodes_.size()) - 1};
+  std::vector<bool> seen(nodes_.size(), false);
+  while (!pending.empty()) {
+    const int i = pending.back();
+    pending.pop_back();
+    if (i <= 0 || seen[i]) continue;  // node 0 is the input
+    seen[i] = true;
+    Layer& layer = *nodes_[i].layer;
+    if (!layer.params.empty()) {
+      layer.input_centering = false;
+      continue;
+    }
+    for (int k : nodes_[i].inputs) pending.push_back(k);
+  }
 }
 
 std::vector<int32_t> KerasSampleShape(const Dims& d, int rank) {

@@ -93,6 +93,9 @@ class Net {
   };
   void QuantizeWeights();
   void RestoreWeights();
+  // Clears Layer::input_centering of the layers that make the output: walking back from it
+  // through layers without params (Reshape, Activation, UpSampling...) to the first with params.
+  void KeepOutputLayersUncentered();
   std::unique_ptr<QatSimulator> qat_;
   bool weights_quantized_ = false;
   std::vector<Node> nodes_;  // nodes_[0] is the input, nodes_.back() the output

@@ -2,7 +2,8 @@
 // with centering must take the same steps as plain training of the same layer on the centered
 // inputs x - m, whose bias is the centered coordinate c = b + W m. Checked for Conv2D ("valid", so
 // that x - m is exactly the centered layer's input) and Dense, with Adam, over several steps on a
-// batch whose channel means do not change (the whole data set is one batch).
+// batch whose channel means do not change (the whole data set is one batch). Each model has a
+// second layer after the checked one: the layers making the output take plain steps (net.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,7 +18,7 @@ namespace cae::train {
 namespace {
 
 struct Case {
-  KerasModel model;     // one linear layer with a bias, weights set
+  KerasModel model;     // a linear layer with a bias, then the output layer; weights set
   TensorData x, y;      // inputs [N, ..., C] and targets
 };
 
@@ -62,6 +63,7 @@ void ExpectCenteredStepsEqualPlainStepsOnCenteredData(const Case& c) {
     for (size_t co = 0; co < bias.size(); ++co) bias[co] = static_cast<float>(bias[co] + wm[co]);
   }
   const TensorData xc = Centered(c.x, mean);
+  ASSERT_EQ(c.model.layers.size(), 3u);
   TrainOptions o;
   o.epochs = 1;
   o.batch_size = static_cast<int>(c.x.shape[0]);
@@ -87,6 +89,11 @@ void ExpectCenteredStepsEqualPlainStepsOnCenteredData(const Case& c) {
     const std::vector<float>& bb = plain.layers[1].weights[1].values;
     for (size_t co = 0; co < ba.size(); ++co)
       ASSERT_NEAR(ba[co], bb[co] - wm[co], 2e-5) << "bias " << co << ", step " << step;
+    // The output layer sees the same inputs in both and steps plainly in both.
+    for (size_t k = 0; k < 2; ++k)
+      for (size_t i = 0; i < centered.layers[2].weights[k].values.size(); ++i)
+        ASSERT_NEAR(centered.layers[2].weights[k].values[i], plain.layers[2].weights[k].values[i], 2e-5)
+            << "output layer weight " << k << "[" << i << "], step " << step;
   }
 }
 
@@ -114,6 +121,7 @@ TEST(InputCentering, Conv2DStepsAreThePlainStepsOfTheCenteredLayer) {
   KerasModelBuilder b("conv");
   std::string x = b.Input({6, 7, 3});
   x = b.Add("Conv2D", Conv2DConfig(4, 3, "linear", "valid"), {x});
+  x = b.Add("Conv2D", Conv2DConfig(2, 1, "linear"), {x});
   ExpectCenteredStepsEqualPlainStepsOnCenteredData(MakeCase(b.Finish(x), {5, 6, 7, 3}, 11));
 }
 
@@ -121,7 +129,33 @@ TEST(InputCentering, DenseStepsAreThePlainStepsOfTheCenteredLayer) {
   KerasModelBuilder b("dense");
   std::string x = b.Input({6});
   x = b.Add("Dense", DenseConfig(4, "linear"), {x});
+  x = b.Add("Dense", DenseConfig(3, "linear"), {x});
   ExpectCenteredStepsEqualPlainStepsOnCenteredData(MakeCase(b.Finish(x), {9, 6}, 12));
+}
+
+// The layers that make the output, found back through layers without params (here Activation
+// and Reshape), take plain steps: a model of one such layer trains bit-identically either way.
+TEST(InputCentering, OutputLayersTakePlainSteps) {
+  KerasModelBuilder b("out");
+  std::string x = b.Input({6});
+  x = b.Add("Dense", DenseConfig(4, "linear"), {x});
+  x = b.Add("Activation", {{"activation", "sigmoid"}}, {x});
+  x = b.Add("Reshape", {{"target_shape", {2, 2}}}, {x});
+  const Case c = MakeCase(b.Finish(x), {9, 6}, 14);
+  TrainOptions o;
+  o.epochs = 3;
+  o.batch_size = 4;
+  KerasModel with = c.model, without = c.model;
+  Trainer a(with, o, nullptr);
+  o.center_inputs = false;
+  Trainer p(without, o, nullptr);
+  a.Fit(c.x, c.y, nullptr, nullptr);
+  p.Fit(c.x, c.y, nullptr, nullptr);
+  a.StoreWeights(with);
+  p.StoreWeights(without);
+  EXPECT_EQ(with.layers[1].weights[0].values, without.layers[1].weights[0].values);
+  EXPECT_EQ(with.layers[1].weights[1].values, without.layers[1].weights[1].values);
+  EXPECT_NE(with.layers[1].weights[0].values, c.model.layers[1].weights[0].values);
 }
 
 // The forward pass is not changed: with centering or without, the loss before the first step is
@@ -130,6 +164,7 @@ TEST(InputCentering, ChangesTheStepsNotTheModel) {
   KerasModelBuilder b("conv");
   std::string x = b.Input({6, 7, 3});
   x = b.Add("Conv2D", Conv2DConfig(4, 3, "linear", "same"), {x});
+  x = b.Add("Conv2D", Conv2DConfig(2, 1, "linear"), {x});
   const Case c = MakeCase(b.Finish(x), {5, 6, 7, 3}, 13);
   TrainOptions o;
   o.epochs = 1;
