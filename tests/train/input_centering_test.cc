@@ -117,6 +117,29 @@ Case MakeCase(KerasModel km, std::vector<int32_t> x_shape, uint64_t seed) {
   return c;
 }
 
+// c.model trained with centering and without (same options otherwise), and each one's loss
+// before its first step.
+struct WithAndWithout {
+  KerasModel with, without;
+  double loss_before_with = 0, loss_before_without = 0;
+};
+WithAndWithout TrainWithAndWithout(const Case& c, int epochs, int batch_size) {
+  TrainOptions o;
+  o.epochs = epochs;
+  o.batch_size = batch_size;
+  WithAndWithout r{c.model, c.model};
+  Trainer a(r.with, o, nullptr);
+  o.center_inputs = false;
+  Trainer p(r.without, o, nullptr);
+  r.loss_before_with = a.Evaluate(c.x, c.y);
+  r.loss_before_without = p.Evaluate(c.x, c.y);
+  a.Fit(c.x, c.y, nullptr, nullptr);
+  p.Fit(c.x, c.y, nullptr, nullptr);
+  a.StoreWeights(r.with);
+  p.StoreWeights(r.without);
+  return r;
+}
+
 TEST(InputCentering, Conv2DStepsAreThePlainStepsOfTheCenteredLayer) {
   KerasModelBuilder b("conv");
   std::string x = b.Input({6, 7, 3});
@@ -142,20 +165,10 @@ TEST(InputCentering, OutputLayersTakePlainSteps) {
   x = b.Add("Activation", {{"activation", "sigmoid"}}, {x});
   x = b.Add("Reshape", {{"target_shape", {2, 2}}}, {x});
   const Case c = MakeCase(b.Finish(x), {9, 6}, 14);
-  TrainOptions o;
-  o.epochs = 3;
-  o.batch_size = 4;
-  KerasModel with = c.model, without = c.model;
-  Trainer a(with, o, nullptr);
-  o.center_inputs = false;
-  Trainer p(without, o, nullptr);
-  a.Fit(c.x, c.y, nullptr, nullptr);
-  p.Fit(c.x, c.y, nullptr, nullptr);
-  a.StoreWeights(with);
-  p.StoreWeights(without);
-  EXPECT_EQ(with.layers[1].weights[0].values, without.layers[1].weights[0].values);
-  EXPECT_EQ(with.layers[1].weights[1].values, without.layers[1].weights[1].values);
-  EXPECT_NE(with.layers[1].weights[0].values, c.model.layers[1].weights[0].values);
+  const WithAndWithout r = TrainWithAndWithout(c, 3, 4);
+  EXPECT_EQ(r.with.layers[1].weights[0].values, r.without.layers[1].weights[0].values);
+  EXPECT_EQ(r.with.layers[1].weights[1].values, r.without.layers[1].weights[1].values);
+  EXPECT_NE(r.with.layers[1].weights[0].values, c.model.layers[1].weights[0].values);
 }
 
 // The forward pass is not changed: with centering or without, the loss before the first step is
@@ -166,19 +179,9 @@ TEST(InputCentering, ChangesTheStepsNotTheModel) {
   x = b.Add("Conv2D", Conv2DConfig(4, 3, "linear", "same"), {x});
   x = b.Add("Conv2D", Conv2DConfig(2, 1, "linear"), {x});
   const Case c = MakeCase(b.Finish(x), {5, 6, 7, 3}, 13);
-  TrainOptions o;
-  o.epochs = 1;
-  o.batch_size = 5;
-  KerasModel with = c.model, without = c.model;
-  Trainer a(with, o, nullptr);
-  o.center_inputs = false;
-  Trainer p(without, o, nullptr);
-  EXPECT_EQ(a.Evaluate(c.x, c.y), p.Evaluate(c.x, c.y));
-  a.Fit(c.x, c.y, nullptr, nullptr);
-  p.Fit(c.x, c.y, nullptr, nullptr);
-  a.StoreWeights(with);
-  p.StoreWeights(without);
-  EXPECT_NE(with.layers[1].weights[1].values, without.layers[1].weights[1].values);
+  const WithAndWithout r = TrainWithAndWithout(c, 1, 5);
+  EXPECT_EQ(r.loss_before_with, r.loss_before_without);
+  EXPECT_NE(r.with.layers[1].weights[1].values, r.without.layers[1].weights[1].values);
 }
 
 }  // namespace
