@@ -8,6 +8,7 @@
 
 #include "edgetpu/payload.h"
 #include "graph/error.h"
+#include "graph/validate.h"
 
 namespace cae::edgetpu {
 namespace {
@@ -90,6 +91,7 @@ ModelPlan PlanModel(const Model& model) {
   plan.source = model.source;
   Check(!model.subgraphs.empty(), model.source, ": model has no subgraph");
   RejectCompiledModel(model, "the Edge TPU plan");
+  ValidateGraph(model);  // a hostile file gets one error, not a plan of a broken graph
   const Graph& g = model.main();
 
   // Per tensor: does a mapped op lie upstream; is it downstream of a TPU->CPU transition.

@@ -8,6 +8,7 @@
 
 #include "edgetpu/payload.h"
 #include "graph/error.h"
+#include "graph/validate.h"
 #include "tflite/writer.h"
 
 namespace cae::edgetpu {
@@ -57,6 +58,7 @@ SegmentPlan PlanSegments(const Model& model, int num_segments) {
   Check(n_ops > 0, Where(model), ": model has no ops to split into segments");
   Check(num_segments >= 1 && num_segments <= n_ops, Where(model), ": cannot split ", n_ops,
         " ops into ", num_segments, " segments (expected 1..", n_ops, ")");
+  ValidateGraph(model);
 
   // Parameter bytes each op brings (a constant shared by several ops counts at its first use).
   std::vector<int64_t> op_bytes(n_ops, 0);

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "edgetpu/planner.h"
+#include "edgetpu/segment.h"
+#include "graph/error.h"
 #include "support/fixtures.h"
 
 namespace cae::edgetpu {
@@ -12,11 +14,13 @@ namespace {
 
 // Builds the small CAE the project targets: QUANTIZE in, CONV_2D(relu) -> MAX_POOL_2D ->
 // CONV_2D -> RESIZE_NEAREST_NEIGHBOR(x2) -> CONCATENATION(with the first conv) -> CONV_2D ->
-// LOGISTIC, QUANTIZE out. `act` is the activation type; io the graph input/output type.
+// LOGISTIC, QUANTIZE out. `act` is the activation type; io the graph input/output type;
+// mid_filters the second conv's filters (its weights are mid_filters * 72 bytes).
 struct CaeBuilder {
   DType act = DType::kInt8;
   DType io = DType::kUInt8;
   int batch = 1;
+  int mid_filters = 8;
   Model model;
 
   int Activation(const std::string& name, std::vector<int32_t> shape, DType type) {
@@ -84,17 +88,18 @@ struct CaeBuilder {
     pool.filter_w = pool.filter_h = pool.stride_w = pool.stride_h = 2;
     const int p1 = Activation("pool1", {batch, 14, 14, 8}, act);
     AddOp(OpType::MAX_POOL_2D, {c1}, {p1}, pool);
-    const int c2 = Activation("conv2", {batch, 14, 14, 8}, act);
-    AddOp(OpType::CONV_2D, {p1, Constant("w2", {8, 3, 3, 8}, weights), Constant("b2", {8}, bias)},
+    const int f = mid_filters;
+    const int c2 = Activation("conv2", {batch, 14, 14, f}, act);
+    AddOp(OpType::CONV_2D, {p1, Constant("w2", {f, 3, 3, 8}, weights), Constant("b2", {f}, bias)},
           {c2}, relu);
-    const int up = Activation("up", {batch, 28, 28, 8}, act);
+    const int up = Activation("up", {batch, 28, 28, f}, act);
     AddOp(OpType::RESIZE_NEAREST_NEIGHBOR, {c2, Int32s("size", {28, 28})}, {up});
     OpOptions concat;
     concat.axis = 3;
-    const int cat = Activation("concat", {batch, 28, 28, 16}, act);
+    const int cat = Activation("concat", {batch, 28, 28, f + 8}, act);
     AddOp(OpType::CONCATENATION, {up, c1}, {cat}, concat);
     const int c3 = Activation("conv3", {batch, 28, 28, 1}, act);
-    AddOp(OpType::CONV_2D, {cat, Constant("w3", {1, 3, 3, 16}, weights), Constant("b3", {1}, bias)},
+    AddOp(OpType::CONV_2D, {cat, Constant("w3", {1, 3, 3, f + 8}, weights), Constant("b3", {1}, bias)},
           {c3});
     const int sig = Activation("sigmoid", {batch, 28, 28, 1}, act);
     AddOp(OpType::LOGISTIC, {c3}, {sig});
@@ -258,21 +263,32 @@ TEST(Planner, SoftmaxAndMeanLimits) {
 
 TEST(Planner, CoCompilationGivesTheFirstModelCachePriority) {
   CaeBuilder a, b;
+  // The first model alone overflows the cache (its second conv has 8.4 MB of weights): the
+  // second then gets nothing cached.
+  a.mid_filters = 116509;
   Model ma = a.Build(), mb = b.Build();
-  // Make the first model alone overflow the cache: the second then gets nothing cached.
-  Tensor big;
-  big.name = "big";
-  big.type = DType::kInt8;
-  big.shape = {8 * 1024 * 1024};
-  big.data.assign(8 * 1024 * 1024, 1);
-  const int t = ma.main().AddTensor(big);
-  ma.main().ops[1].inputs.push_back(t);  // an extra constant input counts as parameters
   const std::vector<ModelPlan> plans = PlanModels({&ma, &mb});
   ASSERT_EQ(plans.size(), 2u);
   EXPECT_EQ(plans[0].cached_bytes, kOnChipParameterBytes);
   EXPECT_GT(plans[0].streamed_bytes, 0);
   EXPECT_EQ(plans[1].cached_bytes, 0);
   EXPECT_EQ(plans[1].streamed_bytes, plans[1].estimated_parameter_bytes);
+}
+
+// A broken graph (here an op writing the graph's input, as a hostile .tflite can) is refused by
+// the plan and the segment split with one error naming the model, not planned.
+TEST(Planner, ABrokenGraphIsRefusedNotPlanned) {
+  CaeBuilder b;
+  Model m = b.Build();
+  m.main().ops[1].outputs = {m.main().inputs[0]};
+  for (int segments : {0, 2}) {
+    try {
+      if (segments == 0) PlanModel(m); else PlanSegments(m, segments);
+      FAIL() << "no error (" << segments << " segments)";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("hand-built CAE", 0), 0u) << e.what();
+    }
+  }
 }
 
 TEST(Planner, JsonHasTheDocumentedKeys) {
