@@ -75,9 +75,7 @@ void PrintWarning(const std::string& text) {
 }
 
 LoadedModel LoadAnyModel(const std::string& path, const std::string& arch_json) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) Fail(path, ": no such file");
-  if (fs::is_directory(path, ec)) Fail(path, ": is a folder, expected a model file");
+  if (fs::is_directory(ExistingPathStatus(path))) Fail(path, ": is a folder, expected a model file");
   LoadedModel m;
   m.path = path;
   m.file_size = FileSize(path);

@@ -159,9 +159,7 @@ TensorData TakeFirst(const TensorData& t, int64_t n) {
 namespace {
 
 TensorData LoadDataOrThrow(const std::string& path, const LoadOptions& o) {
-  std::error_code ec;
-  const auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) Fail(path, ": no such file or folder");
+  const fs::file_status st = ExistingPathStatus(path, "no such file or folder");
   if (fs::is_directory(st)) return LoadFolder(path, o);
   const std::string head = Head(path, 8);
   TensorData t;

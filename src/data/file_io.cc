@@ -18,10 +18,18 @@ namespace cae {
 
 namespace fs = std::filesystem;
 
+fs::file_status ExistingPathStatus(const std::string& path, const char* missing) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  // status() reports a missing file as not_found without an error; other failures set ec.
+  if (ec && ec != std::errc::no_such_file_or_directory) Fail(path, ": ", ec.message());
+  if (!fs::exists(status)) Fail(path, ": ", missing);
+  return status;
+}
+
 std::vector<uint8_t> ReadFileBytes(const std::string& path, uint64_t max_bytes) {
   std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) Fail(path, ": no such file");
+  const fs::file_status status = ExistingPathStatus(path);
   if (fs::is_directory(status)) Fail(path, ": is a folder, expected a file");
   if (!fs::is_regular_file(status)) Fail(path, ": not a regular file");
   const uint64_t size = fs::file_size(path, ec);

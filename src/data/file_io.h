@@ -4,11 +4,18 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace cae {
+
+// The status of an input path that must exist. Throws cae::Error "<path>: <missing>" when
+// nothing is there, and names the reason when the path cannot be resolved (a symbolic link loop,
+// a folder on the way that cannot be searched).
+std::filesystem::file_status ExistingPathStatus(const std::string& path,
+                                                const char* missing = "no such file");
 
 // Reads a whole regular file. Throws cae::Error naming the file when it is missing, not a regular
 // file, unreadable, or larger than max_bytes.

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "data/convert.h"
+#include "data/file_io.h"
 #include "graph/error.h"
 
 namespace cae {
@@ -20,8 +21,7 @@ struct GzCloser {
 using GzPtr = std::unique_ptr<gzFile_s, GzCloser>;
 
 GzPtr Open(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) Fail(path, ": no such file");
+  if (!std::filesystem::is_regular_file(ExistingPathStatus(path))) Fail(path, ": not a regular file");
   GzPtr f(gzopen(path.c_str(), "rb"));
   if (!f) Fail(path, ": cannot open for reading");
   return f;

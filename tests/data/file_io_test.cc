@@ -10,11 +10,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "data/dataset.h"
 #include "data/file_io.h"
 #include "graph/error.h"
 #include "support/fixtures.h"
@@ -57,6 +60,29 @@ TEST(FileIo, SymbolicLinkIsFollowedNotReplaced) {
   EXPECT_EQ(Text(later), "x");
   EXPECT_EQ(Names(dir.path()),
             (std::vector<std::string>{"later.npy", "link.npy", "link2.npy", "real.npy"}));
+}
+
+// An input path that cannot be resolved says why (it said "no such file" for a symbolic link
+// loop); a missing one says it is missing. Whole-file reads and LoadData both.
+TEST(FileIo, InputPathsThatCannotBeResolvedSayWhy) {
+  TempDir dir;
+  const std::string a = dir.File("a.npy"), b = dir.File("b.npy");
+  fs::create_symlink(b, a);
+  fs::create_symlink(a, b);
+  const std::string loop = std::make_error_code(std::errc::too_many_symbolic_link_levels).message();
+  const auto error_of = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of([&] { ReadFileBytes(a); }), a + ": " + loop);
+  EXPECT_EQ(error_of([&] { LoadData(a, LoadOptions{}); }), a + ": " + loop);
+  EXPECT_EQ(error_of([&] { ReadFileBytes(dir.File("none.npy")); }), dir.File("none.npy") + ": no such file");
+  EXPECT_EQ(error_of([&] { LoadData(dir.File("none.npy"), LoadOptions{}); }),
+            dir.File("none.npy") + ": no such file or folder");
 }
 
 TEST(FileIo, FifoIsWrittenInPlace) {
