@@ -48,6 +48,14 @@ std::vector<edgetpu::ModelPlan> PlanFiles(const std::vector<std::string>& paths,
   return edgetpu::PlanModels(models);
 }
 
+// The compiler's stdout and stderr as it wrote them, with a note when the driver cut them.
+void PrintCompilerOutput(const edgetpu::CompileRun& run) {
+  std::cout << run.output;
+  if (run.output_truncated)
+    std::cout << "\n[the compiler wrote more than " << (edgetpu::kMaxCompilerText >> 20)
+              << " MiB of output; the rest is not shown]\n";
+}
+
 void PrintPlans(const std::vector<edgetpu::ModelPlan>& plans, bool as_json) {
   if (as_json) {
     json j = json::array();
@@ -150,14 +158,14 @@ void AddCompile(CLI::App& parent) {
     }
     const edgetpu::CompileRun run = edgetpu::RunCompiler(path, options);
     if (run.exit_code != 0) {
-      std::cout << run.output;  // the compiler's own account of the failure, even with --quiet
+      PrintCompilerOutput(run);  // the compiler's own account of the failure, even with --quiet
       const std::string how = run.signal != 0
                                   ? StrCat("was killed by signal ", run.signal, " (", strsignal(run.signal), ")")
                                   : StrCat("failed with exit status ", run.exit_code);
       throw Error(StrCat(path, " ", how, " on ", options.models.front()));
     }
     if (quiet) return;
-    std::cout << run.output;
+    PrintCompilerOutput(run);
     int disagreements = 0;
     for (size_t i = 0; i < plans.size(); ++i) {
       const edgetpu::ModelPlan& p = plans[i];

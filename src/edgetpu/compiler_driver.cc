@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,15 +26,20 @@ bool IsExecutableFile(const std::string& path) {
   return fs::is_regular_file(path, ec) && access(path.c_str(), X_OK) == 0;
 }
 
+// The first kMaxCompilerText bytes of a file ("" when it cannot be read).
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  std::string text(kMaxCompilerText, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return text;
 }
 
-// Runs argv[0] with argv, stdout and stderr into one pipe; returns the exit status, or -1 with
+// Runs argv[0] with argv, stdout and stderr into one pipe, keeping the first kMaxCompilerText
+// bytes in *output (*truncated when there were more); returns the exit status, or -1 with
 // *signal set when a signal ended it.
-int Spawn(const std::vector<std::string>& argv, std::string* output, int* signal) {
+int Spawn(const std::vector<std::string>& argv, std::string* output, bool* truncated, int* signal) {
   int fds[2];
   Check(pipe(fds) == 0, "edgetpu compile: cannot create a pipe");
   posix_spawn_file_actions_t actions;
@@ -55,7 +61,11 @@ int Spawn(const std::vector<std::string>& argv, std::string* output, int* signal
   }
   char buf[4096];
   ssize_t n;
-  while ((n = read(fds[0], buf, sizeof(buf))) > 0) output->append(buf, static_cast<size_t>(n));
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) {  // drained to the end: the child never blocks
+    const size_t keep = std::min(static_cast<size_t>(n), kMaxCompilerText - output->size());
+    output->append(buf, keep);
+    if (keep < static_cast<size_t>(n)) *truncated = true;
+  }
   close(fds[0]);
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return -1;
@@ -100,7 +110,7 @@ CompileRun RunCompiler(const std::string& compiler, const CompileOptions& option
 
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
-  run.exit_code = Spawn(run.argv, &run.output, &run.signal);
+  run.exit_code = Spawn(run.argv, &run.output, &run.output_truncated, &run.signal);
   run.reports = ParseCompilerOutput(run.output);
 
   // Log files: the one each report names, else NAME_edgetpu.log beside the output.

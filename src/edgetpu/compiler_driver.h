@@ -26,11 +26,16 @@ struct CompileOptions {
   std::vector<std::string> extra_flags;
 };
 
+// The most the driver keeps of the compiler's output and reads of each log file: a real report
+// is a few KiB, so a bigger one is cut there instead of filling memory.
+inline constexpr size_t kMaxCompilerText = size_t{16} << 20;
+
 struct CompileRun {
   std::vector<std::string> argv;  // the command that ran
   int exit_code = -1;  // -1 when it did not exit by itself (see signal)
   int signal = 0;      // the signal that ended it (e.g. SIGSEGV), 0 when it exited
-  std::string output;  // stdout and stderr
+  std::string output;  // stdout and stderr, the first kMaxCompilerText bytes
+  bool output_truncated = false;  // the compiler wrote more (the rest was read and dropped)
   // One per model the compiler reported, with the op table of its log file merged in.
   std::vector<CompilerModelReport> reports;
 };

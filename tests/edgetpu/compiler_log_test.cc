@@ -192,6 +192,30 @@ TEST(CompilerDriver, ACrashIsReportedWithItsSignal) {
   EXPECT_NE(run.output.find("Edge TPU Compiler version"), std::string::npos);
 }
 
+// A compiler that writes without end (here a report, then 40 MiB, and a 40 MiB log the report
+// names) is kept to the first kMaxCompilerText bytes of each, marked truncated, and still run to
+// its exit.
+TEST(CompilerDriver, OutputAndLogAreReadUpToABound) {
+  TempDir dir;
+  const std::string fake = dir.File("edgetpu_compiler");
+  WriteText(fake, "#!/bin/sh\n"
+                  "echo 'Input model: x.tflite'\necho 'Total number of operations: 8'\n"
+                  "head -c 41943040 /dev/zero | tr '\\0' 'x' > \"$2/x_edgetpu.log\"\n"
+                  "echo \"Operation log: $2/x_edgetpu.log\"\n"
+                  "head -c 41943040 /dev/zero | tr '\\0' 'x'\nexit 3\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  CompileOptions options;
+  options.models = {"x.tflite"};
+  options.out_dir = dir.path();
+  const CompileRun run = RunCompiler(fake, options);
+  EXPECT_EQ(run.exit_code, 3);  // the exit status, after the whole output was drained
+  EXPECT_EQ(run.output.size(), kMaxCompilerText);
+  EXPECT_TRUE(run.output_truncated);
+  EXPECT_EQ(run.output.find("Total number of operations: 8"), run.output.find('\n') + 1);
+  ASSERT_EQ(run.reports.size(), 1u);
+  EXPECT_EQ(run.reports[0].total_ops, 8);
+}
+
 TEST(CompilerLog, AReportWithoutFiguresIsNotAgreement) {
   CAE_REQUIRE_FILE(Fixture("nrf20_mnist7.tflite"));
   const ModelPlan plan = PlanModel(ReadTflite(Fixture("nrf20_mnist7.tflite")));
