@@ -30,9 +30,13 @@ bool IsExecutableFile(const std::string& path) {
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
-  std::string text(kMaxCompilerText, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
+  std::string text;
+  char buf[65536];
+  while (text.size() < kMaxCompilerText) {  // grows with the file, not to the bound at once
+    in.read(buf, static_cast<std::streamsize>(std::min(sizeof(buf), kMaxCompilerText - text.size())));
+    if (in.gcount() <= 0) break;
+    text.append(buf, static_cast<size_t>(in.gcount()));
+  }
   return text;
 }
 

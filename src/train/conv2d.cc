@@ -11,7 +11,6 @@
 #include "graph/error.h"
 #include "train/conv_geometry.h"
 #include "train/gemm.h"
-#include "train/input_centering.h"
 #include "train/layers.h"
 
 namespace cae::train {
@@ -105,7 +104,6 @@ class Conv2D : public Layer {
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
-    if (use_bias_ && input_centering) centering_.Measure(ctx, n, in[0], g_.cin, static_cast<int64_t>(g_.ih) * g_.iw);
     if (kn2row_) return ForwardKn2Row(ctx, n, in[0], out);
     const int64_t K = g_.K(), P = g_.P();
     const int64_t in_size = in_dims[0].size(), out_size = out_dims.size();
@@ -159,17 +157,13 @@ class Conv2D : public Layer {
     if (use_bias_) db.AddTo(params[1].grad);
   }
 
-  void BeforeOptimizerStep() override {
-    if (use_bias_) centering_.BeforeStep(CenteringLayout(), params[0], params[1]);
-  }
-  void AfterOptimizerStep() override {
-    if (use_bias_) centering_.AfterStep(CenteringLayout(), params[0], params[1]);
+  // W[co][ci * taps + t].
+  std::optional<BiasedKernelLayout> CenteringLayout() const override {
+    if (!use_bias_) return std::nullopt;
+    return BiasedKernelLayout{filters_, g_.cin, Taps(), g_.K(), Taps(), 1};
   }
 
  private:
-  KernelLayout CenteringLayout() const {
-    return {filters_, g_.cin, Taps(), g_.K(), Taps(), 1};
-  }
   // A 1x1 stride-1 layer without padding: out = W x in directly.
   bool Pointwise() const {
     return g_.kh == 1 && g_.kw == 1 && g_.sh == 1 && g_.sw == 1 && g_.oh == g_.ih &&
@@ -264,7 +258,6 @@ class Conv2D : public Layer {
   }
 
   bool kn2row_ = false;
-  InputCentering centering_;
   std::vector<float> wr_;  // TapMajorKernel's buffer
   int filters_ = 0, kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1, dh_ = 1, dw_ = 1;
   bool same_ = false, use_bias_ = true;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include "graph/error.h"
 #include "train/gemm.h"
-#include "train/input_centering.h"
 #include "train/layers.h"
 
 namespace cae::train {
@@ -56,7 +55,6 @@ class Dense : public Layer {
 
   void Forward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                float* out) override {
-    if (use_bias_ && input_centering) centering_.Measure(ctx, n, in[0], in_, pixels_);
     if (pixels_ > 1) return ForwardPerPixel(ctx, n, in[0], out);
     ForSampleChunks(ctx, n, [&](int, int begin, int end) {
       for (int s = begin; s < end; ++s) {
@@ -105,16 +103,13 @@ class Dense : public Layer {
     if (use_bias_) db.AddTo(params[1].grad);
   }
 
-  void BeforeOptimizerStep() override {
-    if (use_bias_) centering_.BeforeStep(CenteringLayout(), params[0], params[1]);
-  }
-  void AfterOptimizerStep() override {
-    if (use_bias_) centering_.AfterStep(CenteringLayout(), params[0], params[1]);
+  // The kernel [In, U]: element (u, i) at i * units + u.
+  std::optional<BiasedKernelLayout> CenteringLayout() const override {
+    if (!use_bias_) return std::nullopt;
+    return BiasedKernelLayout{units_, in_, 1, 1, units_, 0};
   }
 
  private:
-  // The kernel [In, U]: element (u, i) at i * units + u.
-  KernelLayout CenteringLayout() const { return {units_, in_, 1, 1, units_, 0}; }
 
   void ForwardPerPixel(const RunContext& ctx, int n, const float* in, float* out) {
     const int P = static_cast<int>(pixels_);
@@ -162,7 +157,6 @@ class Dense : public Layer {
   int64_t pixels_ = 1;  // steps or pixels the kernel applies at (1 for a flat input)
   bool use_bias_ = true;
   Act act_ = Act::kLinear;
-  InputCentering centering_;
 };
 
 }  // namespace

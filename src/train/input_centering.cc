@@ -22,9 +22,9 @@ double ChannelSum(const float* p, int64_t n) {
 
 }  // namespace
 
-void InputCentering::Measure(const RunContext& ctx, int n, const float* x, int channels,
-                             int64_t pixels) {
+void InputCentering::Measure(const RunContext& ctx, int n, const float* x, int64_t pixels) {
   if (!ctx.training || !ctx.center_inputs || n <= 0) return;
+  const int channels = layout_.cin;
   const int chunks = SampleChunks(n);
   // Per-chunk sums in double, added in chunk order: the same mean for any thread count.
   std::vector<double> partial(static_cast<size_t>(chunks) * channels, 0.0);
@@ -46,18 +46,16 @@ void InputCentering::Measure(const RunContext& ctx, int n, const float* x, int c
   measured_ = true;
 }
 
-bool InputCentering::Applies(const KernelLayout& layout, const Param& kernel,
-                             const Param& bias) const {
+bool InputCentering::Applies(const Param& kernel, const Param& bias) const {
   if (!measured_ || !kernel.trainable || !bias.trainable) return false;
-  Check(static_cast<int>(mean_.size()) == layout.cin, "input centering: ", mean_.size(),
-        " channel means for a kernel of ", layout.cin, " input channels");
-  Check(static_cast<int>(bias.value.size()) == layout.cout && bias.grad.size() == bias.value.size(),
-        "input centering: the bias does not match the kernel's ", layout.cout, " outputs");
+  Check(static_cast<int>(bias.value.size()) == layout_.cout && bias.grad.size() == bias.value.size(),
+        "input centering: the bias does not match the kernel's ", layout_.cout, " outputs");
   return true;
 }
 
-void InputCentering::BeforeStep(const KernelLayout& layout, Param& kernel, const Param& bias) {
-  stepping_ = Applies(layout, kernel, bias);
+void InputCentering::BeforeStep(Param& kernel, const Param& bias) {
+  const BiasedKernelLayout& layout = layout_;
+  stepping_ = Applies(kernel, bias);
   measured_ = false;
   if (!stepping_) return;
   float* gw = kernel.grad.data();
@@ -72,7 +70,8 @@ void InputCentering::BeforeStep(const KernelLayout& layout, Param& kernel, const
   kernel_before_ = kernel.value;
 }
 
-void InputCentering::AfterStep(const KernelLayout& layout, const Param& kernel, Param& bias) {
+void InputCentering::AfterStep(const Param& kernel, Param& bias) {
+  const BiasedKernelLayout& layout = layout_;
   if (!stepping_) return;
   stepping_ = false;
   for (int co = 0; co < layout.cout; ++co) {

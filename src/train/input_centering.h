@@ -27,24 +27,21 @@
 
 namespace cae::train {
 
-// Where kernel element (co, ci, t) sits: co * co_stride + ci * ci_stride + t * tap_stride.
-struct KernelLayout {
-  int cout = 0, cin = 0, taps = 1;
-  int64_t co_stride = 0, ci_stride = 0, tap_stride = 0;
-};
-
+// The centering of one layer, whose kernel is laid out as `layout` (layer.h).
 class InputCentering {
  public:
-  // In a training forward pass with ctx.center_inputs: measures the mean of each of `channels`
-  // input channels over n samples of channels x pixels values (channels-major per sample).
-  void Measure(const RunContext& ctx, int n, const float* x, int channels, int64_t pixels);
+  explicit InputCentering(const BiasedKernelLayout& layout) : layout_(layout) {}
+  // In a training forward pass with ctx.center_inputs: measures the mean of each of the layout's
+  // cin input channels over n samples of cin x pixels values (channels-major per sample).
+  void Measure(const RunContext& ctx, int n, const float* x, int64_t pixels);
   // Around the optimizer step; no-ops unless Measure ran since the last step.
-  void BeforeStep(const KernelLayout& layout, Param& kernel, const Param& bias);
-  void AfterStep(const KernelLayout& layout, const Param& kernel, Param& bias);
+  void BeforeStep(Param& kernel, const Param& bias);
+  void AfterStep(const Param& kernel, Param& bias);
 
  private:
-  bool Applies(const KernelLayout& layout, const Param& kernel, const Param& bias) const;
+  bool Applies(const Param& kernel, const Param& bias) const;
 
+  BiasedKernelLayout layout_;
   std::vector<float> mean_;           // per input channel, of the last measured batch
   std::vector<float> kernel_before_;  // W_old, kept from BeforeStep to AfterStep
   bool measured_ = false, stepping_ = false;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,14 @@ struct RunContext {
   ThreadPool* pool = nullptr;  // null: run on the calling thread
   bool training = false;       // BatchNorm batch statistics, Dropout masks
   uint64_t step_seed = 0;      // varies per training step: Dropout masks derive from it
-  bool center_inputs = false;  // training: layers measure their input means (input_centering.h)
+  bool center_inputs = false;  // training: the Net measures input means (input_centering.h)
+};
+
+// Where kernel element (co, ci, t) of a layer y = W x + b sits in its params[0]:
+// co * co_stride + ci * ci_stride + t * tap_stride; the bias is params[1].
+struct BiasedKernelLayout {
+  int cout = 0, cin = 0, taps = 1;
+  int64_t co_stride = 0, ci_stride = 0, tap_stride = 0;
 };
 
 class Layer {
@@ -71,15 +79,10 @@ class Layer {
   virtual void Backward(const RunContext& ctx, int n, const std::vector<const float*>& in,
                         const float* out, float* dout, const std::vector<float*>& din) = 0;
 
-  // Called by the trainer around each optimizer step, after Backward: layers with input
-  // centering (train/input_centering.h) change the step's coordinates here; others do nothing.
-  virtual void BeforeOptimizerStep() {}
-  virtual void AfterOptimizerStep() {}
-  // Whether the layer may take input-centered steps when the trainer asks for them. The Net
-  // clears it for the layers that make the model's output: their biases set the output's level,
-  // which plain steps reach through every kernel element and centered steps only through the bias
-  // (one learning rate per step), so centering them slows training (measured: dense-ae, CAE).
-  bool input_centering = true;
+  // For a layer y = W x + b over its input's channels (Conv2D, Conv1D, Dense with a bias): its
+  // kernel layout, which lets the Net step it in input-centered coordinates
+  // (train/input_centering.h). nullopt for other layers.
+  virtual std::optional<BiasedKernelLayout> CenteringLayout() const { return std::nullopt; }
 
   std::string name;
   std::string class_name;

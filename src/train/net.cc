@@ -175,10 +175,13 @@ Net::Net(const KerasModel& km, uint64_t seed, const QatOptions* qat)
   Check(found != node_of.end(), source_, ": model output '", out.layer, "' is not a layer");
   Check(found->second == static_cast<int>(nodes_.size()) - 1, source_, ": model output '",
         out.layer, "' must be the last layer; layers after it are not supported");
-  KeepOutputLayersUncentered();
+  SetUpInputCentering();
 }
 
-void Net::KeepOutputLayersUncentered() {
+void Net::SetUpInputCentering() {
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    if (const std::optional<BiasedKernelLayout> layout = nodes_[i].layer->CenteringLayout())
+      nodes_[i].centering.emplace(*layout);
   std::vector<int> pending = {static_cast<int>(nodes_.size()) - 1};
   std::vector<bool> seen(nodes_.size(), false);
   while (!pending.empty()) {
@@ -186,9 +189,8 @@ void Net::KeepOutputLayersUncentered() {
     pending.pop_back();
     if (i <= 0 || seen[i]) continue;  // node 0 is the input
     seen[i] = true;
-    Layer& layer = *nodes_[i].layer;
-    if (!layer.params.empty()) {
-      layer.input_centering = false;
+    if (!nodes_[i].layer->params.empty()) {
+      nodes_[i].centering.reset();
       continue;
     }
     for (int k : nodes_[i].inputs) pending.push_back(k);
@@ -234,6 +236,7 @@ void Net::Forward(const RunContext& ctx, const float* x_nhwc, int n) {
       node.value.resize(static_cast<size_t>(n * node.dims.size()));
       std::vector<const float*> ins;
       for (int k : node.inputs) ins.push_back(nodes_[k].out().data());
+      if (node.centering) node.centering->Measure(ctx, n, ins[0], node.layer->in_dims[0].pixels());
       node.layer->Forward(ctx, n, ins, node.value.data());
     }
     if (node.qat_point >= 0) {
@@ -331,6 +334,16 @@ std::vector<Param*> Net::params() {
     if (n.layer)
       for (Param& p : n.layer->params) out.push_back(&p);
   return out;
+}
+
+void Net::BeforeOptimizerStep() {
+  for (Node& node : nodes_)
+    if (node.centering) node.centering->BeforeStep(node.layer->params[0], node.layer->params[1]);
+}
+
+void Net::AfterOptimizerStep() {
+  for (Node& node : nodes_)
+    if (node.centering) node.centering->AfterStep(node.layer->params[0], node.layer->params[1]);
 }
 
 std::vector<Layer*> Net::layers() {

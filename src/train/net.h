@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "keras/keras_model.h"
+#include "train/input_centering.h"
 #include "train/layer.h"
 #include "train/qat.h"
 #include "train/regularizer.h"
@@ -67,6 +68,11 @@ class Net {
   // The QAT simulation (null without --qat), and its end of a training step (after the
   // optimizer step: the ranges' moving averages take the step's statistics).
   QatSimulator* qat() { return qat_.get(); }
+  // Around the optimizer step, after Backward: the input-centered layers change the step's
+  // coordinates (train/input_centering.h); nothing happens unless the last Forward ran with
+  // ctx.training and ctx.center_inputs.
+  void BeforeOptimizerStep();
+  void AfterOptimizerStep();
   void EndQatStep() {
     if (qat_) qat_->EndStep();
   }
@@ -89,13 +95,17 @@ class Net {
     bool quantize_weights = false;
     std::vector<std::vector<float>> master;
     bool synthetic = false;  // the Activation half of a layer split for QAT: not a Keras layer
+    std::optional<InputCentering> centering;  // set by SetUpInputCentering
     const std::vector<float>& out() const { return qat_point >= 0 ? qvalue : value; }
   };
   void QuantizeWeights();
   void RestoreWeights();
-  // Clears Layer::input_centering of the layers that make the output: walking back from it
-  // through layers without params (Reshape, Activation, UpSampling...) to the first with params.
-  void KeepOutputLayersUncentered();
+  // Gives every layer with a CenteringLayout its InputCentering, except the layers that make the
+  // output (found walking back from it through layers without params: Reshape, Activation,
+  // UpSampling...). Their biases set the output's level, which plain steps reach through every
+  // kernel element and centered steps only through the bias (one learning rate per step), so
+  // centering them slows training (measured: dense-ae, CAE).
+  void SetUpInputCentering();
   std::unique_ptr<QatSimulator> qat_;
   bool weights_quantized_ = false;
   std::vector<Node> nodes_;  // nodes_[0] is the input, nodes_.back() the output

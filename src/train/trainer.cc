@@ -144,9 +144,9 @@ std::vector<EpochStats> Trainer::Fit(const TensorData& x, const TensorData& y,
       Check(std::isfinite(batch_loss), "training diverged: the loss is ", batch_loss, " at epoch ",
             epoch, ", batch ", b + 1, " of ", batches, " (try a lower --lr)");
       net_->Backward(ctx, grad);
-      for (Layer* layer : net_->layers()) layer->BeforeOptimizerStep();
+      net_->BeforeOptimizerStep();
       optimizer_->Step(net_->params());
-      for (Layer* layer : net_->layers()) layer->AfterOptimizerStep();
+      net_->AfterOptimizerStep();
       net_->EndQatStep();
       loss_sum += batch_loss;
       if (cb.on_batch) {
